@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what is missing, builds, runs the unit
+# tests, the integration tests against throwaway servers it starts itself,
+# and the fuzzers for a bounded time. Ends with "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+build=${BUILD_DIR:-$root/build}
+fuzz_seconds=${FUZZ_SECONDS:-60}
+
+bash scripts/install-deps.sh || { echo "install-deps failed"; echo "0 passed, 1 failed"; exit 1; }
+
+passed=0
+failed=0
+# Runs a test program whose last line is "test cases: N passed, M failed"
+# (test/catch_main.cpp), or counts a plain command as one test.
+run_step() {
+  local name=$1; shift
+  echo "=== $name: $*"
+  local log; log=$(mktemp)
+  "$@" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  local line; line=$(grep -E '^test cases: [0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
+  if [ -n "$line" ]; then
+    local p f
+    p=$(sed -E 's/^test cases: ([0-9]+) passed.*/\1/' <<<"$line")
+    f=$(sed -E 's/.* ([0-9]+) failed$/\1/' <<<"$line")
+    passed=$((passed + p)); failed=$((failed + f))
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then failed=$((failed + 1)); echo "=== $name exited $rc"; fi
+  elif [ "$rc" -eq 0 ]; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1)); echo "=== $name FAILED (exit $rc)"
+  fi
+  rm -f "$log"
+}
+
+build_ok=1
+if [ ! -f "$build/build.ninja" ]; then
+  meson setup "$build" --buildtype=debugoptimized >/dev/null || build_ok=0
+fi
+[ $build_ok = 1 ] && { ninja -C "$build" -j "$(nproc)" || build_ok=0; }
+if [ $build_ok = 0 ]; then
+  echo "build failed"; echo "0 passed, 1 failed"; exit 1
+fi
+
+run_step "unit tests" "$build/test/unit-tests"
+
+if [ "${SKIP_FUZZ:-0}" != 1 ] && [ -x scripts/fuzz.sh ]; then
+  run_step "fuzzers (${fuzz_seconds}s each)" bash scripts/fuzz.sh "$fuzz_seconds"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
