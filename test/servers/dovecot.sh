@@ -1,0 +1,505 @@
+#!/usr/bin/env bash
+# Throwaway Dovecot 2.3 instances for the integration tests and benchmarks.
+#
+#   test/servers/dovecot.sh start DIR      # configure + start; writes DIR/env
+#   test/servers/dovecot.sh stop DIR       # kill it (idempotent)
+#   test/servers/dovecot.sh seed DIR USER N  # write N messages into USER's INBOX
+#   test/servers/dovecot.sh status DIR     # exit 0 when it is running
+#
+# Everything lives under DIR (config, certificates, users, mail, logs, pid),
+# so several instances run side by side; `start` on a DIR that already holds
+# a running instance stops that one first. Ports are free loopback ports
+# chosen at start. After `start`, `. DIR/env` gives:
+#   IMAP_HOST=127.0.0.1  IMAP_PORT (plain, STARTTLS offered)
+#   IMAPS_PORT (implicit TLS)  IMAP_CA=DIR/ssl/ca.pem  IMAP_DIR=DIR
+# The server certificate (CN=localhost, SAN DNS:localhost, IP:127.0.0.1,
+# IP:::1) is signed by a throwaway CA, DIR/ssl/ca.pem, so clients can verify
+# it properly instead of turning verification off.
+#
+# Accounts (password logins with LOGIN / AUTHENTICATE PLAIN):
+#   alice/alicepass  bob/bobpass  carol/carolpass  dave/davepass
+# Master user: log in as "alice*admin" with password "adminpass" to be alice.
+# XOAUTH2 / OAUTHBEARER static tokens: alice-oauth-token, bob-oauth-token.
+# Each user has Drafts, Sent, Trash, Junk, Archive (SPECIAL-USE), a 1 GB
+# count quota, ACLs (vfile), METADATA and COMPRESS=DEFLATE. SORT and THREAD
+# are built into Dovecot's imap and need no configuration.
+#
+# Works as root (mail is then owned by nobody, as Dovecot will not run a
+# mail process as root) and as an ordinary user. Needs dovecot-imapd,
+# openssl and python3 (scripts/install-deps.sh installs them); a system
+# Dovecot may run or not, it is not touched.
+set -euo pipefail
+
+die() { echo "dovecot.sh: $*" >&2; exit 1; }
+
+usage() {
+  sed -n '2,8p' "$0" >&2
+  exit 2
+}
+
+# Prints two distinct TCP ports that are free on 127.0.0.1 and, when the
+# machine has IPv6 loopback, on ::1 too, since Dovecot listens on both.
+# The kernel picks them (bind to port 0), so parallel instances never
+# collide on a fixed range; the remaining race with other programs is
+# handled by retrying the start.
+pick_ports() {
+  python3 - "$1" <<'EOF'
+import socket, sys
+want_v6 = sys.argv[1] == "1"
+ports, held = [], []
+while len(ports) < 2:
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    ok = True
+    if want_v6:
+        s6 = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        try:
+            s6.bind(("::1", port))
+            held.append(s6)
+        except OSError:
+            ok = False
+            s6.close()
+    held.append(s)  # keep it bound so the second pick differs
+    if ok:
+        ports.append(port)
+print(*ports)
+EOF
+}
+
+have_ipv6_loopback() {
+  python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null
+}
+
+# Throwaway CA plus a server certificate it signs. EC keys: generating them
+# is instant, where RSA costs noticeable time on every start.
+make_certs() {
+  local s=$1
+  mkdir -p "$s"
+  openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -sha256 -days 3650 -keyout "$s/ca.key" -out "$s/ca.pem" \
+    -subj "/CN=imapclient test CA" \
+    -addext "basicConstraints=critical,CA:TRUE" \
+    -addext "keyUsage=critical,keyCertSign,cRLSign" >/dev/null 2>&1 \
+    || die "openssl could not create the CA"
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "$s/key.pem" -out "$s/server.csr" -subj "/CN=localhost" >/dev/null 2>&1 \
+    || die "openssl could not create the server key"
+  cat > "$s/server.ext" <<'EOF'
+basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth
+subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1
+EOF
+  openssl x509 -req -in "$s/server.csr" -CA "$s/ca.pem" -CAkey "$s/ca.key" \
+    -CAcreateserial -days 3650 -sha256 -extfile "$s/server.ext" \
+    -out "$s/cert.pem" >/dev/null 2>&1 || die "openssl could not sign the server certificate"
+  chmod 600 "$s/key.pem" "$s/ca.key"
+}
+
+# Who owns the mail: Dovecot refuses to run mail processes as root, so as
+# root the mail belongs to nobody and the internal services use Debian's
+# dovecot/dovenull accounts.
+mail_owner() {
+  if [ "$(id -u)" = 0 ]; then echo "nobody nogroup"; else echo "$(id -un) $(id -gn)"; fi
+}
+
+write_config() {
+  local d=$1 port=$2 sport=$3 listen=$4
+  local muser mgroup muid mgid internal
+  read -r muser mgroup < <(mail_owner)
+  muid=$(id -u "$muser"); mgid=$(getent group "$mgroup" | cut -d: -f3)
+  echo "$muser $mgroup $muid $mgid" > "$d/etc/mail-owner"
+  if [ "$(id -u)" = 0 ]; then
+    id dovecot >/dev/null 2>&1 && id dovenull >/dev/null 2>&1 \
+      || die "the dovecot and dovenull accounts are missing (install dovecot-core)"
+    internal="default_internal_user = dovecot
+default_internal_group = dovecot
+default_login_user = dovenull"
+  else
+    internal="default_internal_user = $muser
+default_internal_group = $mgroup
+default_login_user = $muser"
+  fi
+
+  cat > "$d/etc/passwd" <<'EOF'
+alice:{PLAIN}alicepass
+bob:{PLAIN}bobpass
+carol:{PLAIN}carolpass
+dave:{PLAIN}davepass
+EOF
+  cat > "$d/etc/master-users" <<'EOF'
+admin:{PLAIN}adminpass
+EOF
+  # Static XOAUTH2/OAUTHBEARER tokens, checked like passwords.
+  cat > "$d/etc/oauth-tokens" <<'EOF'
+alice:{PLAIN}alice-oauth-token
+bob:{PLAIN}bob-oauth-token
+EOF
+  chmod 644 "$d"/etc/*
+
+  cat > "$d/dovecot.conf" <<EOF
+# Throwaway Dovecot 2.3 test instance, written by test/servers/dovecot.sh.
+# Everything lives under $d.
+instance_name = imapclient-test-$port
+base_dir = $d/run
+state_dir = $d/state
+log_path = $d/log/dovecot.log
+info_log_path = $d/log/dovecot.log
+debug_log_path = $d/log/dovecot.log
+$internal
+protocols = imap
+listen = $listen
+shutdown_clients = yes
+# many parallel test connections come from one address
+mail_max_userip_connections = 1000
+auth_cache_size = 0
+
+ssl = yes
+ssl_cert = <$d/ssl/cert.pem
+ssl_key = <$d/ssl/key.pem
+ssl_dh = </usr/share/dovecot/dh.pem
+ssl_min_protocol = TLSv1.2
+
+# the tests decide when clear text is acceptable, not the server
+disable_plaintext_auth = no
+auth_mechanisms = plain login xoauth2 oauthbearer
+auth_master_user_separator = *
+auth_verbose = yes
+# no extra delay after a failed login (Dovecot keeps a fixed ~0.5 s)
+auth_failure_delay = 0
+
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u $d/etc/master-users
+  master = yes
+  pass = yes
+}
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u $d/etc/passwd
+  mechanisms = plain login
+}
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u $d/etc/oauth-tokens
+  mechanisms = xoauth2 oauthbearer
+}
+userdb {
+  driver = static
+  args = uid=$muid gid=$mgid home=$d/mail/%u
+}
+first_valid_uid = 1
+first_valid_gid = 1
+
+mail_location = maildir:~/Maildir
+# disposable data: skip fsync()
+mail_fsync = never
+mail_plugins = \$mail_plugins quota acl
+mail_attribute_dict = file:%h/dovecot-attributes
+imap_metadata = yes
+
+namespace inbox {
+  inbox = yes
+  separator = /
+  prefix =
+  mailbox Drafts {
+    special_use = \Drafts
+    auto = subscribe
+  }
+  mailbox Sent {
+    special_use = \Sent
+    auto = subscribe
+  }
+  mailbox Trash {
+    special_use = \Trash
+    auto = subscribe
+  }
+  mailbox Junk {
+    special_use = \Junk
+    auto = subscribe
+  }
+  mailbox Archive {
+    special_use = \Archive
+    auto = subscribe
+  }
+}
+
+protocol imap {
+  mail_plugins = \$mail_plugins imap_quota imap_acl imap_zlib
+  imap_idle_notify_interval = 2 mins
+}
+
+plugin {
+  quota = count:User quota
+  quota_vsizes = yes
+  quota_rule = *:storage=1G
+  acl = vfile
+  # ACLs are evaluated for the logged-in user, so a master-user login
+  # (alice*admin) sees what alice sees
+  acl_user = %u
+}
+
+service imap-login {
+  inet_listener imap {
+    address = $listen
+    port = $port
+  }
+  inet_listener imaps {
+    address = $listen
+    port = $sport
+    ssl = yes
+  }
+  # few long-lived login processes: fast accept for many test connections
+  service_count = 0
+  process_min_avail = 1
+  client_limit = 1000
+  chroot =
+}
+service imap {
+  process_limit = 500
+}
+# no chroot: required when not root, harmless as root
+service anvil {
+  chroot =
+  # no escalating per-address penalty after failed logins
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
+service imap-urlauth-login {
+  chroot =
+}
+EOF
+  mkdir -p "$d/mail"
+  chown -R "$muser:$mgroup" "$d/mail"
+}
+
+master_pid() {
+  local f=$1/run/master.pid
+  [ -s "$f" ] || return 1
+  local pid; pid=$(cat "$f")
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  # the pid file may be stale and the number reused by another program
+  [ -r "/proc/$pid/cmdline" ] || return 1
+  tr '\0' ' ' < "/proc/$pid/cmdline" | grep -qF "$1/dovecot.conf" || return 1
+  echo "$pid"
+}
+
+# All descendants of a pid, deepest last (found through /proc, no ps needed).
+descendants() {
+  local parent=$1 child
+  for child in $(cat /proc/"$parent"/task/*/children 2>/dev/null); do
+    echo "$child"
+    descendants "$child"
+  done
+}
+
+# Waits until the plain port answers with a greeting; returns non-zero on
+# timeout.
+wait_greeting() {
+  python3 - "$1" "$2" <<'EOF'
+import socket, sys, time
+port, limit = int(sys.argv[1]), float(sys.argv[2])
+deadline = time.monotonic() + limit
+while time.monotonic() < deadline:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+            s.settimeout(max(0.1, deadline - time.monotonic()))
+            if s.recv(512).startswith(b"* OK"):
+                sys.exit(0)
+    except OSError:
+        pass
+    time.sleep(0.05)
+sys.exit(1)
+EOF
+}
+
+cmd_stop() {
+  local d=$1 pid pids
+  [ -d "$d" ] || return 0
+  if pid=$(master_pid "$d"); then
+    # SIGKILL is instant (SIGTERM takes ~3 s); children are collected first,
+    # since once the master is gone they are reparented and hard to find.
+    pids="$pid $(descendants "$pid" | tr '\n' ' ')"
+    # shellcheck disable=SC2086
+    kill -KILL $pids 2>/dev/null || true
+    # the master leads its own process group: this catches any stragglers
+    kill -KILL -- "-$pid" 2>/dev/null || true
+    local i
+    for i in $(seq 1 100); do
+      local alive=0 p
+      for p in $pids; do [ -e "/proc/$p" ] && [ "$(awk '{print $3}' /proc/$p/stat 2>/dev/null)" != Z ] && alive=1; done
+      [ $alive = 0 ] && break
+      sleep 0.02
+    done
+  fi
+  rm -f "$d/run/master.pid"
+  return 0
+}
+
+cmd_start() {
+  local d=$1 attempt listen use_v6=0 port sport
+  command -v dovecot >/dev/null || die "dovecot is not installed (scripts/install-deps.sh)"
+  command -v openssl >/dev/null || die "openssl is not installed"
+  mkdir -p "$d"
+  d=$(cd "$d" && pwd -P)
+  cmd_stop "$d"
+  rm -rf "$d/run" "$d/state" "$d/log" "$d/ssl" "$d/etc" "$d/env"
+  mkdir -p "$d"/{run,state,log,ssl,etc,mail}
+  make_certs "$d/ssl"
+  if have_ipv6_loopback; then use_v6=1; listen="127.0.0.1, ::1"; else listen="127.0.0.1"; fi
+
+  for attempt in 1 2 3; do
+    read -r port sport < <(pick_ports "$use_v6")
+    write_config "$d" "$port" "$sport" "$listen"
+    : > "$d/log/dovecot.log"
+    if ! dovecot -c "$d/dovecot.conf" 2> "$d/log/start.err"; then
+      cat "$d/log/start.err" >&2
+      # another program took a port between the pick and the bind: retry
+      if grep -qi "address already in use" "$d/log/start.err" "$d/log/dovecot.log"; then
+        cmd_stop "$d"; continue
+      fi
+      tail -n 20 "$d/log/dovecot.log" >&2 || true
+      die "dovecot failed to start (config $d/dovecot.conf)"
+    fi
+    if wait_greeting "$port" 10; then
+      cat > "$d/env" <<EOF
+IMAP_HOST=127.0.0.1
+IMAP_PORT=$port
+IMAPS_PORT=$sport
+IMAP_CA=$d/ssl/ca.pem
+IMAP_DIR=$d
+EOF
+      echo "dovecot.sh: running in $d (imap $port, imaps $sport, pid $(master_pid "$d" || echo ?))" >&2
+      return 0
+    fi
+    if grep -qi "address already in use" "$d/log/dovecot.log"; then
+      cmd_stop "$d"; continue
+    fi
+    echo "dovecot.sh: no greeting on 127.0.0.1:$port within 10 s; log tail:" >&2
+    tail -n 30 "$d/log/dovecot.log" >&2 || true
+    cmd_stop "$d"
+    exit 1
+  done
+  tail -n 20 "$d/log/dovecot.log" >&2 || true
+  die "could not find free ports after 3 attempts"
+}
+
+# Writes messages straight into the user's INBOX Maildir (cur/), which is
+# several times faster than APPEND. Dovecot picks them up at the next
+# mailbox sync and gives them UIDs in file-name order.
+cmd_seed() {
+  local d=$1 user=$2 n=$3
+  [[ $n =~ ^[0-9]+$ ]] || die "N must be a number: $n"
+  [ -f "$d/etc/mail-owner" ] || die "$d is not a started instance (run start first)"
+  grep -q "^$user:" "$d/etc/passwd" || die "no such user: $user"
+  local muser mgroup muid mgid
+  read -r muser mgroup muid mgid < "$d/etc/mail-owner"
+  python3 - "$d/mail/$user/Maildir" "$n" "$muid" "$mgid" <<'EOF'
+import os, sys, time, socket
+root, n, uid, gid = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+home = os.path.dirname(root)
+for sub in ("", "cur", "new", "tmp"):
+    p = os.path.join(root, sub)
+    os.makedirs(p, exist_ok=True)
+for p in (home, root, *(os.path.join(root, s) for s in ("cur", "new", "tmp"))):
+    os.chown(p, uid, gid)
+
+senders = [
+    ('"Alice Example"', "alice", "example.org"),
+    ('"Bob O\'Brien"', "bob.obrien", "mail.example.com"),
+    ("Carol", "carol", "example.net"),
+    ('"=?UTF-8?B?SsO8cmdlbiBNw7xsbGVy?="', "juergen", "example.de"),
+    ('"Support Team"', "support+tickets", "help.example.com"),
+    ("", "noreply", "notifications.example.org"),
+]
+topics = ["Quarterly report", "Lunch on Friday?", "Re: build failure on main",
+          "Invoice #{n}", "=?UTF-8?Q?Caf=C3=A9_meeting?=", "Fwd: holiday photos",
+          "[list] weekly digest {n}", "Password reset", "Meeting notes", "Hello"]
+flag_sets = ["", "S", "S", "FS", "RS", "S", "", "DS"]
+months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+host = socket.gethostname().replace("/", "_").replace(":", "_")
+base = int(time.time()) - n  # ascending times keep UIDs in message order
+existing = len(os.listdir(os.path.join(root, "cur")))
+
+def simple(i):
+    name, local, domain = senders[i % len(senders)]
+    frm = f"{name} <{local}@{domain}>" if name else f"{local}@{domain}"
+    subject = topics[i % len(topics)].format(n=i)
+    date = f"{days[i % 7]}, {1 + i % 28} {months[i % 12]} 2023 {i % 24:02d}:{i % 60:02d}:{(7 * i) % 60:02d} +0000"
+    body = "".join(f"Line {k} of message {i}: the quick brown fox jumps over the lazy dog.\r\n"
+                   for k in range(1 + i % 5))
+    return (f"Return-Path: <{local}@{domain}>\r\n"
+            f"From: {frm}\r\n"
+            f"To: Test User <user@example.org>\r\n"
+            + (f"Cc: carol@example.net\r\n" if i % 3 == 0 else "")
+            + f"Subject: {subject}\r\n"
+            f"Date: {date}\r\n"
+            f"Message-ID: <seed-{i}-{base}@example.org>\r\n"
+            f"MIME-Version: 1.0\r\n"
+            f"Content-Type: text/plain; charset=us-ascii\r\n"
+            f"\r\n" + body)
+
+def multipart(i):
+    b = f"=_boundary_{i}_{base}"
+    return (f"From: \"Alice Example\" <alice@example.org>\r\n"
+            f"To: bob@mail.example.com, carol@example.net\r\n"
+            f"Subject: Multipart test {i} with attachment\r\n"
+            f"Date: Wed, 15 Mar 2023 10:00:00 +0100\r\n"
+            f"Message-ID: <seed-multipart-{i}-{base}@example.org>\r\n"
+            f"MIME-Version: 1.0\r\n"
+            f"Content-Type: multipart/mixed; boundary=\"{b}\"\r\n"
+            f"\r\n"
+            f"This is a multi-part message in MIME format.\r\n"
+            f"--{b}\r\n"
+            f"Content-Type: multipart/alternative; boundary=\"{b}_alt\"\r\n"
+            f"\r\n"
+            f"--{b}_alt\r\n"
+            f"Content-Type: text/plain; charset=utf-8\r\n"
+            f"Content-Transfer-Encoding: quoted-printable\r\n"
+            f"\r\n"
+            f"Hello, here is the report (caf=C3=A9).\r\n"
+            f"--{b}_alt\r\n"
+            f"Content-Type: text/html; charset=utf-8\r\n"
+            f"\r\n"
+            f"<p>Hello, here is the <b>report</b>.</p>\r\n"
+            f"--{b}_alt--\r\n"
+            f"--{b}\r\n"
+            f"Content-Type: application/pdf; name=\"report.pdf\"\r\n"
+            f"Content-Disposition: attachment; filename=\"report.pdf\"\r\n"
+            f"Content-Transfer-Encoding: base64\r\n"
+            f"\r\n"
+            f"JVBERi0xLjQKJcOkw7zDtsOfCjIgMCBvYmoKPDwvTGVuZ3RoIDMgMCBSPj4Kc3RyZWFtCg==\r\n"
+            f"--{b}--\r\n")
+
+for k in range(n):
+    i = existing + k
+    # the multipart message is the first seeded one, so tests know where it is
+    text = multipart(i) if k == 0 else simple(i)
+    data = text.encode()
+    t = base + k
+    name = f"{t}.M{k}P{os.getpid()}.{host},S={len(data)}:2,{flag_sets[i % len(flag_sets)] if k else ''}"
+    tmp = os.path.join(root, "tmp", name)
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.utime(tmp, (t, t))
+    os.chown(tmp, uid, gid)
+    os.rename(tmp, os.path.join(root, "cur", name))
+EOF
+}
+
+cmd_status() {
+  master_pid "$1" >/dev/null
+}
+
+[ $# -ge 2 ] || usage
+action=$1; dir=$2
+case $action in
+  start) [ $# -eq 2 ] || usage; cmd_start "$dir" ;;
+  stop)  [ $# -eq 2 ] || usage; cmd_stop "$(realpath -m "$dir")" ;;
+  seed)  [ $# -eq 4 ] || usage; cmd_seed "$(realpath -m "$dir")" "$3" "$4" ;;
+  status) [ $# -eq 2 ] || usage; cmd_status "$(realpath -m "$dir")" ;;
+  *) usage ;;
+esac
