@@ -30,72 +30,16 @@
 # Dovecot may run or not, it is not touched.
 set -euo pipefail
 
-die() { echo "dovecot.sh: $*" >&2; exit 1; }
+# shellcheck source=common.sh
+. "$(dirname "$0")/common.sh"
 
 usage() {
   sed -n '2,8p' "$0" >&2
   exit 2
 }
 
-# Prints two distinct TCP ports that are free on 127.0.0.1 and, when the
-# machine has IPv6 loopback, on ::1 too, since Dovecot listens on both.
-# The kernel picks them (bind to port 0), so parallel instances never
-# collide on a fixed range; the remaining race with other programs is
-# handled by retrying the start.
-pick_ports() {
-  python3 - "$1" <<'EOF'
-import socket, sys
-want_v6 = sys.argv[1] == "1"
-ports, held = [], []
-while len(ports) < 2:
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    ok = True
-    if want_v6:
-        s6 = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-        try:
-            s6.bind(("::1", port))
-            held.append(s6)
-        except OSError:
-            ok = False
-            s6.close()
-    held.append(s)  # keep it bound so the second pick differs
-    if ok:
-        ports.append(port)
-print(*ports)
-EOF
-}
 
-have_ipv6_loopback() {
-  python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null
-}
 
-# Throwaway CA plus a server certificate it signs. EC keys: generating them
-# is instant, where RSA costs noticeable time on every start.
-make_certs() {
-  local s=$1
-  mkdir -p "$s"
-  openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-    -sha256 -days 3650 -keyout "$s/ca.key" -out "$s/ca.pem" \
-    -subj "/CN=imapclient test CA" \
-    -addext "basicConstraints=critical,CA:TRUE" \
-    -addext "keyUsage=critical,keyCertSign,cRLSign" >/dev/null 2>&1 \
-    || die "openssl could not create the CA"
-  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-    -keyout "$s/key.pem" -out "$s/server.csr" -subj "/CN=localhost" >/dev/null 2>&1 \
-    || die "openssl could not create the server key"
-  cat > "$s/server.ext" <<'EOF'
-basicConstraints=CA:FALSE
-keyUsage=critical,digitalSignature,keyEncipherment
-extendedKeyUsage=serverAuth
-subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1
-EOF
-  openssl x509 -req -in "$s/server.csr" -CA "$s/ca.pem" -CAkey "$s/ca.key" \
-    -CAcreateserial -days 3650 -sha256 -extfile "$s/server.ext" \
-    -out "$s/cert.pem" >/dev/null 2>&1 || die "openssl could not sign the server certificate"
-  chmod 600 "$s/key.pem" "$s/ca.key"
-}
 
 # Who owns the mail: Dovecot refuses to run mail processes as root, so as
 # root the mail belongs to nobody and the internal services use Debian's
@@ -286,53 +230,14 @@ master_pid() {
   echo "$pid"
 }
 
-# All descendants of a pid, deepest last (found through /proc, no ps needed).
-descendants() {
-  local parent=$1 child
-  for child in $(cat /proc/"$parent"/task/*/children 2>/dev/null); do
-    echo "$child"
-    descendants "$child"
-  done
-}
 
-# Waits until the plain port answers with a greeting; returns non-zero on
-# timeout.
-wait_greeting() {
-  python3 - "$1" "$2" <<'EOF'
-import socket, sys, time
-port, limit = int(sys.argv[1]), float(sys.argv[2])
-deadline = time.monotonic() + limit
-while time.monotonic() < deadline:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
-            s.settimeout(max(0.1, deadline - time.monotonic()))
-            if s.recv(512).startswith(b"* OK"):
-                sys.exit(0)
-    except OSError:
-        pass
-    time.sleep(0.05)
-sys.exit(1)
-EOF
-}
 
 cmd_stop() {
-  local d=$1 pid pids
+  local d=$1 pid
   [ -d "$d" ] || return 0
   if pid=$(master_pid "$d"); then
-    # SIGKILL is instant (SIGTERM takes ~3 s); children are collected first,
-    # since once the master is gone they are reparented and hard to find.
-    pids="$pid $(descendants "$pid" | tr '\n' ' ')"
-    # shellcheck disable=SC2086
-    kill -KILL $pids 2>/dev/null || true
-    # the master leads its own process group: this catches any stragglers
-    kill -KILL -- "-$pid" 2>/dev/null || true
-    local i
-    for i in $(seq 1 100); do
-      local alive=0 p
-      for p in $pids; do [ -e "/proc/$p" ] && [ "$(awk '{print $3}' /proc/$p/stat 2>/dev/null)" != Z ] && alive=1; done
-      [ $alive = 0 ] && break
-      sleep 0.02
-    done
+    # SIGKILL is instant; SIGTERM takes ~3 s
+    kill_tree "$pid"
   fi
   rm -f "$d/run/master.pid"
   return 0
