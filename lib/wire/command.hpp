@@ -76,10 +76,13 @@ public:
 
 private:
     void separate();
-    void write_literal(std::string_view data, bool binary, bool redact);
+    void write_literal(std::string_view data, bool binary);
+    void append(std::string_view text);
+    void search_items(const std::vector<search_item>& items);
     encoded_command out_;
     literal_support lits_;
     bool need_space_ = false;
+    int depth_ = 0;  // open parentheses, checked by finish()
 };
 
 /// True when s may be sent as an atom (RFC 3501 ATOM-CHAR*), non-empty.
