@@ -61,21 +61,32 @@ public:
     /// Drops everything received but not yet returned (after STARTTLS's
     /// tagged OK, nothing the server sent in clear text may be acted on).
     void discard_buffered();
-    std::size_t buffered() const noexcept { return buf_.size() - start_; }
+    std::size_t buffered() const noexcept { return buf_.size() - prepared_ - start_; }
     const parser_limits& limits() const noexcept { return limits_; }
 
 private:
-    struct literal_span { std::size_t offset, length; };
     bool find_frame_end();
+    void compact();
+    [[noreturn]] void fail(const char* what, std::size_t from, std::size_t to) const;
+    [[noreturn]] void line_too_long() const;
 
     parser_limits limits_;
     std::string buf_;
     std::size_t start_ = 0;       // first byte of the current frame
     std::size_t scan_ = 0;        // where the search for the line end resumes
     std::size_t line_start_ = 0;  // start of the current line segment
-    std::uint64_t literal_left_ = 0;
-    bool in_literal_ = false;
+    std::size_t line_bytes_ = 0;  // bytes of this frame's finished line segments
     std::size_t frame_end_ = 0;
+    std::size_t prepared_ = 0;    // bytes handed out by prepare(), not yet committed
+    // The literal being waited for: its first byte, its declared length, and
+    // the resumable UTF-8 walk of the character-count rule (cursor.hpp).
+    bool in_literal_ = false;
+    bool literal_binary_ = false;
+    std::size_t literal_start_ = 0;
+    std::uint64_t literal_len_ = 0;
+    std::size_t walk_pos_ = 0;
+    std::uint64_t walk_chars_ = 0;
+    bool walk_invalid_ = false;
 };
 
 }  // namespace imapclient::wire
