@@ -192,8 +192,11 @@ std::optional<encoded_word> parse_word(std::string_view raw, std::size_t pos) {
     if (q1 == std::string_view::npos || q1 == pos + 2) return std::nullopt;
     std::size_t q2 = raw.find('?', q1 + 1);
     if (q2 != q1 + 2) return std::nullopt;
-    std::size_t q3 = raw.find("?=", q2 + 1);
-    if (q3 == std::string_view::npos) return std::nullopt;
+    // Encoded text never holds "?" (RFC 2047 4.2 (3), 5 (3)), so the word
+    // ends at the next one. Stopping there also keeps hostile input such as
+    // "=?a?b?=?a?b?..." linear: each gap between "?" is scanned a few times.
+    std::size_t q3 = raw.find('?', q2 + 1);
+    if (q3 == std::string_view::npos || q3 + 1 >= raw.size() || raw[q3 + 1] != '=') return std::nullopt;
     std::string_view charset = raw.substr(pos + 2, q1 - pos - 2);
     std::string_view text = raw.substr(q2 + 1, q3 - q2 - 1);
     for (char c : charset)

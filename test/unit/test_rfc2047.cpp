@@ -73,6 +73,7 @@ const std::vector<std::string> undecodable = {
     "=?UTF-8?X?abc?=",
     "=?UTF-8?Q?abc",
     "=?UTF-8?Q?a b?=",
+    "=?UTF-8?Q?a?b?=",      // a raw "?" cannot be in encoded text
     "=??Q?abc?=",
     "=?UTF-8?QQ?abc?=",
     "=?iso-2022-jp?B?GyRCRg==?=",  // truncated double-byte character
@@ -115,6 +116,14 @@ TEST_CASE("decode_header never fails on hostile input", "[rfc2047]") {
         INFO(s);
         CHECK_NOTHROW(decode_header(s));
     }
+    // Many almost-words in a long line must not take quadratic time; the
+    // test would run for minutes if they did.
+    std::string almost;
+    for (int i = 0; i < 200000; ++i) almost += "=?a?b?";
+    almost += "x?=";
+    CHECK(decode_header(almost) == almost);
+    std::string no_end = "=?UTF-8?Q?" + std::string(1'000'000, 'a');
+    CHECK(decode_header(no_end) == no_end);
     // Long valid input still decodes completely.
     std::string big;
     for (int i = 0; i < 2000; ++i) big += "=?UTF-8?Q?=C3=A9?= ";
