@@ -1,0 +1,241 @@
+// The actor: reader, writer and watchdog coroutines around the engine.
+#include "client_impl.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <iostream>
+
+namespace imapclient {
+
+namespace asio = boost::asio;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::size_t read_chunk = 64 * 1024;
+
+engine::engine_config make_engine_config(const client_options& o, const client::impl* self) {
+    engine::engine_config c;
+    if (o.debug >= 3) c.trace = [self](std::string_view line) { self->log(3, "> " + std::string(line)); };
+    c.limits.max_line = o.max_line;
+    c.limits.max_literal = o.max_literal;
+    c.max_events = o.max_events;
+    return c;
+}
+
+// Printable form of raw protocol bytes for the debug log.
+std::string printable(std::string_view bytes, std::size_t max = 2000) {
+    std::string out;
+    for (char ch : bytes.substr(0, max)) {
+        auto c = static_cast<unsigned char>(ch);
+        if (c == '\r') out += "\\r";
+        else if (c == '\n') out += "\\n";
+        else if (c < 0x20 || c == 0x7f) out += "\\x" + std::string(1, "0123456789abcdef"[c >> 4]) + "0123456789abcdef"[c & 15];
+        else out += ch;
+    }
+    if (bytes.size() > max) out += "...";
+    return out;
+}
+
+}  // namespace
+
+client::impl::impl(asio::any_io_executor ex, client_options options)
+    : strand_(asio::make_strand(ex)),
+      opts_(std::move(options)),
+      transport_(strand_),
+      engine_(make_engine_config(opts_, this)),
+      writer_wake_(strand_),
+      watchdog_(strand_),
+      connect_timer_(strand_),
+      use_uid_(opts_.use_uid) {}
+
+void client::impl::log(int level, std::string_view line) const {
+    if (opts_.debug < level) return;
+    if (opts_.log) opts_.log(line);
+    else std::clog << "imapclient: " << line << '\n';
+}
+
+void client::impl::submit(engine::command_request req, asio::any_completion_handler<void(engine::completion)> h) {
+    const auto id = engine_.submit(std::move(req));
+    auto slot = asio::get_associated_cancellation_slot(h);
+    if (slot.is_connected()) {
+        slot.assign([w = weak_from_this(), id](asio::cancellation_type) {
+            if (auto self = w.lock())
+                asio::post(self->strand_, [self, id] {
+                    self->engine_.cancel(id);
+                    self->pump();
+                });
+        });
+    }
+    waiting_.emplace(id, std::move(h));
+    pump();
+}
+
+void client::impl::pump() {
+    for (auto& c : engine_.take_completions()) {
+        auto it = waiting_.find(c.id);
+        if (it == waiting_.end()) continue;
+        auto h = std::move(it->second);
+        waiting_.erase(it);
+        asio::get_associated_cancellation_slot(h).clear();
+        // Posted, never run inline: the caller may be deep in the reader.
+        asio::post(strand_, [h = std::move(h), c = std::move(c)]() mutable { std::move(h)(std::move(c)); });
+    }
+    deliver_events();
+    if (engine_.closed()) {
+        transport_.close();
+        watchdog_.cancel();
+        connect_timer_.cancel();
+    }
+    writer_wake_.cancel();
+}
+
+void client::impl::deliver_events() {
+    while (!event_waiters_.empty()) {
+        error_code ec;
+        event e;
+        if (auto next = engine_.pop_event()) {
+            e = std::move(*next);
+            if (std::holds_alternative<connection_closed>(e)) closed_event_delivered_ = true;
+        } else if (closed_event_delivered_) {
+            ec = make_error_code(errc::not_connected);
+        } else {
+            return;
+        }
+        auto h = std::move(event_waiters_.front().second);
+        event_waiters_.pop_front();
+        asio::get_associated_cancellation_slot(h.handler).clear();
+        asio::post(h.executor, [h = std::move(h.handler), ec, e = std::move(e)]() mutable { std::move(h)(ec, std::move(e)); });
+    }
+}
+
+void client::impl::wait_event(result_handler<event> h) {
+    const auto id = next_waiter_++;
+    auto slot = asio::get_associated_cancellation_slot(h.handler);
+    if (slot.is_connected()) {
+        slot.assign([w = weak_from_this(), id](asio::cancellation_type) {
+            auto self = w.lock();
+            if (!self) return;
+            asio::post(self->strand_, [self, id] {
+                auto& q = self->event_waiters_;
+                auto it = std::find_if(q.begin(), q.end(), [id](auto& p) { return p.first == id; });
+                if (it == q.end()) return;
+                auto h = std::move(it->second);
+                q.erase(it);
+                asio::post(h.executor, [h = std::move(h.handler)]() mutable {
+                    std::move(h)(asio::error::operation_aborted, event{});
+                });
+            });
+        });
+    }
+    event_waiters_.emplace_back(id, std::move(h));
+    deliver_events();
+}
+
+void client::impl::close(error_code ec, std::string_view why) {
+    engine_.fail(ec, why);
+    pump();
+}
+
+void client::impl::transport_failed(error_code ec) {
+    if (connect_timed_out_) return close(make_error_code(errc::timeout), "connect timed out");
+    if (engine_.state() == engine::session_state::logout) return close(make_error_code(errc::not_connected), "logged out");
+    close(make_error_code(errc::connection_lost), ec.message());
+}
+
+void client::impl::start_loops() {
+    running_ = true;
+    last_activity_ = clock_type::now();
+    auto self = shared_from_this();
+    asio::co_spawn(strand_, [self]() { return self->reader_loop(); }, asio::detached);
+    asio::co_spawn(strand_, [self]() { return self->writer_loop(); }, asio::detached);
+    if (opts_.timeout.count() > 0)
+        asio::co_spawn(strand_, [self]() { return self->watchdog_loop(); }, asio::detached);
+}
+
+asio::awaitable<void> client::impl::reader_loop() {
+    while (!engine_.closed()) {
+        auto buf = engine_.prepare_read(read_chunk);
+        auto [ec, n] = co_await transport_.read_some(asio::buffer(buf.data(), buf.size()));
+        if (ec) {
+            engine_.commit_read(0);
+            transport_failed(ec);
+            break;
+        }
+        last_activity_ = clock_type::now();
+        if (opts_.debug >= 4) log(4, "< " + printable({buf.data(), n}));
+        engine_.commit_read(n);
+        pump();
+    }
+}
+
+asio::awaitable<void> client::impl::writer_loop() {
+    std::vector<asio::const_buffer> bufs;
+    while (!engine_.closed()) {
+        auto chunks = engine_.next_writes();
+        if (chunks.empty()) {
+            writer_wake_.expires_at(clock_type::time_point::max());
+            co_await writer_wake_.async_wait(asio::as_tuple(asio::use_awaitable));
+            continue;
+        }
+        bufs.clear();
+        for (auto& c : chunks) bufs.push_back(asio::buffer(c.view()));
+        last_activity_ = clock_type::now();
+        auto [ec, n] = co_await transport_.write(bufs);
+        if (ec) {
+            transport_failed(ec);
+            break;
+        }
+    }
+}
+
+asio::awaitable<void> client::impl::watchdog_loop() {
+    while (!engine_.closed()) {
+        const auto deadline = engine_.awaiting_server() ? last_activity_ + opts_.timeout
+                                                        : clock_type::now() + opts_.timeout;
+        watchdog_.expires_at(deadline);
+        co_await watchdog_.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (engine_.closed()) break;
+        if (engine_.awaiting_server() && clock_type::now() - last_activity_ >= opts_.timeout) {
+            log(1, "timeout: no data from the server");
+            close(make_error_code(errc::timeout), "no data from the server within the timeout");
+        }
+    }
+}
+
+asio::awaitable<engine::completion> client::impl::drive(std::optional<engine::command_request> req) {
+    std::optional<engine::command_id> id;
+    if (req) id = engine_.submit(std::move(*req));
+    std::vector<asio::const_buffer> bufs;
+    for (;;) {
+        for (auto& c : engine_.take_completions())
+            if (id && c.id == *id) co_return std::move(c);
+        if (engine_.closed())
+            co_return engine::completion{0, engine_.close_reason(), engine::text_status(engine_.close_detail()), {}};
+        if (!id && engine_.state() != engine::session_state::greeting) co_return engine::completion{};
+        auto chunks = engine_.next_writes();
+        if (!chunks.empty()) {
+            bufs.clear();
+            for (auto& c : chunks) bufs.push_back(asio::buffer(c.view()));
+            auto [ec, n] = co_await transport_.write(bufs);
+            if (ec) transport_failed(ec);
+            continue;
+        }
+        auto buf = engine_.prepare_read(read_chunk);
+        auto [ec, n] = co_await transport_.read_some(asio::buffer(buf.data(), buf.size()));
+        if (ec) {
+            engine_.commit_read(0);
+            transport_failed(ec);
+            continue;
+        }
+        if (opts_.debug >= 4) log(4, "< " + printable({buf.data(), n}));
+        engine_.commit_read(n);
+    }
+}
+
+}  // namespace imapclient

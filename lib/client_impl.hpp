@@ -1,0 +1,91 @@
+// The connection actor behind imapclient::client: one reader coroutine,
+// one writer coroutine and a watchdog, all on one strand, driving the
+// sans-io connection_engine.
+#pragma once
+
+#include "engine/commands.hpp"
+#include "engine/engine.hpp"
+#include "net/transport.hpp"
+
+#include <imapclient/client.hpp>
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <unordered_map>
+
+namespace imapclient {
+
+template <typename T>
+using op_result = std::pair<error_code, T>;
+
+struct client::impl : std::enable_shared_from_this<client::impl> {
+    impl(boost::asio::any_io_executor ex, client_options options);
+
+    // ---- the one asynchronous primitive: run a command --------------
+    template <typename Token>
+    auto async_run(engine::command_request req, Token&& token) {
+        return boost::asio::async_initiate<Token, void(engine::completion)>(
+            [self = shared_from_this()](auto handler, engine::command_request req) {
+                self->submit(std::move(req), boost::asio::any_completion_handler<void(engine::completion)>(
+                                                 std::move(handler)));
+            },
+            token, std::move(req));
+    }
+    void submit(engine::command_request req, boost::asio::any_completion_handler<void(engine::completion)> h);
+
+    // ---- operations (coroutines on the strand) ------------------------
+    boost::asio::awaitable<op_result<connect_result>> do_connect();
+    boost::asio::awaitable<op_result<command_result>> do_login(std::string user, std::string password);
+    boost::asio::awaitable<op_result<command_result>> do_simple(engine::command_request req);
+    boost::asio::awaitable<op_result<select_result>> do_select(std::string folder, bool readonly);
+    boost::asio::awaitable<op_result<search_result>> do_search(search_criteria criteria, std::string charset);
+    boost::asio::awaitable<op_result<fetch_result>> do_fetch(sequence_set set, std::vector<std::string> items,
+                                                             std::vector<std::string> modifiers);
+    boost::asio::awaitable<op_result<append_result>> do_append(std::string folder, std::string message,
+                                                               std::vector<std::string> flags,
+                                                               std::optional<datetime> when);
+    void wait_event(result_handler<event> h);
+
+    // ---- the actor ----------------------------------------------------
+    /// Delivers completions and events, wakes the writer, closes the
+    /// transport once the engine is closed. Called after every input.
+    void pump();
+    void deliver_events();
+    void start_loops();
+    boost::asio::awaitable<void> reader_loop();
+    boost::asio::awaitable<void> writer_loop();
+    boost::asio::awaitable<void> watchdog_loop();
+    void transport_failed(error_code ec);
+    /// Before the loops run (greeting, STARTTLS): send `req` if any and read
+    /// until it completes (or, with no request, until the greeting came).
+    boost::asio::awaitable<engine::completion> drive(std::optional<engine::command_request> req);
+    void close(error_code ec, std::string_view why);
+    /// Refuses commands that need a connection or a selected mailbox.
+    error_code check_state(bool needs_selected) const;
+
+    void log(int level, std::string_view line) const;
+
+    net::executor strand_;
+    client_options opts_;
+    net::transport transport_;
+    engine::connection_engine engine_;
+    boost::asio::steady_timer writer_wake_;
+    boost::asio::steady_timer watchdog_;
+    boost::asio::steady_timer connect_timer_;
+    std::chrono::steady_clock::time_point last_activity_{};
+    std::unordered_map<engine::command_id, boost::asio::any_completion_handler<void(engine::completion)>> waiting_;
+    std::deque<std::pair<std::uint64_t, result_handler<event>>> event_waiters_;
+    std::uint64_t next_waiter_ = 1;
+    bool use_uid_ = true;
+    bool connecting_ = false;
+    bool running_ = false;  // reader/writer loops started
+    bool closed_event_delivered_ = false;
+    bool connect_timed_out_ = false;
+};
+
+}  // namespace imapclient

@@ -1,0 +1,403 @@
+#include "engine/engine.hpp"
+
+#include "engine/mailbox_tracker.hpp"
+
+#include <boost/asio/error.hpp>
+
+#include <algorithm>
+
+namespace imapclient::engine {
+
+status_response text_status(std::string text) {
+    status_response s;
+    s.text = std::move(text);
+    return s;
+}
+
+namespace {
+
+std::shared_ptr<const std::string> shared_bytes(std::string s) {
+    return std::make_shared<const std::string>(std::move(s));
+}
+
+bool ranges_contain(const std::vector<std::pair<std::uint32_t, std::uint32_t>>& ranges, std::uint32_t v) {
+    return std::any_of(ranges.begin(), ranges.end(),
+                       [v](const auto& r) { return r.first <= v && v <= r.second; });
+}
+
+bool ranges_overlap(const std::vector<std::pair<std::uint32_t, std::uint32_t>>& a,
+                    const std::vector<std::pair<std::uint32_t, std::uint32_t>>& b) {
+    for (const auto& x : a)
+        for (const auto& y : b)
+            if (x.first <= y.second && y.first <= x.second) return true;
+    return false;
+}
+
+std::uint64_t kind_of(const response& r) { return std::uint64_t{1} << r.index(); }
+
+}  // namespace
+
+struct connection_engine::command {
+    command_id id = 0;
+    command_request req;
+    std::string tag;
+    std::shared_ptr<const std::string> bytes;
+    std::vector<std::size_t> sync_points;
+    std::string redacted;
+    std::size_t sent = 0;       // bytes handed to the writer so far
+    std::size_t next_sync = 0;  // index of the next sync point
+    bool awaiting_plus = false;
+    bool abandoned = false;
+    bool continued = false;  // got a "+" for on_continuation (IDLE is idling)
+    bool done_sent = false;
+    std::vector<response> collected;
+
+    // Hands out the bytes up to the next synchronizing literal (or the end).
+    write_chunk next_segment() {
+        std::size_t end = bytes->size();
+        if (next_sync < sync_points.size()) {
+            end = sync_points[next_sync++];
+            awaiting_plus = true;
+        }
+        write_chunk chunk{bytes, sent, end};
+        sent = end;
+        return chunk;
+    }
+};
+
+connection_engine::connection_engine(engine_config config)
+    : config_(std::move(config)), parser_(config_.limits) {}
+connection_engine::~connection_engine() = default;
+connection_engine::connection_engine(connection_engine&&) noexcept = default;
+connection_engine& connection_engine::operator=(connection_engine&&) noexcept = default;
+
+bool connection_engine::has_capability(std::string_view cap) const {
+    return std::any_of(capabilities_.begin(), capabilities_.end(),
+                       [cap](const std::string& c) { return iequals(c, cap); });
+}
+
+wire::literal_support connection_engine::literals() const {
+    wire::literal_support l;
+    l.literal_plus = has_capability("LITERAL+");
+    l.literal_minus = has_capability("LITERAL-") || has_capability("IMAP4rev2");
+    l.binary = has_capability("BINARY");
+    return l;
+}
+
+command_id connection_engine::submit(command_request request) {
+    auto c = std::make_unique<command>();
+    c->id = next_id_++;
+    c->req = std::move(request);
+    if (closed()) {
+        completions_.push_back({c->id, close_reason_ ? close_reason_ : make_error_code(errc::not_connected),
+                                text_status(close_detail_), {}});
+        return c->id;
+    }
+    c->tag = config_.tag_prefix + std::to_string(next_tag_++);
+    try {
+        auto encoded = c->req.build(c->tag, literals());
+        c->bytes = shared_bytes(std::move(encoded.bytes));
+        c->sync_points = std::move(encoded.sync_points);
+        c->redacted = std::move(encoded.redacted);
+    } catch (const std::exception& e) {
+        // An argument that cannot be encoded fails this command alone.
+        completions_.push_back({c->id, make_error_code(errc::invalid_argument),
+                                text_status(e.what()), {}});
+        return c->id;
+    }
+    const command_id id = c->id;
+    queue_.push_back(std::move(c));
+    return id;
+}
+
+bool connection_engine::can_start(const command& c) const {
+    if (state_ == session_state::greeting || closed()) return false;
+    if (c.req.exclusive) return in_flight_.empty();
+    for (const auto& d : in_flight_) {
+        if (d->req.exclusive) return false;
+        const std::uint64_t shared = c.req.collects & d->req.collects;
+        if (shared == 0) continue;
+        // FETCH data is told apart by UID when both commands name their UIDs.
+        const bool only_fetch = shared == kind_bit<fetch_data>();
+        if (only_fetch && c.req.uid_ranges && d->req.uid_ranges &&
+            !ranges_overlap(*c.req.uid_ranges, *d->req.uid_ranges))
+            continue;
+        return false;
+    }
+    return true;
+}
+
+std::vector<write_chunk> connection_engine::next_writes() {
+    std::vector<write_chunk> out;
+    if (closed()) return out;
+    out = std::move(extra_writes_);
+    extra_writes_.clear();
+    if (writing_) {
+        if (writing_->awaiting_plus) return out;
+        out.push_back(writing_->next_segment());
+        if (writing_->awaiting_plus) return out;
+        writing_ = nullptr;
+    }
+    // IDLE blocks everything after it; a queued command ends it.
+    for (auto& c : in_flight_) {
+        if (c->req.is_idle && c->continued && !c->done_sent && !queue_.empty()) {
+            c->done_sent = true;
+            out.push_back({shared_bytes("DONE\r\n"), 0, 6});
+            if (config_.trace) config_.trace("DONE");
+        }
+    }
+    while (!queue_.empty() && can_start(*queue_.front())) {
+        // Registered as in flight before its bytes are written: a fast server
+        // may answer before the write completes.
+        in_flight_.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+        command& c = *in_flight_.back();
+        if (config_.trace) config_.trace(c.redacted);
+        out.push_back(c.next_segment());
+        if (c.awaiting_plus) {
+            writing_ = &c;
+            break;
+        }
+    }
+    return out;
+}
+
+void connection_engine::end_idle(command_id id) {
+    for (auto& c : in_flight_) {
+        if (c->id == id && c->req.is_idle && c->continued && !c->done_sent) {
+            c->done_sent = true;
+            extra_writes_.push_back({shared_bytes("DONE\r\n"), 0, 6});
+            if (config_.trace) config_.trace("DONE");
+        }
+    }
+}
+
+std::vector<completion> connection_engine::take_completions() {
+    return std::exchange(completions_, {});
+}
+
+std::optional<event> connection_engine::pop_event() {
+    if (events_.empty()) return std::nullopt;
+    event e = std::move(events_.front());
+    events_.pop_front();
+    if (auto* r = std::get_if<resync_needed>(&e)) {
+        // The counts are those of the moment the consumer looks.
+        r->exists = mailbox_.exists;
+        r->highest_modseq = mailbox_.highest_modseq;
+        overflowed_ = false;
+    }
+    return e;
+}
+
+void connection_engine::commit_read(std::size_t n) {
+    parser_.commit(n);
+    if (closed()) return;
+    try {
+        while (auto r = parser_.next()) {
+            handle(std::move(*r));
+            if (closed()) return;
+        }
+    } catch (const wire::parse_error& e) {
+        fail(make_error_code(errc::framing_error), e.what());
+    }
+}
+
+void connection_engine::on_bytes(std::string_view bytes) {
+    auto buf = parser_.prepare(bytes.size());
+    std::copy(bytes.begin(), bytes.end(), buf.begin());
+    commit_read(bytes.size());
+}
+
+void connection_engine::handle(response&& r) {
+    if (state_ == session_state::greeting) return handle_greeting(std::move(r));
+    if (auto* c = std::get_if<continuation_request>(&r)) return handle_continuation(*c);
+    if (auto* s = std::get_if<status_response>(&r); s && !s->tag.empty())
+        return handle_tagged(std::move(*s));
+    handle_untagged(std::move(r));
+}
+
+void connection_engine::handle_greeting(response&& r) {
+    auto* s = std::get_if<status_response>(&r);
+    if (!s || !s->tag.empty()) {
+        // Blank or garbage lines before a greeting (seen on broken servers)
+        // are skipped; anything else is not an IMAP server.
+        if (std::holds_alternative<unparsed_data>(r)) return;
+        return fail(make_error_code(errc::protocol_violation), "expected a greeting");
+    }
+    greeting_ = *s;
+    if (s->code && s->code->name == "CAPABILITY") learn_capabilities(s->code->list);
+    switch (s->status) {
+    case status_kind::ok: state_ = session_state::not_authenticated; break;
+    case status_kind::preauth: state_ = session_state::authenticated; break;
+    case status_kind::bye: return fail(make_error_code(errc::bye), s->text);
+    default: return fail(make_error_code(errc::protocol_violation), "greeting was " + std::string(to_string(s->status)));
+    }
+}
+
+void connection_engine::handle_continuation(const continuation_request& c) {
+    if (writing_ && writing_->awaiting_plus) {
+        writing_->awaiting_plus = false;
+        return;
+    }
+    for (auto& cmd : in_flight_) {
+        if (cmd->req.on_continuation && !cmd->abandoned) {
+            cmd->continued = true;
+            if (auto reply = cmd->req.on_continuation(c.text)) {
+                extra_writes_.push_back({shared_bytes(std::move(*reply)), 0, 0});
+                auto& w = extra_writes_.back();
+                w.end = w.data->size();
+                if (config_.trace) config_.trace("<SASL response redacted>");
+            }
+            return;
+        }
+    }
+    fail(make_error_code(errc::protocol_violation), "continuation request nobody asked for: +" + c.text.substr(0, 80));
+}
+
+void connection_engine::handle_tagged(status_response&& s) {
+    auto it = std::find_if(in_flight_.begin(), in_flight_.end(),
+                           [&](const auto& c) { return c->tag == s.tag; });
+    if (it == in_flight_.end()) {
+        // A tag we never sent (or already completed): the stream cannot be
+        // trusted to belong to our commands any more.
+        return fail(make_error_code(errc::protocol_violation), "tagged response for unknown tag " + s.tag.substr(0, 40));
+    }
+    std::unique_ptr<command> c = std::move(*it);
+    in_flight_.erase(it);
+    if (writing_ == c.get()) writing_ = nullptr;  // rejected before its literal
+    if (c->abandoned) return;
+
+    error_code ec;
+    if (s.status == status_kind::no) ec = make_error_code(errc::no);
+    else if (s.status != status_kind::ok) ec = make_error_code(errc::bad);
+    const bool ok = !ec;
+    const auto& req = c->req;
+    if (req.resets_capabilities && ok) capabilities_.clear();
+    if (s.code && s.code->name == "CAPABILITY") learn_capabilities(s.code->list);
+    if (req.authenticates && ok) state_ = session_state::authenticated;
+    if (req.is_select) {
+        if (ok) {
+            state_ = session_state::selected;
+            mailbox_.selected = true;
+            mailbox_.readonly = req.readonly_select || (s.code && s.code->name == "READ-ONLY");
+        } else {
+            // RFC 3501 6.3.1: a failed SELECT leaves no mailbox selected.
+            state_ = session_state::authenticated;
+            mailbox_ = {};
+        }
+    }
+    if (req.is_unselect && ok) {
+        state_ = session_state::authenticated;
+        mailbox_ = {};
+    }
+    if (req.is_logout && ok) state_ = session_state::logout;
+    complete(std::move(c), ec, std::move(s));
+}
+
+void connection_engine::complete(std::unique_ptr<command> c, error_code ec, status_response status) {
+    completions_.push_back({c->id, ec, std::move(status), std::move(c->collected)});
+}
+
+void connection_engine::learn_capabilities(const std::vector<std::string>& caps) {
+    capabilities_.clear();
+    capabilities_.insert(caps.begin(), caps.end());
+}
+
+void connection_engine::handle_untagged(response&& r) {
+    const bool selecting = std::any_of(in_flight_.begin(), in_flight_.end(),
+                                       [](const auto& c) { return c->req.is_select; });
+    if (auto* caps = std::get_if<capability_data>(&r)) learn_capabilities(caps->capabilities);
+    if (auto* s = std::get_if<status_response>(&r)) {
+        if (s->code && s->code->name == "CAPABILITY") learn_capabilities(s->code->list);
+        if (s->status == status_kind::bye) {
+            const bool expected = std::any_of(in_flight_.begin(), in_flight_.end(),
+                                              [](const auto& c) { return c->req.is_logout; });
+            if (!expected) {
+                bye_seen_ = true;
+                std::string text = s->text;
+                publish(std::move(r));
+                return fail(make_error_code(errc::bye), text);
+            }
+        }
+        // Alerts must reach a human even when a command collects the line.
+        if (s->code && s->code->name == "ALERT") publish(response(*s));
+    }
+    if (state_ == session_state::selected || selecting) update_mailbox(mailbox_, r);
+    if (!route_to_command(r)) publish(std::move(r));
+}
+
+bool connection_engine::route_to_command(response& r) {
+    const std::uint64_t kind = kind_of(r);
+    for (auto& c : in_flight_) {
+        if ((c->req.collects & kind) == 0) continue;
+        if (auto* f = std::get_if<fetch_data>(&r); f && c->req.uid_ranges) {
+            if (!f->uid || !ranges_contain(*c->req.uid_ranges, *f->uid)) continue;
+        }
+        if (!c->abandoned) c->collected.push_back(std::move(r));
+        return true;
+    }
+    return false;
+}
+
+void connection_engine::publish(response&& r) {
+    if (overflowed_) {
+        // Collapsed: the resync marker at the back stands for everything.
+        for (auto& e : events_)
+            if (auto* m = std::get_if<resync_needed>(&e)) ++m->dropped;
+        return;
+    }
+    if (events_.size() >= config_.max_events) {
+        resync_needed m;
+        m.dropped = events_.size() + 1;
+        events_.clear();
+        events_.push_back(m);
+        overflowed_ = true;
+        return;
+    }
+    events_.push_back(std::move(r));
+}
+
+void connection_engine::cancel(command_id id) {
+    auto q = std::find_if(queue_.begin(), queue_.end(), [&](const auto& c) { return c->id == id; });
+    if (q != queue_.end()) {
+        std::unique_ptr<command> c = std::move(*q);
+        queue_.erase(q);
+        complete(std::move(c), boost::asio::error::operation_aborted, {});
+        return;
+    }
+    for (auto& c : in_flight_) {
+        if (c->id != id || c->abandoned) continue;
+        if (writing_ == c.get()) {
+            // The server is reading our literal: there is no way to stop it
+            // without leaving the stream in an unknown state.
+            return fail(make_error_code(errc::literal_cancelled),
+                        "cancelled in the middle of a synchronizing literal");
+        }
+        c->abandoned = true;
+        completions_.push_back({c->id, boost::asio::error::operation_aborted, {}, {}});
+        if (c->req.is_idle && c->continued && !c->done_sent) {
+            c->done_sent = true;
+            extra_writes_.push_back({shared_bytes("DONE\r\n"), 0, 6});
+        }
+        return;
+    }
+}
+
+void connection_engine::fail(error_code ec, std::string_view why) {
+    if (closed()) return;
+    state_ = session_state::closed;
+    close_reason_ = ec;
+    close_detail_ = std::string(why);
+    writing_ = nullptr;
+    extra_writes_.clear();
+    const status_response reason = text_status(close_detail_);
+    for (auto& c : in_flight_)
+        if (!c->abandoned) complete(std::move(c), ec, reason);
+    in_flight_.clear();
+    for (auto& c : queue_) complete(std::move(c), ec, reason);
+    queue_.clear();
+    // The closing event is never dropped, whatever the queue holds.
+    events_.push_back(connection_closed{ec, close_detail_});
+}
+
+}  // namespace imapclient::engine

@@ -1,0 +1,201 @@
+// Layer 2: the state of one IMAP connection, without sockets or executors.
+//
+// The actor feeds it "bytes arrived" and "connection lost"; it answers with
+// bytes to write, completed commands and unsolicited events. Everything the
+// protocol forces on a pipelining client lives here: tag allocation, which
+// commands may be on the wire together (RFC 9051 5.5), waiting for "+"
+// before a synchronizing literal, routing untagged data to the command that
+// asked for it, the selected-mailbox state, and failing everything at once
+// when the connection dies.
+#pragma once
+
+#include "wire/command.hpp"
+#include "wire/parser.hpp"
+
+#include <imapclient/error.hpp>
+#include <imapclient/event.hpp>
+#include <imapclient/mailbox.hpp>
+#include <imapclient/response.hpp>
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace imapclient::engine {
+
+using command_id = std::uint64_t;
+
+/// Bit for each response alternative (index in the `response` variant), so a
+/// command can say which untagged responses it collects.
+template <typename T, std::size_t I = 0>
+constexpr std::size_t variant_index() {
+    if constexpr (std::is_same_v<std::variant_alternative_t<I, response>, T>) return I;
+    else return variant_index<T, I + 1>();
+}
+template <typename T>
+constexpr std::uint64_t kind_bit() {
+    return std::uint64_t{1} << variant_index<T>();
+}
+
+/// A status with only a text (client-side failures).
+status_response text_status(std::string text);
+
+/// What the library asks of one command.
+struct command_request {
+    /// Human-readable name for logs and error messages ("UID FETCH").
+    std::string name;
+    /// Builds the command once its tag is known.
+    std::function<wire::encoded_command(std::string_view tag, const wire::literal_support&)> build;
+    /// Untagged response kinds this command collects (kind_bit<...>).
+    /// Two commands collecting the same kind never run together, because
+    /// nothing would tell their data apart; except FETCH data routed by UID.
+    std::uint64_t collects = 0;
+    /// For UID FETCH/STORE: the UIDs it asked for. FETCH data carrying one
+    /// of these UIDs goes to this command; commands with disjoint UID sets
+    /// pipeline. std::nullopt with `collects` FETCH means "all FETCH data".
+    std::optional<std::vector<std::pair<std::uint32_t, std::uint32_t>>> uid_ranges;
+    /// A barrier: waits for everything in flight, and nothing starts until
+    /// it completes (SELECT, EXPUNGE, commands with sequence numbers, ...).
+    bool exclusive = false;
+    /// Answers "+ challenge" lines (AUTHENTICATE, IDLE); nullopt = the
+    /// command does not expect continuations beyond its literals.
+    std::function<std::optional<std::string>(std::string_view challenge)> on_continuation;
+    /// LOGOUT: the BYE that comes first is expected, not fatal.
+    bool is_logout = false;
+    /// LOGIN/AUTHENTICATE: success moves to the authenticated state.
+    bool authenticates = false;
+    /// IDLE: once the server sent "+", DONE is written as soon as another
+    /// command is queued (or end_idle() is called).
+    bool is_idle = false;
+    /// SELECT/EXAMINE: resets the mailbox state and fills it.
+    bool is_select = false;
+    bool readonly_select = false;
+    /// CLOSE/UNSELECT: the mailbox state ends with the tagged OK.
+    bool is_unselect = false;
+    /// LOGIN/AUTHENTICATE/STARTTLS: capabilities learned before it are
+    /// forgotten when it succeeds (they may have been forged or changed).
+    bool resets_capabilities = false;
+};
+
+/// A finished command: the tagged reply and the untagged data it collected.
+struct completion {
+    command_id id = 0;
+    error_code ec;  // errc::no / errc::bad for NO/BAD, abort codes on failure
+    status_response status;
+    std::vector<response> responses;
+};
+
+using imapclient::event;
+using imapclient::resync_needed;
+using imapclient::connection_closed;
+
+/// A run of bytes to write. `data` keeps the bytes alive while they are
+/// written even if the command completes meanwhile.
+struct write_chunk {
+    std::shared_ptr<const std::string> data;
+    std::size_t begin = 0, end = 0;
+    std::string_view view() const { return std::string_view(*data).substr(begin, end - begin); }
+};
+
+struct engine_config {
+    wire::parser_limits limits;
+    std::size_t max_events = 1024;
+    /// A prefix for tags (must start with a letter).
+    std::string tag_prefix = "A";
+    /// Called with the redacted form of each command as it goes on the
+    /// wire; may be empty.
+    std::function<void(std::string_view redacted_command)> trace;
+};
+
+enum class session_state { greeting, not_authenticated, authenticated, selected, logout, closed };
+
+class connection_engine {
+public:
+    explicit connection_engine(engine_config config = {});
+    ~connection_engine();
+    connection_engine(connection_engine&&) noexcept;
+    connection_engine& operator=(connection_engine&&) noexcept;
+
+    // ---- inputs -------------------------------------------------------
+    /// Queues a command. Its completion will come out of take_completions().
+    command_id submit(command_request request);
+    /// Cancels: a queued command is removed, a written one is abandoned (its
+    /// late data is discarded). A command in the middle of a synchronizing
+    /// literal cannot be abandoned: the connection fails with
+    /// literal_cancelled. Either way the command completes with
+    /// operation_aborted. No effect on unknown or finished ids.
+    void cancel(command_id id);
+    /// Bytes from the server (copying path), or the zero-copy path below.
+    void on_bytes(std::string_view bytes);
+    std::span<char> prepare_read(std::size_t n) { return parser_.prepare(n); }
+    void commit_read(std::size_t n);
+    /// The transport failed or was closed, or a timeout fired.
+    void fail(error_code ec, std::string_view why = {});
+    /// Ends an IDLE command (writes DONE once its "+" has come).
+    void end_idle(command_id id);
+    /// After STARTTLS's tagged OK: forget what was read in clear text.
+    void discard_buffered() { parser_.discard_buffered(); }
+
+    // ---- outputs ------------------------------------------------------
+    /// Bytes that may be written now (several pipelined commands are
+    /// gathered). Empty when nothing may be written.
+    std::vector<write_chunk> next_writes();
+    std::vector<completion> take_completions();
+    std::optional<event> pop_event();
+    bool has_events() const noexcept { return !events_.empty(); }
+
+    // ---- state --------------------------------------------------------
+    session_state state() const noexcept { return state_; }
+    bool closed() const noexcept { return state_ == session_state::closed; }
+    error_code close_reason() const noexcept { return close_reason_; }
+    const std::string& close_detail() const noexcept { return close_detail_; }
+    const mailbox_state& mailbox() const noexcept { return mailbox_; }
+    const std::set<std::string>& capabilities() const noexcept { return capabilities_; }
+    bool has_capability(std::string_view cap) const;
+    const std::optional<status_response>& greeting() const noexcept { return greeting_; }
+    /// Commands queued or on the wire (abandoned ones included).
+    std::size_t pending() const noexcept { return queue_.size() + in_flight_.size(); }
+    /// True while some command waits for the server (the read timeout runs).
+    bool awaiting_server() const noexcept { return !in_flight_.empty() || state_ == session_state::greeting; }
+    wire::literal_support literals() const;
+
+private:
+    struct command;
+    void handle(response&& r);
+    void handle_greeting(response&& r);
+    void handle_continuation(const continuation_request& c);
+    void handle_tagged(status_response&& s);
+    void handle_untagged(response&& r);
+    bool route_to_command(response& r);
+    void publish(response&& r);
+    bool can_start(const command& c) const;
+    void complete(std::unique_ptr<command> c, error_code ec, status_response status);
+    void learn_capabilities(const std::vector<std::string>& caps);
+
+    engine_config config_;
+    wire::response_parser parser_;
+    session_state state_ = session_state::greeting;
+    error_code close_reason_;
+    std::string close_detail_;
+    std::optional<status_response> greeting_;
+    std::uint64_t next_id_ = 1;
+    std::uint64_t next_tag_ = 1;
+    std::deque<std::unique_ptr<command>> queue_;      // not yet written, in order
+    std::vector<std::unique_ptr<command>> in_flight_; // written (or being written), in order
+    command* writing_ = nullptr;                       // mid-command, waiting for "+"
+    std::vector<completion> completions_;
+    std::deque<event> events_;
+    bool overflowed_ = false;
+    std::vector<write_chunk> extra_writes_;  // SASL replies, DONE
+    std::set<std::string> capabilities_;
+    mailbox_state mailbox_;
+    bool bye_seen_ = false;
+};
+
+}  // namespace imapclient::engine

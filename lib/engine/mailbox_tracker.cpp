@@ -1,0 +1,62 @@
+#include "engine/mailbox_tracker.hpp"
+
+#include <imapclient/sequence_set.hpp>
+
+#include <algorithm>
+#include <limits>
+
+namespace imapclient::engine {
+
+namespace {
+
+std::uint32_t clamp32(std::uint64_t v) {
+    return static_cast<std::uint32_t>(std::min<std::uint64_t>(v, std::numeric_limits<std::uint32_t>::max()));
+}
+
+void apply_code(mailbox_state& m, const response_code& code) {
+    const auto& n = code.name;
+    if (n == "UIDVALIDITY" && code.number) m.uid_validity = clamp32(*code.number);
+    else if (n == "UIDNEXT" && code.number) m.uid_next = clamp32(*code.number);
+    else if (n == "UNSEEN" && code.number) m.unseen = clamp32(*code.number);
+    else if (n == "HIGHESTMODSEQ" && code.number) m.highest_modseq = *code.number;
+    else if (n == "NOMODSEQ") m.nomodseq = true;
+    else if (n == "PERMANENTFLAGS") m.permanent_flags = code.list;
+}
+
+// VANISHED carries UIDs; only their count matters for EXISTS.
+std::uint64_t count_uids(const std::string& set) {
+    try {
+        std::uint64_t n = 0;
+        for (auto& part : sequence_set(set).split(64)) n += part.expand(1'000'000).size();
+        return n;
+    } catch (const std::exception&) {
+        return 0;
+    }
+}
+
+}  // namespace
+
+void update_mailbox(mailbox_state& m, const response& r) {
+    if (auto* e = std::get_if<exists_data>(&r)) {
+        m.exists = e->count;
+    } else if (auto* rc = std::get_if<recent_data>(&r)) {
+        m.recent = rc->count;
+    } else if (std::holds_alternative<expunge_data>(r)) {
+        if (m.exists > 0) --m.exists;
+    } else if (auto* v = std::get_if<vanished_data>(&r)) {
+        // VANISHED (EARLIER) reports history, not a change of EXISTS.
+        if (!v->earlier) {
+            const auto n = count_uids(v->uids);
+            m.exists = n >= m.exists ? 0 : m.exists - static_cast<std::uint32_t>(n);
+        }
+    } else if (auto* f = std::get_if<flags_data>(&r)) {
+        m.flags = f->flags;
+    } else if (auto* fd = std::get_if<fetch_data>(&r)) {
+        if (fd->modseq && (!m.highest_modseq || *fd->modseq > *m.highest_modseq))
+            m.highest_modseq = fd->modseq;
+    } else if (auto* s = std::get_if<status_response>(&r)) {
+        if (s->code) apply_code(m, *s->code);
+    }
+}
+
+}  // namespace imapclient::engine
