@@ -141,7 +141,8 @@ std::uint64_t cursor::number(const char* what) {
             saturated = true;
         }
     }
-    if (p_ < end_ && is_class(*p_, cc_atom)) { p_ = s; fail(what); }
+    // "12abc" and "5:7" are not numbers; "<0>" of a section origin ends in '>'.
+    if (p_ < end_ && *p_ != '>' && is_class(*p_, cc_atom)) { p_ = s; fail(what); }
     if (negative) return 0;
     return saturated ? max : v;
 }
@@ -169,7 +170,16 @@ std::string cursor::quoted(bool strict) {
         // quote inside the text (servers send "a "b" c").
         const char* n = q + 1;
         if (n >= end_ || is_class(*n, cc_follower)) {
-            if (!strict || n >= end_ || *n != ' ') return true;
+            if (n >= end_ || *n != ' ') return true;
+            if (!strict) {
+                // `"a "b" c"`: the token after the space would run straight
+                // into a quote, which no IMAP syntax allows.
+                const char* t = n;
+                while (t < end_ && *t == ' ') ++t;
+                const char* u = t;
+                while (u < end_ && is_class(*u, cc_atom)) ++u;
+                return !(u > t && u < end_ && *u == '"');
+            }
             // In a structured list the next token after SP must be one that
             // can follow a string there: another string, NIL, a list, a
             // number, a literal or the end of the list.

@@ -166,8 +166,11 @@ public:
         return is_digit(c) || (c == '-' && is_digit(peek_at(1)));
     }
 
-    /// A quoted string. In `strict` (structured list) context a quote closes
-    /// the string only if what follows could follow a string there.
+    /// A quoted string, tolerant of unescaped quotes inside: a quote closes
+    /// the string only when followed by SP, ")", "]" or the line end, and
+    /// not when the next token runs into another quote (`"a "b" c"`). In
+    /// `strict` context (ENVELOPE, where only a string, NIL or a list can
+    /// follow a string) the next token must also be one of those.
     std::string quoted(bool strict);
     /// A literal {n}, {n+} or ~{n}, its contents copied once.
     std::string literal();

@@ -63,7 +63,7 @@ body_params read_params(cursor& c) {
     body_params p;
     if (c.eat_nil()) return p;
     if (c.peek() != '(') {
-        (void)c.nstring(true);  // a lone string: not a parameter list
+        (void)c.nstring();  // a lone string: not a parameter list
         return p;
     }
     c.eat('(');
@@ -75,13 +75,13 @@ body_params read_params(cursor& c) {
             c.skip_value();
             continue;
         }
-        std::string key = c.nstring(true).value_or(std::string{});
+        std::string key = c.nstring().value_or(std::string{});
         c.skip_sp();
         if (c.peek() == ')') {
             p.emplace_back(std::move(key), std::nullopt);
             continue;
         }
-        p.emplace_back(std::move(key), c.nstring(true));
+        p.emplace_back(std::move(key), c.nstring());
     }
 }
 
@@ -89,7 +89,7 @@ std::optional<body_disposition> read_disposition(cursor& c) {
     if (c.eat_nil()) return std::nullopt;
     if (c.peek() != '(') {
         // A bare "inline" instead of ("inline" NIL).
-        auto t = c.nstring(true);
+        auto t = c.nstring();
         if (!t) return std::nullopt;
         return body_disposition{std::move(*t), {}};
     }
@@ -98,7 +98,7 @@ std::optional<body_disposition> read_disposition(cursor& c) {
     std::optional<std::string> type;
     body_params params;
     if (c.peek() != ')') {
-        type = c.nstring(true);
+        type = c.nstring();
         c.skip_sp();
         if (c.peek() != ')') params = read_params(c);
     }
@@ -116,7 +116,7 @@ std::vector<std::string> read_language(cursor& c) {
     std::vector<std::string> out;
     if (c.eat_nil()) return out;
     if (c.peek() != '(') {
-        if (auto s = c.nstring(true)) out.push_back(std::move(*s));
+        if (auto s = c.nstring()) out.push_back(std::move(*s));
         return out;
     }
     c.eat('(');
@@ -124,7 +124,7 @@ std::vector<std::string> read_language(cursor& c) {
         c.skip_sp();
         if (c.eat(')')) return out;
         if (c.at_eol()) c.fail("')' of a language list");
-        if (auto s = c.nstring(true)) out.push_back(std::move(*s));
+        if (auto s = c.nstring()) out.push_back(std::move(*s));
     }
 }
 
@@ -139,7 +139,7 @@ void read_common_ext(cursor& c, body_structure& b, int depth) {
     b.language = read_language(c);
     c.skip_sp();
     if (c.peek() == ')') return;
-    b.location = c.nstring(true);
+    b.location = c.nstring();
     for (;;) {
         c.skip_sp();
         if (c.peek() == ')') return;
@@ -163,11 +163,11 @@ void read_multipart(cursor& c, body_structure& b, int depth) {
     }
     c.skip_sp();
     if (c.peek() == ')') return;  // missing subtype
-    auto st = c.nstring(true);
+    auto st = c.nstring();
     if (!st) {
         // "((...) NIL "mixed")": a NIL child just before the subtype.
         c.skip_sp();
-        if (c.peek() == '"') st = c.nstring(true);
+        if (c.peek() == '"') st = c.nstring();
     }
     b.subtype = st.value_or(std::string{});
     c.skip_sp();
@@ -213,24 +213,24 @@ void read_message_tail(cursor& c, body_structure& b, int depth) {
 
 void read_single_part(cursor& c, body_structure& b, int depth) {
     b.encoding = "7BIT";
-    b.type = c.nstring(true).value_or(std::string{});
+    b.type = c.nstring().value_or(std::string{});
     c.skip_sp();
     if (c.peek() == ')') return;
     if (c.peek() != '(') {  // "(" here: the subtype is missing
-        b.subtype = c.nstring(true).value_or(std::string{});
+        b.subtype = c.nstring().value_or(std::string{});
         c.skip_sp();
         if (c.peek() == ')') return;
     }
     b.params = read_params(c);
     c.skip_sp();
     if (c.peek() == ')') return;
-    b.id = c.nstring(true);
+    b.id = c.nstring();
     c.skip_sp();
     if (c.peek() == ')') return;
-    b.description = c.nstring(true);
+    b.description = c.nstring();
     c.skip_sp();
     if (c.peek() == ')') return;
-    if (auto enc = c.nstring(true); enc && !enc->empty()) b.encoding = std::move(*enc);
+    if (auto enc = c.nstring(); enc && !enc->empty()) b.encoding = std::move(*enc);
     c.skip_sp();
     if (c.peek() == ')') return;
     if (c.eat_nil()) b.size = 0;
@@ -245,7 +245,7 @@ void read_single_part(cursor& c, body_structure& b, int depth) {
     }
     c.skip_sp();
     if (c.peek() == ')') return;
-    b.md5 = c.nstring(true);
+    b.md5 = c.nstring();
     read_common_ext(c, b, depth);
 }
 

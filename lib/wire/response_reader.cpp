@@ -154,26 +154,7 @@ list_data read_list(cursor& c, std::string_view kw) {
     return l;
 }
 
-status_data read_status_data(cursor& c) {
-    status_data s;
-    c.skip_sp();
-    if (c.peek() == '"' || c.at_literal()) {
-        s.mailbox = c.string("mailbox name");
-    } else {
-        // Unquoted, maybe with spaces: the items list starts at the last
-        // "(" of the line (items never contain one).
-        const char* begin = c.pos();
-        const char* last = nullptr;
-        while (!c.at_eol()) {
-            if (c.peek() == '(') last = c.pos();
-            c.advance();
-        }
-        if (!last) { c.seek(begin); c.fail("'(' of the STATUS items"); }
-        const char* e = last;
-        while (e > begin && (e[-1] == ' ' || e[-1] == '\t')) --e;
-        s.mailbox.assign(begin, static_cast<std::size_t>(e - begin));
-        c.seek(last);
-    }
+void read_status_items(cursor& c, status_data& s) {
     c.skip_sp();
     c.expect('(', "'(' of the STATUS items");
     for (;;) {
@@ -185,7 +166,50 @@ status_data read_status_data(cursor& c) {
         if (c.at_number()) s.items.emplace_back(std::move(name), c.number());
         else c.skip_value();  // non-numeric items (MAILBOXID) have no place in the result
     }
-    return s;
+}
+
+status_data read_status_data(cursor& c) {
+    status_data s;
+    c.skip_sp();
+    if (c.peek() == '"' || c.at_literal()) {
+        s.mailbox = c.string("mailbox name");
+        read_status_items(c, s);
+        return s;
+    }
+    const char* begin = c.pos();
+    auto name = c.token(cc_astring);
+    c.skip_sp();
+    if (c.peek() == '(' && !name.empty()) {
+        s.mailbox = name;
+        read_status_items(c, s);
+        return s;
+    }
+    // An unquoted name with spaces ("* STATUS My Folder (MESSAGES 0)"):
+    // the items are the first "(" from which the rest of the line reads as
+    // an item list.
+    c.seek(begin);
+    int attempts = 16;  // bounded, so a hostile line of parentheses stays linear
+    while (!c.at_eol() && attempts > 0) {
+        const char* open = c.pos();
+        if (c.peek() == '(' && open > begin) {
+            --attempts;
+            status_data t;
+            try {
+                read_status_items(c, t);
+                if (c.end_after_sp()) {
+                    const char* e = open;
+                    while (e > begin && (e[-1] == ' ' || e[-1] == '\t')) --e;
+                    t.mailbox.assign(begin, static_cast<std::size_t>(e - begin));
+                    return t;
+                }
+            } catch (const syntax_error&) {
+            }
+            c.seek(open);
+        }
+        c.advance();
+    }
+    c.seek(begin);
+    c.fail("'(' of the STATUS items");
 }
 
 search_data read_search(cursor& c, bool sort) {

@@ -80,6 +80,7 @@ T parse_one(std::string_view bytes, parser_limits limits = {}) {
     auto all = parse_all(bytes, limits);
     REQUIRE(all.size() == 1);
     INFO("variant index " << all[0].index());
+    if (auto* u = std::get_if<unparsed_data>(&all[0])) UNSCOPED_INFO("unparsed: " << u->line << " -- " << u->error);
     REQUIRE(std::holds_alternative<T>(all[0]));
     return std::get<T>(all[0]);
 }
