@@ -21,6 +21,7 @@ cxx=${CXX_FUZZ:-clang++}
 command -v "$cxx" >/dev/null || { echo "fuzz.sh: $cxx not found (scripts/install-deps.sh)" >&2; exit 1; }
 mkdir -p "$out/obj" "$out/artifacts"
 
+# shellcheck disable=SC2054  # the commas belong to -fsanitize=
 flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
        -fno-omit-frame-pointer -Iinclude -Ilib)
 

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers shared by the throwaway-server scripts (dovecot.sh, cyrus.sh).
 # Sourced, not run.
 
@@ -96,14 +97,14 @@ EOF
 # collected first, since once the master is gone they are reparented and
 # hard to find; the master's process group catches stragglers.
 kill_tree() {
-  local pid=$1 pids p i alive
+  local pid=$1 pids p alive
   pids="$pid $(descendants "$pid" | tr '\n' ' ')"
   # shellcheck disable=SC2086
   kill -KILL $pids 2>/dev/null || true
   if [ "$(awk '{print $5}' "/proc/$pid/stat" 2>/dev/null)" = "$pid" ]; then
     kill -KILL -- "-$pid" 2>/dev/null || true
   fi
-  for i in $(seq 1 100); do
+  for _ in $(seq 1 100); do
     alive=0
     for p in $pids; do
       [ -e "/proc/$p" ] && [ "$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)" != Z ] && alive=1

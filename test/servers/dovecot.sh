@@ -30,7 +30,7 @@
 # Dovecot may run or not, it is not touched.
 set -euo pipefail
 
-# shellcheck source=common.sh
+# shellcheck source=test/servers/common.sh
 . "$(dirname "$0")/common.sh"
 
 usage() {
@@ -244,18 +244,19 @@ cmd_stop() {
 }
 
 cmd_start() {
-  local d=$1 attempt listen use_v6=0 port sport
+  local d=$1 listen use_v6=0 port sport
   command -v dovecot >/dev/null || die "dovecot is not installed (scripts/install-deps.sh)"
   command -v openssl >/dev/null || die "openssl is not installed"
   mkdir -p "$d"
   d=$(cd "$d" && pwd -P)
   cmd_stop "$d"
-  rm -rf "$d/run" "$d/state" "$d/log" "$d/ssl" "$d/etc" "$d/env"
+  local sub
+  for sub in run state log ssl etc env; do rm -rf "${d:?}/$sub"; done
   mkdir -p "$d"/{run,state,log,ssl,etc,mail}
   make_certs "$d/ssl"
   if have_ipv6_loopback; then use_v6=1; listen="127.0.0.1, ::1"; else listen="127.0.0.1"; fi
 
-  for attempt in 1 2 3; do
+  for _ in 1 2 3; do
     read -r port sport < <(pick_ports "$use_v6")
     write_config "$d" "$port" "$sport" "$listen"
     : > "$d/log/dovecot.log"
@@ -301,98 +302,7 @@ cmd_seed() {
   grep -q "^$user:" "$d/etc/passwd" || die "no such user: $user"
   local muser mgroup muid mgid
   read -r muser mgroup muid mgid < "$d/etc/mail-owner"
-  python3 - "$d/mail/$user/Maildir" "$n" "$muid" "$mgid" <<'EOF'
-import os, sys, time, socket
-root, n, uid, gid = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-home = os.path.dirname(root)
-for sub in ("", "cur", "new", "tmp"):
-    p = os.path.join(root, sub)
-    os.makedirs(p, exist_ok=True)
-for p in (home, root, *(os.path.join(root, s) for s in ("cur", "new", "tmp"))):
-    os.chown(p, uid, gid)
-
-senders = [
-    ('"Alice Example"', "alice", "example.org"),
-    ('"Bob O\'Brien"', "bob.obrien", "mail.example.com"),
-    ("Carol", "carol", "example.net"),
-    ('"=?UTF-8?B?SsO8cmdlbiBNw7xsbGVy?="', "juergen", "example.de"),
-    ('"Support Team"', "support+tickets", "help.example.com"),
-    ("", "noreply", "notifications.example.org"),
-]
-topics = ["Quarterly report", "Lunch on Friday?", "Re: build failure on main",
-          "Invoice #{n}", "=?UTF-8?Q?Caf=C3=A9_meeting?=", "Fwd: holiday photos",
-          "[list] weekly digest {n}", "Password reset", "Meeting notes", "Hello"]
-flag_sets = ["", "S", "S", "FS", "RS", "S", "", "DS"]
-months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-host = socket.gethostname().replace("/", "_").replace(":", "_")
-base = int(time.time()) - n  # ascending times keep UIDs in message order
-existing = len(os.listdir(os.path.join(root, "cur")))
-
-def simple(i):
-    name, local, domain = senders[i % len(senders)]
-    frm = f"{name} <{local}@{domain}>" if name else f"{local}@{domain}"
-    subject = topics[i % len(topics)].format(n=i)
-    date = f"{days[i % 7]}, {1 + i % 28} {months[i % 12]} 2023 {i % 24:02d}:{i % 60:02d}:{(7 * i) % 60:02d} +0000"
-    body = "".join(f"Line {k} of message {i}: the quick brown fox jumps over the lazy dog.\r\n"
-                   for k in range(1 + i % 5))
-    return (f"Return-Path: <{local}@{domain}>\r\n"
-            f"From: {frm}\r\n"
-            f"To: Test User <user@example.org>\r\n"
-            + (f"Cc: carol@example.net\r\n" if i % 3 == 0 else "")
-            + f"Subject: {subject}\r\n"
-            f"Date: {date}\r\n"
-            f"Message-ID: <seed-{i}-{base}@example.org>\r\n"
-            f"MIME-Version: 1.0\r\n"
-            f"Content-Type: text/plain; charset=us-ascii\r\n"
-            f"\r\n" + body)
-
-def multipart(i):
-    b = f"=_boundary_{i}_{base}"
-    return (f"From: \"Alice Example\" <alice@example.org>\r\n"
-            f"To: bob@mail.example.com, carol@example.net\r\n"
-            f"Subject: Multipart test {i} with attachment\r\n"
-            f"Date: Wed, 15 Mar 2023 10:00:00 +0100\r\n"
-            f"Message-ID: <seed-multipart-{i}-{base}@example.org>\r\n"
-            f"MIME-Version: 1.0\r\n"
-            f"Content-Type: multipart/mixed; boundary=\"{b}\"\r\n"
-            f"\r\n"
-            f"This is a multi-part message in MIME format.\r\n"
-            f"--{b}\r\n"
-            f"Content-Type: multipart/alternative; boundary=\"{b}_alt\"\r\n"
-            f"\r\n"
-            f"--{b}_alt\r\n"
-            f"Content-Type: text/plain; charset=utf-8\r\n"
-            f"Content-Transfer-Encoding: quoted-printable\r\n"
-            f"\r\n"
-            f"Hello, here is the report (caf=C3=A9).\r\n"
-            f"--{b}_alt\r\n"
-            f"Content-Type: text/html; charset=utf-8\r\n"
-            f"\r\n"
-            f"<p>Hello, here is the <b>report</b>.</p>\r\n"
-            f"--{b}_alt--\r\n"
-            f"--{b}\r\n"
-            f"Content-Type: application/pdf; name=\"report.pdf\"\r\n"
-            f"Content-Disposition: attachment; filename=\"report.pdf\"\r\n"
-            f"Content-Transfer-Encoding: base64\r\n"
-            f"\r\n"
-            f"JVBERi0xLjQKJcOkw7zDtsOfCjIgMCBvYmoKPDwvTGVuZ3RoIDMgMCBSPj4Kc3RyZWFtCg==\r\n"
-            f"--{b}--\r\n")
-
-for k in range(n):
-    i = existing + k
-    # the multipart message is the first seeded one, so tests know where it is
-    text = multipart(i) if k == 0 else simple(i)
-    data = text.encode()
-    t = base + k
-    name = f"{t}.M{k}P{os.getpid()}.{host},S={len(data)}:2,{flag_sets[i % len(flag_sets)] if k else ''}"
-    tmp = os.path.join(root, "tmp", name)
-    with open(tmp, "wb") as f:
-        f.write(data)
-    os.utime(tmp, (t, t))
-    os.chown(tmp, uid, gid)
-    os.rename(tmp, os.path.join(root, "cur", name))
-EOF
+  python3 "$(dirname "$0")/messages.py" maildir "$d/mail/$user/Maildir" "$n" "$muid" "$mgid"
 }
 
 cmd_status() {
