@@ -46,6 +46,17 @@ fi
 
 run_step "unit tests" "$build/test/unit-tests"
 
+# A throwaway Dovecot for the integration tests (stopped on exit, whatever
+# happens); the tests that need a server of their own start it themselves.
+dovecot_dir=$(mktemp -d /tmp/imapclient-dovecot.XXXXXX)
+trap 'bash "$root/test/servers/dovecot.sh" stop "$dovecot_dir" >/dev/null 2>&1; rm -rf "$dovecot_dir"' EXIT
+if bash test/servers/dovecot.sh start "$dovecot_dir" && bash test/servers/dovecot.sh seed "$dovecot_dir" alice 20; then
+  set -a; . "$dovecot_dir/env"; set +a
+  run_step "integration tests (Dovecot)" "$build/test/integration-tests"
+else
+  echo "=== could not start Dovecot"; failed=$((failed + 1))
+fi
+
 if [ "${SKIP_FUZZ:-0}" != 1 ] && [ -x scripts/fuzz.sh ]; then
   run_step "fuzzers (${fuzz_seconds}s each)" bash scripts/fuzz.sh "$fuzz_seconds"
 fi
