@@ -49,6 +49,7 @@ run_step "unit tests" "$build/test/unit-tests"
 # A throwaway Dovecot for the integration tests (stopped on exit, whatever
 # happens); the tests that need a server of their own start it themselves.
 dovecot_dir=$(mktemp -d /tmp/imapclient-dovecot.XXXXXX)
+chmod 755 "$dovecot_dir"  # the mail processes run as an unprivileged user
 trap 'bash "$root/test/servers/dovecot.sh" stop "$dovecot_dir" >/dev/null 2>&1; rm -rf "$dovecot_dir"' EXIT
 if bash test/servers/dovecot.sh start "$dovecot_dir" && bash test/servers/dovecot.sh seed "$dovecot_dir" alice 20; then
   set -a; . "$dovecot_dir/env"; set +a
