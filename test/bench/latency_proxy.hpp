@@ -29,8 +29,11 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace bench {
@@ -65,6 +68,22 @@ public:
         if (thread_.joinable()) thread_.join();
     }
     boost::asio::io_context& context() { return io_; }
+
+    /// What arrived at the proxy in one direction since the last take_stats:
+    /// the arrival times show how a client spreads its writes (for
+    /// pipelining: whether its commands leave in a burst).
+    struct direction_stats {
+        std::optional<clock::time_point> first, last;
+        std::size_t bytes = 0, chunks = 0;
+    };
+    struct stats {
+        direction_stats up, down;  // up: client -> server
+    };
+    /// Thread-safe; resets the counters.
+    stats take_stats() {
+        std::lock_guard lock(stats_mutex_);
+        return std::exchange(stats_, {});
+    }
 
 private:
     using tcp = boost::asio::ip::tcp;
@@ -131,6 +150,15 @@ private:
         asio::co_spawn(io_, write_side(s, s->client, s->down), asio::detached);
     }
 
+    void count(bool up, clock::time_point now, std::size_t n) {
+        std::lock_guard lock(stats_mutex_);
+        auto& d = up ? stats_.up : stats_.down;
+        if (!d.first) d.first = now;
+        d.last = now;
+        d.bytes += n;
+        ++d.chunks;
+    }
+
     boost::asio::awaitable<void> read_side(std::shared_ptr<session> s, tcp::socket& from, pipe& p) {
         namespace asio = boost::asio;
         for (;;) {
@@ -149,6 +177,7 @@ private:
                 co_return;
             }
             buf.resize(n);
+            count(&p == &s->up, now, n);
             p.queue.push_back({now + one_way_, std::move(buf)});
             if (p.writer_idle) p.wake.cancel();
         }
@@ -199,6 +228,8 @@ private:
     std::uint16_t target_port_;
     std::chrono::microseconds one_way_;
     std::thread thread_;
+    std::mutex stats_mutex_;
+    stats stats_;
 };
 
 }  // namespace bench

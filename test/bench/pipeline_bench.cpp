@@ -123,7 +123,8 @@ asio::awaitable<void> run(config cfg) {
     const double noop_rtt = bench::median(noop_ms);
 
     std::map<std::uint32_t, std::string> reference;
-    std::vector<double> a_ms, b_ms, b_first_ms;
+    std::vector<double> a_ms, b_ms, b_first_ms, b_issued_ms;
+    std::vector<double> b_up_first_ms, b_up_last_ms, b_up_chunks, b_down_first_ms;
     std::size_t bytes = 0;
     for (int run = 0; run < cfg.runs; ++run) {
         // (a) one batched fetch.
@@ -150,16 +151,20 @@ asio::awaitable<void> run(config cfg) {
         bytes = run_bytes;
 
         // (b) N concurrent single fetches from N coroutines.
+        proxy.take_stats();
         bench::latch done(ex);
         std::string error;
-        double first = -1;
+        double first = -1, issued = 0;
         std::size_t ok = 0;
         t0 = clock_type::now();
         done.add(uids.size());
         for (auto uid : uids) {
             asio::co_spawn(
                 ex,
-                [&c, &items, uid]() -> asio::awaitable<imapclient::fetch_result> {
+                [&c, &items, &issued, t0, uid]() -> asio::awaitable<imapclient::fetch_result> {
+                    // When the last caller gets to issue its command: how
+                    // long the callers' side of pipelining takes.
+                    issued = ms_since(t0);
                     co_return co_await c.fetch(uid, items);
                 },
                 [&, uid](std::exception_ptr e, imapclient::fetch_result r) {
@@ -180,6 +185,19 @@ asio::awaitable<void> run(config cfg) {
         co_await done.wait();
         b_ms.push_back(ms_since(t0));
         b_first_ms.push_back(first);
+        b_issued_ms.push_back(issued);
+        {
+            // The proxy saw the commands arrive: their spread is the
+            // library's writing time, their chunk count its write batching.
+            auto st = proxy.take_stats();
+            if (st.up.first && st.down.first) {
+                auto ms = [&](clock_type::time_point t) { return std::chrono::duration<double, std::milli>(t - t0).count(); };
+                b_up_first_ms.push_back(ms(*st.up.first));
+                b_up_last_ms.push_back(ms(*st.up.last));
+                b_up_chunks.push_back(static_cast<double>(st.up.chunks));
+                b_down_first_ms.push_back(ms(*st.down.first));
+            }
+        }
         if (!error.empty()) fail("concurrent fetch failed: " + error);
         if (ok != uids.size()) fail("concurrent fetches: only " + std::to_string(ok) + " succeeded");
     }
@@ -213,7 +231,12 @@ asio::awaitable<void> run(config cfg) {
     std::printf(")\n");
     std::printf("  (b) %zu concurrent single FETCHes: median %8.1f ms  (runs:", cfg.n, b);
     for (double v : b_ms) std::printf(" %.1f", v);
-    std::printf("; first reply after median %.1f ms)\n", bench::median(b_first_ms));
+    std::printf(")\n      last call issued after median %.1f ms, first reply after median %.1f ms\n",
+                bench::median(b_issued_ms), bench::median(b_first_ms));
+    std::printf("      at the proxy: commands arrived from %.1f to %.1f ms in %.0f reads; server's first bytes at %.1f ms "
+                "(medians)\n",
+                bench::median(b_up_first_ms), bench::median(b_up_last_ms), bench::median(b_up_chunks),
+                bench::median(b_down_first_ms));
     std::printf("  (c) %zu sequential single FETCHes: median %8.1f ms  (%d runs:", seq_n, cs, cfg.seq_runs);
     for (double v : c_ms) std::printf(" %.1f", v);
     std::printf("), %.2f ms each; for N=%zu: %.1f ms (extrapolated)\n", cs / static_cast<double>(seq_n), cfg.n,
