@@ -35,6 +35,15 @@ bool ranges_overlap(const std::vector<std::pair<std::uint32_t, std::uint32_t>>& 
 
 std::uint64_t kind_of(const response& r) { return std::uint64_t{1} << r.index(); }
 
+// Ends an IDLE whose "+" has come (Cmd is the engine's private command type).
+template <class Cmd>
+void write_done(Cmd& c, std::vector<write_chunk>& out, const std::function<void(std::string_view)>& trace) {
+    if (c.done_sent) return;
+    c.done_sent = true;
+    out.push_back({shared_bytes("DONE\r\n"), 0, 6});
+    if (trace) trace("DONE");
+}
+
 }  // namespace
 
 struct connection_engine::command {
@@ -50,6 +59,7 @@ struct connection_engine::command {
     bool abandoned = false;
     bool continued = false;  // got a "+" for on_continuation (IDLE is idling)
     bool done_sent = false;
+    bool end_wanted = false;  // end_idle() came before the "+": DONE follows it
     std::vector<response> collected;
 
     // Hands out the bytes up to the next synchronizing literal (or the end).
@@ -140,11 +150,7 @@ std::vector<write_chunk> connection_engine::next_writes() {
     }
     // IDLE blocks everything after it; a queued command ends it.
     for (auto& c : in_flight_) {
-        if (c->req.is_idle && c->continued && !c->done_sent && !queue_.empty()) {
-            c->done_sent = true;
-            out.push_back({shared_bytes("DONE\r\n"), 0, 6});
-            if (config_.trace) config_.trace("DONE");
-        }
+        if (c->req.is_idle && c->continued && !queue_.empty()) write_done(*c, out, config_.trace);
     }
     while (!queue_.empty() && can_start(*queue_.front())) {
         // Registered as in flight before its bytes are written: a fast server
@@ -152,6 +158,10 @@ std::vector<write_chunk> connection_engine::next_writes() {
         in_flight_.push_back(std::move(queue_.front()));
         queue_.pop_front();
         command& c = *in_flight_.back();
+        // SELECT deselects the previous mailbox as it is sent (RFC 3501
+        // 6.3.1): nothing of it (HIGHESTMODSEQ, RECENT, ...) may linger if
+        // the new mailbox does not report the same items.
+        if (c.req.is_select) mailbox_ = {};
         if (config_.trace) config_.trace(c.redacted);
         out.push_back(c.next_segment());
         if (c.awaiting_plus) {
@@ -163,13 +173,14 @@ std::vector<write_chunk> connection_engine::next_writes() {
 }
 
 void connection_engine::end_idle(command_id id) {
-    for (auto& c : in_flight_) {
-        if (c->id == id && c->req.is_idle && c->continued && !c->done_sent) {
-            c->done_sent = true;
-            extra_writes_.push_back({shared_bytes("DONE\r\n"), 0, 6});
-            if (config_.trace) config_.trace("DONE");
-        }
-    }
+    auto end = [&](command& c) {
+        if (c.id != id || !c.req.is_idle) return;
+        // DONE before the "+" would be a protocol error: remember the wish.
+        if (c.continued) write_done(c, extra_writes_, config_.trace);
+        else c.end_wanted = true;
+    };
+    for (auto& c : in_flight_) end(*c);
+    for (auto& c : queue_) end(*c);
 }
 
 std::vector<completion> connection_engine::take_completions() {
@@ -190,12 +201,24 @@ std::optional<event> connection_engine::pop_event() {
 }
 
 void connection_engine::commit_read(std::size_t n) {
+    auto starts_tls = [this](const response& r) {
+        auto* s = std::get_if<status_response>(&r);
+        if (!s || s->tag.empty() || s->status != status_kind::ok) return false;
+        return std::any_of(in_flight_.begin(), in_flight_.end(), [s](const auto& c) {
+            return c->tag == s->tag && iequals(c->req.name, "STARTTLS");
+        });
+    };
     parser_.commit(n);
     if (closed()) return;
     try {
         while (auto r = parser_.next()) {
+            const bool tls_next = starts_tls(*r);
             handle(std::move(*r));
             if (closed()) return;
+            // Whatever follows STARTTLS's tagged OK in the same read was sent
+            // in clear text and may be injected: leave it unparsed for
+            // discard_buffered(), which the caller runs before the handshake.
+            if (tls_next) return;
         }
     } catch (const wire::parse_error& e) {
         fail(make_error_code(errc::framing_error), e.what());
@@ -240,8 +263,19 @@ void connection_engine::handle_continuation(const continuation_request& c) {
         return;
     }
     for (auto& cmd : in_flight_) {
-        if (cmd->req.on_continuation && !cmd->abandoned) {
+        if (cmd->req.on_continuation) {
             cmd->continued = true;
+            if (cmd->req.is_idle && (cmd->abandoned || cmd->end_wanted)) {
+                // Cancelled or ended before the server was idling: end it now.
+                write_done(*cmd, extra_writes_, config_.trace);
+                return;
+            }
+            if (cmd->abandoned) {
+                // Nobody answers the challenge any more: "*" cancels the
+                // SASL exchange (RFC 3501 6.2.2) and the tagged BAD ends it.
+                extra_writes_.push_back({shared_bytes("*\r\n"), 0, 3});
+                return;
+            }
             if (auto reply = cmd->req.on_continuation(c.text)) {
                 extra_writes_.push_back({shared_bytes(std::move(*reply)), 0, 0});
                 auto& w = extra_writes_.back();
@@ -265,7 +299,6 @@ void connection_engine::handle_tagged(status_response&& s) {
     std::unique_ptr<command> c = std::move(*it);
     in_flight_.erase(it);
     if (writing_ == c.get()) writing_ = nullptr;  // rejected before its literal
-    if (c->abandoned) return;
 
     error_code ec;
     if (s.status == status_kind::no) ec = make_error_code(errc::no);
@@ -291,6 +324,9 @@ void connection_engine::handle_tagged(status_response&& s) {
         mailbox_ = {};
     }
     if (req.is_logout && ok) state_ = session_state::logout;
+    // An abandoned command already completed, but the server carried it
+    // out: the state changes above apply all the same.
+    if (c->abandoned) return;
     complete(std::move(c), ec, std::move(s));
 }
 
@@ -304,6 +340,7 @@ void connection_engine::learn_capabilities(const std::vector<std::string>& caps)
 }
 
 void connection_engine::handle_untagged(response&& r) {
+    bool alert_published = false;
     const bool selecting = std::any_of(in_flight_.begin(), in_flight_.end(),
                                        [](const auto& c) { return c->req.is_select; });
     if (auto* caps = std::get_if<capability_data>(&r)) learn_capabilities(caps->capabilities);
@@ -320,10 +357,13 @@ void connection_engine::handle_untagged(response&& r) {
             }
         }
         // Alerts must reach a human even when a command collects the line.
-        if (s->code && s->code->name == "ALERT") publish(response(*s));
+        if (s->code && s->code->name == "ALERT") {
+            publish(response(*s));
+            alert_published = true;
+        }
     }
     if (state_ == session_state::selected || selecting) update_mailbox(mailbox_, r);
-    if (!route_to_command(r)) publish(std::move(r));
+    if (!route_to_command(r) && !alert_published) publish(std::move(r));
 }
 
 bool connection_engine::route_to_command(response& r) {
@@ -369,16 +409,16 @@ void connection_engine::cancel(command_id id) {
         if (c->id != id || c->abandoned) continue;
         if (writing_ == c.get()) {
             // The server is reading our literal: there is no way to stop it
-            // without leaving the stream in an unknown state.
+            // without leaving the stream in an unknown state. The caller
+            // still learns that its own command was cancelled.
+            c->abandoned = true;
+            completions_.push_back({c->id, boost::asio::error::operation_aborted, {}, {}});
             return fail(make_error_code(errc::literal_cancelled),
                         "cancelled in the middle of a synchronizing literal");
         }
         c->abandoned = true;
         completions_.push_back({c->id, boost::asio::error::operation_aborted, {}, {}});
-        if (c->req.is_idle && c->continued && !c->done_sent) {
-            c->done_sent = true;
-            extra_writes_.push_back({shared_bytes("DONE\r\n"), 0, 6});
-        }
+        if (c->req.is_idle && c->continued) write_done(*c, extra_writes_, config_.trace);
         return;
     }
 }
