@@ -1,9 +1,10 @@
 #include "engine/mailbox_tracker.hpp"
 
-#include <imapclient/sequence_set.hpp>
-
 #include <algorithm>
+#include <charconv>
 #include <limits>
+#include <system_error>
+#include <string_view>
 
 namespace imapclient::engine {
 
@@ -23,15 +24,28 @@ void apply_code(mailbox_state& m, const response_code& code) {
     else if (n == "PERMANENTFLAGS") m.permanent_flags = code.list;
 }
 
-// VANISHED carries UIDs; only their count matters for EXISTS.
-std::uint64_t count_uids(const std::string& set) {
-    try {
-        std::uint64_t n = 0;
-        for (auto& part : sequence_set(set).split(64)) n += part.expand(1'000'000).size();
-        return n;
-    } catch (const std::exception&) {
-        return 0;
+bool parse_number(std::string_view s, std::uint64_t& out) {
+    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+    return !s.empty() && ec == std::errc{} && ptr == s.data() + s.size();
+}
+
+// VANISHED carries UIDs; only their count matters for EXISTS. Counted from
+// the ranges, not expanded: "1:1500000" is a normal answer after a purge.
+// Anything that is not a UID set counts 0 (EXISTS is left alone).
+std::uint64_t count_uids(std::string_view set) {
+    std::uint64_t n = 0;
+    while (!set.empty()) {
+        const auto comma = set.find(',');
+        const std::string_view part = set.substr(0, comma);
+        set = comma == std::string_view::npos ? std::string_view{} : set.substr(comma + 1);
+        const auto colon = part.find(':');
+        std::uint64_t a = 0, b = 0;
+        if (!parse_number(part.substr(0, colon), a)) return 0;
+        b = a;
+        if (colon != std::string_view::npos && !parse_number(part.substr(colon + 1), b)) return 0;
+        n += (a > b ? a - b : b - a) + 1;
     }
+    return n;
 }
 
 }  // namespace

@@ -391,3 +391,52 @@ TEST_CASE("routing: a UID FETCH completed by NO keeps the data that came", "[eng
     CHECK(s.result(a).ec == ec_of(errc::no));
     CHECK(fetched_uids(s.result(a)) == std::vector<std::uint32_t>{1});
 }
+
+TEST_CASE("routing: ten events with max_events 4 give one resync_needed", "[engine]") {
+    engine_config cfg;
+    cfg.max_events = 4;
+    script s(cfg);
+    s.feed_mode = any_feeding();
+    selected(s);
+    for (int i = 1; i <= 10; ++i) s.server("* " + std::to_string(100 + i) + " EXISTS\r\n");
+    auto evs = s.events();
+    REQUIRE(evs.size() == 1);
+    REQUIRE(std::holds_alternative<resync_needed>(evs[0]));
+    CHECK(std::get<resync_needed>(evs[0]).dropped == 10);
+    CHECK(std::get<resync_needed>(evs[0]).exists == 110);
+    CHECK_FALSE(std::get<resync_needed>(evs[0]).highest_modseq);
+    s.server("* 1 EXPUNGE\r\n");
+    evs = s.events();
+    REQUIRE(evs.size() == 1);
+    CHECK(event_as<expunge_data>(evs[0])->seq == 1);
+}
+
+TEST_CASE("routing: VANISHED of a large UID range counts without expanding", "[engine]") {
+    script s;
+    s.server("* PREAUTH hi\r\n");
+    s.run(cmd::select("INBOX", false), "A1 SELECT INBOX\r\n", "* 3000000 EXISTS\r\n");
+    s.server("* VANISHED 1:1500000,2000001\r\n");
+    CHECK(s.eng.mailbox().exists == 1499999);
+    // Not UID sets: EXISTS is left alone, the connection goes on.
+    for (const char* bad : {"1:*", "abc", "1,,2", "99999999999999999999999", "3:"}) {
+        CAPTURE(bad);
+        s.server("* VANISHED " + std::string(bad) + "\r\n");
+        CHECK(s.eng.mailbox().exists == 1499999);
+        CHECK_FALSE(s.eng.closed());
+    }
+    s.server("* VANISHED 1:4294967295\r\n");  // more than there is: none left
+    CHECK(s.eng.mailbox().exists == 0);
+}
+
+TEST_CASE("routing: uid_ranges of a sequence set", "[engine]") {
+    using ranges = std::vector<std::pair<std::uint32_t, std::uint32_t>>;
+    CHECK(cmd::uid_ranges(sequence_set("1:3,7,9:10")) == ranges{{1, 3}, {7, 7}, {9, 10}});
+    CHECK(cmd::uid_ranges(sequence_set("5:3")) == ranges{{3, 5}});
+    CHECK(cmd::uid_ranges(sequence_set(std::vector<std::uint32_t>{4, 2, 3, 9})) == ranges{{2, 4}, {9, 9}});
+    CHECK(cmd::uid_ranges(sequence_set("4294967295")) == ranges{{4294967295u, 4294967295u}});
+    CHECK_FALSE(cmd::uid_ranges(sequence_set("*")));
+    CHECK_FALSE(cmd::uid_ranges(sequence_set("1:*")));
+    CHECK_FALSE(cmd::uid_ranges(sequence_set("3,*:9")));
+    CHECK_FALSE(cmd::uid_ranges(sequence_set("$")));
+    CHECK_FALSE(cmd::uid_ranges(sequence_set()));
+}
