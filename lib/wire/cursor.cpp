@@ -162,8 +162,7 @@ std::string cursor::quoted(bool strict) {
     expect('"', "'\"'");
     const char* s = p_;
     // Fast path: no escapes and the first quote closes the string.
-    while (p_ < end_ && *p_ != '"' && *p_ != '\\' && *p_ != '\r' && *p_ != '\n') ++p_;
-    std::string out;
+    while (p_ < end_ && !is_class(*p_, cc_qspecial)) ++p_;
     auto closes = [&](const char* q) {
         // q points at a quote. It closes the string only if a string may be
         // followed by what comes after it; otherwise it is an unescaped
@@ -197,11 +196,10 @@ std::string cursor::quoted(bool strict) {
         return false;
     };
     if (p_ < end_ && *p_ == '"' && closes(p_)) {
-        out.assign(s, static_cast<std::size_t>(p_ - s));
         ++p_;
-        return out;
+        return std::string(s, static_cast<std::size_t>(p_ - 1 - s));
     }
-    out.assign(s, static_cast<std::size_t>(p_ - s));
+    std::string out(s, static_cast<std::size_t>(p_ - s));
     for (;;) {
         if (p_ >= end_ || *p_ == '\r' || *p_ == '\n') fail("closing '\"'");
         char ch = *p_;

@@ -37,6 +37,7 @@ enum : std::uint8_t {
     cc_astring = 2,    // atom plus [ ] and TAB: unquoted mailbox names
     cc_digit = 4,
     cc_follower = 8,   // may follow a literal or a closing quote: SP ) ] CR LF
+    cc_qspecial = 16,  // ends the fast scan of a quoted string: " \ CR LF
 };
 
 struct char_table {
@@ -51,6 +52,7 @@ struct char_table {
         c['\t'] = cc_astring;
         for (int i = '0'; i <= '9'; ++i) c[i] |= cc_digit;
         for (unsigned char x : {' ', ')', ']', '\r', '\n'}) c[x] |= cc_follower;
+        for (unsigned char x : {'"', '\\', '\r', '\n'}) c[x] |= cc_qspecial;
     }
 };
 inline constexpr char_table char_classes{};
@@ -205,6 +207,7 @@ std::size_t find_close_bracket(std::string_view s) noexcept;
 // The typed readers (response_reader.cpp, read_fetch.cpp).
 fetch_data read_fetch(cursor& c, std::uint32_t seq);
 std::optional<envelope> read_envelope(cursor& c);
+void read_envelope(cursor& c, std::optional<envelope>& out);
 body_structure read_body(cursor& c, int depth);
 
 }  // namespace imapclient::wire::detail

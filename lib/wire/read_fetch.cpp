@@ -31,7 +31,7 @@ std::vector<address> read_addresses(cursor& c) {
             continue;
         }
         c.eat('(');
-        address a;
+        address& a = out.emplace_back();
         std::optional<std::string>* fields[] = {&a.name, &a.route, &a.mailbox, &a.host};
         std::size_t i = 0;
         for (;;) {
@@ -41,7 +41,6 @@ std::vector<address> read_addresses(cursor& c) {
             if (i < 4) *fields[i++] = c.nstring(true);
             else c.skip_value();
         }
-        out.push_back(std::move(a));
     }
 }
 
@@ -345,7 +344,7 @@ void read_item(cursor& c, fetch_data& f) {
         }
         break;
     case 8:
-        if (iequals(name, "ENVELOPE")) { f.envelope = read_envelope(c); return; }
+        if (iequals(name, "ENVELOPE")) { read_envelope(c, f.envelope); return; }
         if (iequals(name, "THREADID")) { f.thread_id = read_object_id(c); return; }
         if (iequals(name, "SAVEDATE")) {
             if (auto d = c.nstring()) f.save_date = parse_internal_date(*d);
@@ -396,9 +395,18 @@ void read_item(cursor& c, fetch_data& f) {
 }  // namespace
 
 std::optional<envelope> read_envelope(cursor& c) {
-    if (c.eat_nil()) return std::nullopt;
+    std::optional<envelope> e;
+    read_envelope(c, e);
+    return e;
+}
+
+void read_envelope(cursor& c, std::optional<envelope>& out) {
+    if (c.eat_nil()) {
+        out.reset();
+        return;
+    }
     c.expect('(', "'(' of ENVELOPE");
-    envelope e;
+    envelope& e = out.emplace();
     int field = 0;
     for (;;) {
         c.skip_sp();
@@ -419,7 +427,6 @@ std::optional<envelope> read_envelope(cursor& c) {
         }
     }
     if (e.date_raw) e.date = parse_header_date(*e.date_raw);
-    return e;
 }
 
 body_structure read_body(cursor& c, int depth) {
