@@ -133,7 +133,7 @@ struct vanished_data {
 };
 
 /// A body section of a FETCH response: BODY[...]<origin>, BINARY[...],
-/// BINARY.SIZE[...], RFC822, RFC822.HEADER, RFC822.TEXT.
+/// BINARY.SIZE[...] (its number as decimal text), RFC822, RFC822.HEADER, RFC822.TEXT.
 /// `name` is upper-cased and has the origin removed, e.g. "BODY[]",
 /// "BODY[HEADER.FIELDS (SUBJECT)]", "BINARY[1]", "RFC822.HEADER".
 struct body_section {

@@ -43,7 +43,9 @@ std::size_t literal_extent(std::string_view data, std::uint64_t n, bool complete
     if (w.invalid) return bytes;
     if (w.chars < n) return complete ? bytes : need_more;
     if (w.pos == bytes) return bytes;  // plain ASCII: nothing better to try
-    if (w.pos == data.size()) return complete ? w.pos : need_more;
+    // Running into the end of a complete frame does not confirm the count:
+    // the framer, which saw the byte after it, must decide the same way.
+    if (w.pos == data.size()) return complete ? bytes : need_more;
     return is_class(data[w.pos], cc_follower) ? w.pos : bytes;
 }
 

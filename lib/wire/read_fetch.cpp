@@ -1,9 +1,8 @@
 // FETCH responses: the message items, ENVELOPE and BODY/BODYSTRUCTURE.
 //
 // Sections (BODY[...], BINARY[...], RFC822, RFC822.HEADER, RFC822.TEXT) go
-// to fetch_data::sections. BINARY.SIZE[...] is a number, not a section: it
-// goes to fetch_data::other under its upper-cased name ("BINARY.SIZE[1]")
-// as a raw number.
+// to fetch_data::sections. So does BINARY.SIZE[...], with its number as
+// decimal text, so that section("BINARY.SIZE[1]") finds it like the others.
 #include "wire/cursor.hpp"
 
 namespace imapclient::wire::detail {
@@ -291,7 +290,9 @@ void read_item(cursor& c, fetch_data& f) {
         }
         c.skip_sp();
         if (iequals(name, "BINARY.SIZE")) {
-            f.other.emplace_back(std::move(full), c.raw());
+            std::optional<std::string> size;
+            if (!c.eat_nil()) size = std::to_string(c.number("BINARY.SIZE"));
+            f.sections.push_back(body_section{std::move(full), origin, std::move(size)});
         } else {
             body_section s{std::move(full), origin, c.nstring()};
             f.sections.push_back(std::move(s));

@@ -42,7 +42,7 @@ TEST_CASE("fetch: sections with origins and header field lists", "[parser]") {
         "BODY[1.2.MIME] \"Content-Type: text/plain\" BODY[TEXT]<0> {5}\r\nhello "
         "BODY[]<1024> NIL BODY[HEADER.FIELDS.NOT (\"X-Spam\" RECEIVED)] {2}\r\n\r\n "
         "binary[2] ~{3}\r\n\x00\x01\x02 BINARY.SIZE[2] 3)\r\n"sv);
-    REQUIRE(f.sections.size() == 6);
+    REQUIRE(f.sections.size() == 7);
     CHECK(f.sections[0].name == "BODY[HEADER.FIELDS (SUBJECT FROM)]");
     CHECK(f.sections[0].data == "Subject: hi\r\nFrom: a@example.org\r\n\r\n");
     CHECK_FALSE(f.sections[0].origin);
@@ -56,10 +56,10 @@ TEST_CASE("fetch: sections with origins and header field lists", "[parser]") {
     CHECK(f.sections[4].name == "BODY[HEADER.FIELDS.NOT (\"X-SPAM\" RECEIVED)]");
     CHECK(f.sections[5].name == "BINARY[2]");
     CHECK(f.sections[5].data == std::string("\0\1\2", 3));
-    REQUIRE(f.other.size() == 1);
-    CHECK(f.other[0].first == "BINARY.SIZE[2]");
-    CHECK(f.other[0].second.type == raw_value::kind::number);
-    CHECK(f.other[0].second.text == "3");
+    CHECK(f.sections[6].name == "BINARY.SIZE[2]");
+    CHECK(f.sections[6].data == "3");
+    CHECK(f.other.empty());
+    CHECK(f.section("binary.size[2]") == &f.sections[6]);
     // Lookups as a caller would write them.
     CHECK(f.section("BODY.PEEK[HEADER.FIELDS (SUBJECT FROM)]") == &f.sections[0]);
     CHECK(f.section("BODY.PEEK[TEXT]<0.5>") == &f.sections[2]);
