@@ -45,6 +45,7 @@ if [ $build_ok = 0 ]; then
 fi
 
 run_step "unit tests" "$build/test/unit-tests"
+run_step "packaging (headers alone, install + pkg-config, subproject)" bash scripts/check-packaging.sh "$build"
 
 # A throwaway Dovecot for the integration tests (stopped on exit, whatever
 # happens); the tests that need a server of their own start it themselves.
