@@ -130,10 +130,6 @@ public:
     }
     /// Skips spaces, then tells whether the line ends here.
     bool end_after_sp() noexcept { skip_sp(); return at_eol(); }
-    /// Requires a separator (at least one space) unless the next byte is a
-    /// closing parenthesis or the end of the line, which servers also omit
-    /// spaces before.
-    void sep() noexcept { skip_sp(); }
 
     /// Consumes "NIL" (any case) when it stands as a whole token.
     bool eat_nil() noexcept;
