@@ -43,7 +43,8 @@ project('consumer', 'cpp', default_options : ['cpp_std=c++20'])
 imap = dependency('imapclient', fallback : ['imapclient', 'imapclient_dep'])
 executable('consumer', 'main.cpp', dependencies : imap)
 MESON
-meson setup "$work/consumer/build" "$work/consumer" -Dimapclient:tests=false >/dev/null
+unset PKG_CONFIG_PATH
+meson setup "$work/consumer/build" "$work/consumer" --force-fallback-for=imapclient -Dimapclient:tests=false >/dev/null
 ninja -C "$work/consumer/build" -j "$(nproc)" > "$work/ninja.log" || { tail -30 "$work/ninja.log"; exit 1; }
 [ -x "$work/consumer/build/consumer" ]
 echo "packaging checks passed"
