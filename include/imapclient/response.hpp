@@ -151,9 +151,9 @@ struct fetch_data {
     std::optional<datetime> internal_date;
     std::optional<std::string> internal_date_raw;
     std::optional<std::uint64_t> size;  // RFC822.SIZE
-    std::optional<imapclient::envelope> envelope;
-    std::optional<body_structure> body;           // BODY (non-extensible)
-    std::optional<body_structure> bodystructure;  // BODYSTRUCTURE
+    boxed<imapclient::envelope> envelope;
+    boxed<body_structure> body;           // BODY (non-extensible)
+    boxed<body_structure> bodystructure;  // BODYSTRUCTURE
     std::optional<std::uint64_t> modseq;
     std::optional<std::uint64_t> gmail_msgid;
     std::optional<std::uint64_t> gmail_thrid;

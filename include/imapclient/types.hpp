@@ -6,6 +6,8 @@
 // Helpers such as decode_header() give the decoded form on request.
 #pragma once
 
+#include <imapclient/boxed.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -103,7 +105,7 @@ struct body_structure {
     std::string encoding;      // "7BIT" when the server sent NIL
     std::uint64_t size = 0;    // octets; negative values from broken servers become 0
     std::optional<std::uint64_t> lines;   // text/* and message/rfc822
-    std::optional<envelope> message_envelope;  // message/rfc822
+    boxed<envelope> message_envelope;  // message/rfc822
     std::vector<body_structure> parts;
 
     // Extension data (BODYSTRUCTURE only; absent when the server omitted it).

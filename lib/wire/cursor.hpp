@@ -202,8 +202,8 @@ std::size_t find_close_bracket(std::string_view s) noexcept;
 
 // The typed readers (response_reader.cpp, read_fetch.cpp).
 fetch_data read_fetch(cursor& c, std::uint32_t seq);
-std::optional<envelope> read_envelope(cursor& c);
-void read_envelope(cursor& c, std::optional<envelope>& out);
+boxed<envelope> read_envelope(cursor& c);
+void read_envelope(cursor& c, boxed<envelope>& out);
 body_structure read_body(cursor& c, int depth);
 
 }  // namespace imapclient::wire::detail

@@ -395,13 +395,13 @@ void read_item(cursor& c, fetch_data& f) {
 
 }  // namespace
 
-std::optional<envelope> read_envelope(cursor& c) {
-    std::optional<envelope> e;
+boxed<envelope> read_envelope(cursor& c) {
+    boxed<envelope> e;
     read_envelope(c, e);
     return e;
 }
 
-void read_envelope(cursor& c, std::optional<envelope>& out) {
+void read_envelope(cursor& c, boxed<envelope>& out) {
     if (c.eat_nil()) {
         out.reset();
         return;
