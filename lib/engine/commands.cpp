@@ -41,6 +41,7 @@ command_request logout() {
 command_request starttls() {
     auto r = simple("STARTTLS");
     r.exclusive = true;
+    r.starts_tls = true;
     r.resets_capabilities = true;
     return r;
 }

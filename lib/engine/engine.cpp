@@ -205,7 +205,7 @@ void connection_engine::commit_read(std::size_t n) {
         auto* s = std::get_if<status_response>(&r);
         if (!s || s->tag.empty() || s->status != status_kind::ok) return false;
         return std::any_of(in_flight_.begin(), in_flight_.end(), [s](const auto& c) {
-            return c->tag == s->tag && iequals(c->req.name, "STARTTLS");
+            return c->tag == s->tag && c->req.starts_tls;
         });
     };
     parser_.commit(n);

@@ -78,6 +78,9 @@ struct command_request {
     bool readonly_select = false;
     /// CLOSE/UNSELECT: the mailbox state ends with the tagged OK.
     bool is_unselect = false;
+    /// STARTTLS: nothing after its tagged OK is parsed (the caller discards
+    /// it and handshakes; see commit_read).
+    bool starts_tls = false;
     /// LOGIN/AUTHENTICATE/STARTTLS: capabilities learned before it are
     /// forgotten when it succeeds (they may have been forged or changed).
     bool resets_capabilities = false;

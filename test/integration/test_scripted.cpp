@@ -3,6 +3,11 @@
 #include "fake_server.hpp"
 #include "harness.hpp"
 
+#include <boost/asio/use_future.hpp>
+
+#include <future>
+#include <thread>
+
 using namespace std::chrono_literals;
 namespace asio = boost::asio;
 using imapclient::errc;
@@ -338,5 +343,67 @@ TEST_CASE("debug logging redacts the password", "[scripted][security]") {
         if (l.find("LOGIN") != std::string::npos) saw_login = true;
     }
     CHECK(saw_login);
+    CHECK(server.finish() == "");
+}
+
+TEST_CASE("a server that never greets trips the connect timeout", "[scripted][faults]") {
+    test::fake_server server([](test::fake_connection& c) { c.closed_within(3s); });
+    test::run([&]() -> asio::awaitable<void> {
+        auto o = fake_options(server);
+        o.connect_timeout = 300ms;
+        imapclient::client c(co_await asio::this_coro::executor, o);
+        const auto start = std::chrono::steady_clock::now();
+        auto [ec, r] = co_await c.connect(asio::as_tuple(asio::use_awaitable));
+        CHECK(ec == make_error_code(errc::timeout));
+        CHECK(std::chrono::steady_clock::now() - start < 2s);
+    });
+    CHECK(server.finish() == "");
+}
+
+TEST_CASE("LOGINDISABLED is respected even with consent to clear text", "[scripted][security]") {
+    test::fake_server server([](test::fake_connection& c) {
+        c.send("* OK [CAPABILITY IMAP4rev1 LOGINDISABLED STARTTLS] ready\r\n");
+        auto t = c.expect("NOOP");
+        c.send(t + " OK\r\n");
+        if (c.received().find("LOGIN ") != std::string::npos) throw std::runtime_error("LOGIN was sent");
+    });
+    test::run([&]() -> asio::awaitable<void> {
+        imapclient::client c(co_await asio::this_coro::executor, fake_options(server));
+        co_await c.connect();
+        auto [ec, r] = co_await c.login("u", "p", asio::as_tuple(asio::use_awaitable));
+        CHECK(ec == make_error_code(errc::plaintext_login_refused));
+        co_await c.noop();
+    });
+    CHECK(server.finish() == "");
+}
+
+TEST_CASE("any completion token: callbacks and futures", "[scripted][api]") {
+    test::fake_server server([](test::fake_connection& c) {
+        c.send(greeting);
+        auto t = c.expect("NOOP");
+        c.send(t + " OK callback\r\n");
+        t = c.expect("NOOP");
+        c.send(t + " OK future\r\n");
+    });
+    asio::io_context io;
+    imapclient::client c(io.get_executor(), fake_options(server));
+    std::string callback_text;
+    c.connect([&](imapclient::error_code ec, imapclient::connect_result) {
+        REQUIRE_FALSE(ec);
+        c.noop([&](imapclient::error_code ec2, imapclient::command_result r) {
+            CHECK_FALSE(ec2);
+            callback_text = r.status.text;
+        });
+    });
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (callback_text.empty() && std::chrono::steady_clock::now() < deadline) io.run_one_for(100ms);
+    CHECK(callback_text == "callback");
+    io.restart();
+    std::thread runner([&] { io.run_for(5s); });
+    auto fut = c.noop(asio::use_future);
+    REQUIRE(fut.wait_for(5s) == std::future_status::ready);
+    CHECK(fut.get().status.text == "future");
+    c.shutdown();
+    runner.join();
     CHECK(server.finish() == "");
 }
