@@ -52,6 +52,7 @@ client::impl::impl(asio::any_io_executor ex, client_options options)
       writer_wake_(strand_),
       watchdog_(strand_),
       connect_timer_(strand_),
+      event_signal_(strand_),
       use_uid_(opts_.use_uid) {}
 
 void client::impl::log(int level, std::string_view line) const {
@@ -60,7 +61,8 @@ void client::impl::log(int level, std::string_view line) const {
     else std::clog << "imapclient: " << line << '\n';
 }
 
-void client::impl::submit(engine::command_request req, asio::any_completion_handler<void(engine::completion)> h) {
+engine::command_id client::impl::submit(engine::command_request req,
+                                        asio::any_completion_handler<void(engine::completion)> h) {
     const auto id = engine_.submit(std::move(req));
     auto slot = asio::get_associated_cancellation_slot(h);
     if (slot.is_connected()) {
@@ -74,6 +76,7 @@ void client::impl::submit(engine::command_request req, asio::any_completion_hand
     }
     waiting_.emplace(id, std::move(h));
     pump();
+    return id;
 }
 
 void client::impl::pump() {
@@ -87,6 +90,7 @@ void client::impl::pump() {
         asio::post(strand_, [h = std::move(h), c = std::move(c)]() mutable { std::move(h)(std::move(c)); });
     }
     deliver_events();
+    if (engine_.has_events() || engine_.closed()) event_signal_.cancel();
     if (engine_.closed()) {
         transport_.close();
         watchdog_.cancel();

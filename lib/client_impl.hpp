@@ -36,7 +36,8 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
             },
             token, std::move(req));
     }
-    void submit(engine::command_request req, boost::asio::any_completion_handler<void(engine::completion)> h);
+    engine::command_id submit(engine::command_request req,
+                              boost::asio::any_completion_handler<void(engine::completion)> h);
 
     // ---- operations (coroutines on the strand) ------------------------
     boost::asio::awaitable<op_result<connect_result>> do_connect();
@@ -50,6 +51,19 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
                                                                std::vector<std::string> flags,
                                                                std::optional<datetime> when);
     void wait_event(result_handler<event> h);
+
+    // ---- IDLE with the seed's idle() / idle_check() / idle_done() ---------
+    struct idle_session {
+        explicit idle_session(const net::executor& ex) : signal(ex) {}
+        engine::command_id id = 0;
+        bool started = false;                   // the server sent "+"
+        std::optional<engine::completion> done;  // IDLE's tagged reply (or failure)
+        boost::asio::steady_timer signal;       // wakes whoever waits for the above
+    };
+    boost::asio::awaitable<op_result<command_result>> do_idle();
+    boost::asio::awaitable<op_result<idle_result>> do_idle_check(std::chrono::milliseconds timeout);
+    boost::asio::awaitable<op_result<idle_result>> do_idle_done();
+    std::vector<event> drain_events();
 
     // ---- the actor ----------------------------------------------------
     /// Delivers completions and events, wakes the writer, closes the
@@ -77,6 +91,8 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     boost::asio::steady_timer writer_wake_;
     boost::asio::steady_timer watchdog_;
     boost::asio::steady_timer connect_timer_;
+    boost::asio::steady_timer event_signal_;  // cancelled when events are queued
+    std::shared_ptr<idle_session> idle_;
     std::chrono::steady_clock::time_point last_activity_{};
     std::unordered_map<engine::command_id, boost::asio::any_completion_handler<void(engine::completion)>> waiting_;
     std::deque<std::pair<std::uint64_t, result_handler<event>>> event_waiters_;

@@ -1,13 +1,9 @@
 // The client's operations: each one a coroutine on the actor's strand that
 // checks the state, runs its command(s) and turns the completion into a
 // typed result.
-#include "client_impl.hpp"
+#include "client_launch.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/bind_cancellation_slot.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/dispatch.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -18,65 +14,18 @@ namespace imapclient {
 namespace asio = boost::asio;
 using engine::completion;
 namespace commands = engine::commands;
+using detail::complete_now;
+using detail::launch;
+using detail::refuse;
+using detail::with_status;
 
 namespace {
-
-template <typename T>
-op_result<T> refuse(errc e, std::string text) {
-    op_result<T> r;
-    r.first = make_error_code(e);
-    if constexpr (requires { r.second.status; }) r.second.status.text = std::move(text);
-    return r;
-}
-
-template <typename T>
-op_result<T> refuse(error_code ec, std::string text) {
-    return refuse<T>(static_cast<errc>(ec.value()), std::move(text));
-}
-
-template <typename T>
-void complete(result_handler<T>& h, op_result<T> r, bool inline_ok) {
-    auto run = [h = std::move(h.handler), r = std::move(r)]() mutable { std::move(h)(r.first, std::move(r.second)); };
-    if (inline_ok) asio::dispatch(h.executor, std::move(run));
-    else asio::post(h.executor, std::move(run));
-}
-
-template <typename T>
-void complete_now(result_handler<T> h, errc e, std::string text) {
-    complete(h, refuse<T>(e, std::move(text)), false);
-}
-
-template <typename T>
-op_result<T> with_status(const completion& c, T value = {}) {
-    value.status = c.status;
-    return {c.ec, std::move(value)};
-}
 
 std::optional<std::uint32_t> to_u32(std::string_view s) {
     std::uint32_t v = 0;
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (ec != std::errc{} || p != s.data() + s.size()) return std::nullopt;
     return v;
-}
-
-// Runs a coroutine on the strand and completes `h` through its own
-// executor, with its cancellation slot wired into the coroutine.
-template <typename T, typename Body>
-void launch(const std::shared_ptr<client::impl>& self, result_handler<T> h, Body body) {
-    if (!self) return complete_now(std::move(h), errc::not_connected, "the client was moved from");
-    auto slot = asio::get_associated_cancellation_slot(h.handler);
-    asio::co_spawn(self->strand_, std::move(body),
-                   asio::bind_cancellation_slot(slot, [h = std::move(h)](std::exception_ptr ep, op_result<T> r) mutable {
-                       if (ep) {
-                           // Only argument validation throws inside the operations.
-                           try {
-                               std::rethrow_exception(ep);
-                           } catch (const std::exception& e) {
-                               r = refuse<T>(errc::invalid_argument, e.what());
-                           }
-                       }
-                       complete(h, std::move(r), true);
-                   }));
 }
 
 }  // namespace

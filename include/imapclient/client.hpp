@@ -253,6 +253,36 @@ public:
         return initiate<event>(token, [this](auto h) { start_next_event(std::move(h)); });
     }
 
+    // ---- IDLE, as in the seed --------------------------------------------
+
+    /// IDLE (RFC 2177): completes once the server accepted it ("+"). While
+    /// idling, what the server says is collected by idle_check(). A command
+    /// issued meanwhile ends IDLE first (DONE, tagged OK), then runs;
+    /// idle_done() then just reports. The read timeout does not apply to an
+    /// accepted IDLE. Errors: capability_missing without IDLE,
+    /// illegal_state when already idling.
+    template <typename Token = use_awaitable_t>
+    auto idle(Token&& token = {}) {
+        return initiate<command_result>(token, [this](auto h) { start_idle(std::move(h)); });
+    }
+
+    /// Waits up to `timeout` for the server to say something while idling
+    /// and returns all of it (empty after a quiet timeout), e.g. EXISTS,
+    /// EXPUNGE, FETCH with FLAGS, "OK Still here". Cancellation ends the
+    /// wait early with operation_aborted and loses nothing.
+    template <typename Token = use_awaitable_t>
+    auto idle_check(std::chrono::milliseconds timeout, Token&& token = {}) {
+        return initiate<idle_result>(token, [this, timeout](auto h) { start_idle_check(timeout, std::move(h)); });
+    }
+
+    /// Ends IDLE (DONE) and waits for its tagged reply, bounded by the read
+    /// timeout: a dead network fails with errc::timeout instead of hanging.
+    /// Returns what arrived since the last idle_check().
+    template <typename Token = use_awaitable_t>
+    auto idle_done(Token&& token = {}) {
+        return initiate<idle_result>(token, [this](auto h) { start_idle_done(std::move(h)); });
+    }
+
     bool use_uid() const noexcept;
     void set_use_uid(bool on) noexcept;
 
@@ -282,6 +312,9 @@ private:
                       std::optional<datetime> msg_time, result_handler<append_result> h);
     void start_raw(std::string line, result_handler<command_result> h);
     void start_next_event(result_handler<event> h);
+    void start_idle(result_handler<command_result> h);
+    void start_idle_check(std::chrono::milliseconds timeout, result_handler<idle_result> h);
+    void start_idle_done(result_handler<idle_result> h);
 
     std::shared_ptr<impl> impl_;
 };

@@ -3,6 +3,7 @@
 // details (APPENDUID, the LOGIN text), on failure for the reason.
 #pragma once
 
+#include <imapclient/event.hpp>
 #include <imapclient/mailbox.hpp>
 #include <imapclient/response.hpp>
 
@@ -68,6 +69,14 @@ struct fetch_result {
 struct append_result {
     std::optional<std::uint32_t> uid_validity;
     std::optional<std::uint32_t> uid;
+    status_response status;
+};
+
+/// idle_check() / idle_done(): what the server said while idling, in
+/// order (the seed's list of untagged responses, typed). idle_done()'s
+/// `status` is IDLE's tagged reply.
+struct idle_result {
+    std::vector<event> events;
     status_response status;
 };
 

@@ -172,6 +172,18 @@ std::vector<write_chunk> connection_engine::next_writes() {
     return out;
 }
 
+bool connection_engine::idling() const noexcept {
+    return std::any_of(in_flight_.begin(), in_flight_.end(),
+                       [](const auto& c) { return c->req.is_idle && c->continued && !c->done_sent; });
+}
+
+bool connection_engine::awaiting_server() const noexcept {
+    if (state_ == session_state::greeting) return true;
+    return std::any_of(in_flight_.begin(), in_flight_.end(), [](const auto& c) {
+        return !(c->req.is_idle && c->continued && !c->done_sent);
+    });
+}
+
 void connection_engine::end_idle(command_id id) {
     auto end = [&](command& c) {
         if (c.id != id || !c.req.is_idle) return;

@@ -164,8 +164,12 @@ public:
     const std::optional<status_response>& greeting() const noexcept { return greeting_; }
     /// Commands queued or on the wire (abandoned ones included).
     std::size_t pending() const noexcept { return queue_.size() + in_flight_.size(); }
-    /// True while some command waits for the server (the read timeout runs).
-    bool awaiting_server() const noexcept { return !in_flight_.empty() || state_ == session_state::greeting; }
+    /// True while some command waits for the server (the read timeout
+    /// runs). An IDLE the server accepted does not wait: silence is its
+    /// normal state (the IDLE listener watches it with its own deadline).
+    bool awaiting_server() const noexcept;
+    /// An IDLE command got its "+" and DONE has not been sent.
+    bool idling() const noexcept;
     wire::literal_support literals() const;
 
 private:

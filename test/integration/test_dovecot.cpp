@@ -296,3 +296,49 @@ TEST_CASE("stream mode talks IMAP over a child process's stdin/stdout", "[doveco
         co_await c.logout();
     });
 }
+
+TEST_CASE("idle / idle_check / idle_done see another connection's APPEND", "[dovecot][idle]") {
+    auto env = test::dovecot();
+    test::run([&]() -> asio::awaitable<void> {
+        auto ex = co_await asio::this_coro::executor;
+        client a(ex, test::plain_options(env));
+        client b(ex, test::plain_options(env));
+        co_await login_plain(a);
+        co_await login_plain(b);
+        std::string folder = co_await create_folder(a);
+        co_await a.select_folder(folder);
+        co_await a.idle();
+        auto quiet = co_await a.idle_check(200ms);
+        CHECK(quiet.events.empty());
+        co_await b.append(folder, test::make_message("while idling", "x"));
+        bool saw_exists = false;
+        for (int i = 0; i < 10 && !saw_exists; ++i) {
+            auto r = co_await a.idle_check(1s);
+            for (auto& e : r.events)
+                if (auto* resp = std::get_if<imapclient::response>(&e))
+                    if (auto* x = std::get_if<imapclient::exists_data>(resp)) saw_exists = x->count == 1;
+        }
+        CHECK(saw_exists);
+        auto done = co_await a.idle_done();
+        CHECK(done.status.status == imapclient::status_kind::ok);
+        // The connection goes on normally after IDLE.
+        const std::vector<std::string> flags{"FLAGS"};
+        auto f = co_await a.fetch("1:*", flags);
+        CHECK(f.messages.size() == 1);
+    });
+}
+
+TEST_CASE("a command issued during IDLE ends it, runs, and idle_done just reports", "[dovecot][idle]") {
+    auto env = test::dovecot();
+    test::run([&]() -> asio::awaitable<void> {
+        client c(co_await asio::this_coro::executor, test::plain_options(env));
+        co_await login_plain(c);
+        co_await c.select_folder("INBOX");
+        co_await c.idle();
+        auto noop = co_await c.noop();  // DONE is sent first, then NOOP
+        CHECK(noop.status.status == imapclient::status_kind::ok);
+        auto done = co_await c.idle_done();
+        CHECK(done.status.status == imapclient::status_kind::ok);
+        CHECK_THROWS_AS(co_await c.idle_done(), imapclient::illegal_state_error);
+    });
+}

@@ -407,3 +407,34 @@ TEST_CASE("any completion token: callbacks and futures", "[scripted][api]") {
     runner.join();
     CHECK(server.finish() == "");
 }
+
+TEST_CASE("IDLE: keep-alives reach idle_check; a server that ignores DONE times out", "[scripted][idle]") {
+    test::fake_server server([](test::fake_connection& c) {
+        serve_login_select(c);
+        auto t = c.expect("IDLE");
+        c.send("+ idling\r\n");
+        c.send("* OK Still here\r\n* 11 EXISTS\r\n");
+        if (c.read_line() != "DONE") throw std::runtime_error("expected DONE");
+        c.closed_within(3s);  // ...and never answers it
+    });
+    test::run([&]() -> asio::awaitable<void> {
+        auto o = fake_options(server);
+        o.timeout = 500ms;
+        imapclient::client c(co_await asio::this_coro::executor, o);
+        co_await login_select(c);
+        co_await c.idle();
+        // Silence while idling is not a timeout.
+        co_await test::sleep_for(700ms);
+        auto r = co_await c.idle_check(1s);
+        REQUIRE(r.events.size() == 2);
+        auto* ok = std::get_if<imapclient::status_response>(&std::get<imapclient::response>(r.events[0]));
+        REQUIRE(ok);
+        CHECK(ok->text == "Still here");
+        CHECK(std::get<imapclient::exists_data>(std::get<imapclient::response>(r.events[1])).count == 11);
+        const auto start = std::chrono::steady_clock::now();
+        auto [ec, d] = co_await c.idle_done(asio::as_tuple(asio::use_awaitable));
+        CHECK(ec == make_error_code(errc::timeout));
+        CHECK(std::chrono::steady_clock::now() - start < 2s);
+    });
+    CHECK(server.finish() == "");
+}
