@@ -53,6 +53,7 @@ client::impl::impl(asio::any_io_executor ex, client_options options)
       watchdog_(strand_),
       connect_timer_(strand_),
       event_signal_(strand_),
+      quiet_signal_(strand_),
       use_uid_(opts_.use_uid) {}
 
 void client::impl::log(int level, std::string_view line) const {
@@ -91,6 +92,7 @@ void client::impl::pump() {
     }
     deliver_events();
     if (engine_.has_events() || engine_.closed()) event_signal_.cancel();
+    if (engine_.pending() == 0 || engine_.closed()) quiet_signal_.cancel();
     if (engine_.closed()) {
         transport_.close();
         watchdog_.cancel();

@@ -100,6 +100,80 @@ asio::awaitable<op_result<idle_result>> client::impl::do_idle_done() {
     co_return op_result<idle_result>{session->done->ec, std::move(r)};
 }
 
+asio::awaitable<void> client::impl::wait_quiet() {
+    while (engine_.pending() > 0 && !engine_.closed()) {
+        quiet_signal_.expires_at(asio::steady_timer::time_point::max());
+        co_await quiet_signal_.async_wait(tuple_awaitable);
+    }
+}
+
+asio::awaitable<op_result<command_result>> client::impl::do_listen(listen_options lo) {
+    if (auto ec = check_state(false)) co_return refuse<command_result>(ec, "not connected");
+    if (listening_ || idle_) co_return refuse<command_result>(errc::illegal_state, "already listening or idling");
+    // Clean-up after a cancellation still has to wait for the server.
+    co_await asio::this_coro::throw_if_cancelled(false);
+    listening_ = true;
+    struct reset_flag {
+        bool& flag;
+        ~reset_flag() { flag = false; }
+    } guard{listening_};
+    auto cancelled = [&]() -> asio::awaitable<bool> {
+        co_return (co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none;
+    };
+    auto aborted = [] {
+        return op_result<command_result>{asio::error::operation_aborted, command_result{}};
+    };
+    asio::steady_timer poll(strand_);
+    for (;;) {
+        if (engine_.closed()) co_return refuse<command_result>(engine_.close_reason(), engine_.close_detail());
+        if (!engine_.has_capability("IDLE")) {
+            poll.expires_after(lo.poll_interval);
+            co_await poll.async_wait(tuple_awaitable);
+            if (co_await cancelled()) co_return aborted();
+            auto c = co_await async_run(engine::commands::noop(), tuple_awaitable);
+            auto& done = std::get<0>(c);
+            if (done.ec && is_abort(done.ec)) co_return detail::with_status<command_result>(done);
+            continue;
+        }
+        // Commands of other coroutines go first; IDLE would only delay them.
+        co_await wait_quiet();
+        if (co_await cancelled()) co_return aborted();
+        auto [ec, started] = co_await do_idle();
+        if (ec) {
+            if (co_await cancelled()) co_return aborted();
+            co_return op_result<command_result>{ec, std::move(started)};
+        }
+        auto session = idle_;
+        // Wakes on: the renewal deadline, IDLE ended by another command or
+        // by the connection's end (signal cancelled), or our cancellation.
+        session->signal.expires_after(lo.renew_interval);
+        co_await session->signal.async_wait(tuple_awaitable);
+        const bool stop = co_await cancelled();
+        if (stop) co_await asio::this_coro::reset_cancellation_state();
+        if (!session->done) {
+            engine_.end_idle(session->id);
+            pump();
+            const auto deadline = asio::steady_timer::clock_type::now() + lo.grace;
+            while (!session->done && asio::steady_timer::clock_type::now() < deadline) {
+                session->signal.expires_at(deadline);
+                co_await session->signal.async_wait(tuple_awaitable);
+            }
+            if (!session->done) {
+                if (idle_ == session) idle_.reset();
+                close(make_error_code(errc::timeout), "the server did not answer DONE in time");
+                co_return refuse<command_result>(errc::timeout, "the server did not answer DONE in time");
+            }
+        }
+        if (idle_ == session) idle_.reset();
+        if (session->done->ec) co_return detail::with_status<command_result>(*session->done);
+        if (stop) co_return aborted();
+    }
+}
+
+void client::start_listen(listen_options options, result_handler<command_result> h) {
+    launch(impl_, std::move(h), [self = impl_, options] { return self->do_listen(options); });
+}
+
 void client::start_idle(result_handler<command_result> h) {
     launch(impl_, std::move(h), [self = impl_] { return self->do_idle(); });
 }

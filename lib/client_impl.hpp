@@ -64,6 +64,9 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     boost::asio::awaitable<op_result<idle_result>> do_idle_check(std::chrono::milliseconds timeout);
     boost::asio::awaitable<op_result<idle_result>> do_idle_done();
     std::vector<event> drain_events();
+    boost::asio::awaitable<op_result<command_result>> do_listen(listen_options options);
+    /// Waits until no command is queued or on the wire.
+    boost::asio::awaitable<void> wait_quiet();
 
     // ---- the actor ----------------------------------------------------
     /// Delivers completions and events, wakes the writer, closes the
@@ -93,6 +96,8 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     boost::asio::steady_timer connect_timer_;
     boost::asio::steady_timer event_signal_;  // cancelled when events are queued
     std::shared_ptr<idle_session> idle_;
+    boost::asio::steady_timer quiet_signal_;  // cancelled when no command is pending
+    bool listening_ = false;
     std::chrono::steady_clock::time_point last_activity_{};
     std::unordered_map<engine::command_id, boost::asio::any_completion_handler<void(engine::completion)>> waiting_;
     std::deque<std::pair<std::uint64_t, result_handler<event>>> event_waiters_;

@@ -107,6 +107,19 @@ std::shared_ptr<boost::asio::ssl::context> create_default_context(
 /// A type-erased completion handler with the executor it must run on
 /// (captured before erasure, so that completions honour the caller's
 /// executor whatever it is).
+/// How client::listen() keeps a push connection alive.
+struct listen_options {
+    /// IDLE is ended and issued again this often. RFC 2177 allows servers
+    /// to drop an IDLE after 29 minutes; Gmail and NAT boxes drop idle
+    /// connections after about 10, so the default is 9.
+    std::chrono::milliseconds renew_interval{9 * 60'000};
+    /// How long the server may take to answer DONE before the connection is
+    /// declared dead (errc::timeout) and closed.
+    std::chrono::milliseconds grace{30'000};
+    /// Servers without IDLE: NOOP this often, behind the same event stream.
+    std::chrono::milliseconds poll_interval{60'000};
+};
+
 template <typename T>
 struct result_handler {
     boost::asio::any_completion_handler<void(error_code, T)> handler;
@@ -283,6 +296,19 @@ public:
         return initiate<idle_result>(token, [this](auto h) { start_idle_done(std::move(h)); });
     }
 
+    /// The push listener: keeps the selected mailbox under IDLE (or NOOP
+    /// polling when the server lacks IDLE) until cancelled or the connection
+    /// fails, renewing IDLE every options.renew_interval. What the server
+    /// pushes arrives through next_event(). Other coroutines may issue
+    /// commands meanwhile: IDLE ends (DONE), they run, IDLE resumes.
+    /// Completes with operation_aborted after a cancellation (IDLE ended
+    /// cleanly, or the connection closed when DONE was not answered within
+    /// `grace`), or with the abort error that ended the connection.
+    template <typename Token = use_awaitable_t>
+    auto listen(listen_options options = {}, Token&& token = {}) {
+        return initiate<command_result>(token, [this, options](auto h) { start_listen(options, std::move(h)); });
+    }
+
     bool use_uid() const noexcept;
     void set_use_uid(bool on) noexcept;
 
@@ -315,6 +341,7 @@ private:
     void start_idle(result_handler<command_result> h);
     void start_idle_check(std::chrono::milliseconds timeout, result_handler<idle_result> h);
     void start_idle_done(result_handler<idle_result> h);
+    void start_listen(listen_options options, result_handler<command_result> h);
 
     std::shared_ptr<impl> impl_;
 };

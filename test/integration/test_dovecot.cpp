@@ -2,6 +2,9 @@
 #include "harness.hpp"
 
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -340,5 +343,56 @@ TEST_CASE("a command issued during IDLE ends it, runs, and idle_done just report
         auto done = co_await c.idle_done();
         CHECK(done.status.status == imapclient::status_kind::ok);
         CHECK_THROWS_AS(co_await c.idle_done(), imapclient::illegal_state_error);
+    });
+}
+
+TEST_CASE("listen: pushes another connection's APPEND, serves commands meanwhile, ends cleanly when cancelled", "[dovecot][listen]") {
+    auto env = test::dovecot();
+    test::run([&]() -> asio::awaitable<void> {
+        using namespace asio::experimental::awaitable_operators;
+        auto ex = co_await asio::this_coro::executor;
+        client a(ex, test::plain_options(env));
+        client b(ex, test::plain_options(env));
+        co_await login_plain(a);
+        co_await login_plain(b);
+        std::string folder = co_await create_folder(a);
+        co_await a.select_folder(folder);
+
+        asio::cancellation_signal stop;
+        std::optional<imapclient::error_code> listen_ec;
+        asio::co_spawn(ex, a.listen({}, asio::as_tuple(asio::use_awaitable)),
+                       asio::bind_cancellation_slot(stop.slot(), [&](std::exception_ptr, std::tuple<imapclient::error_code, imapclient::command_result> r) {
+                           listen_ec = std::get<0>(r);
+                       }));
+        co_await test::sleep_for(200ms);
+        co_await b.append(folder, test::make_message("pushed", "x"));
+        bool saw_exists = false;
+        for (int i = 0; i < 10 && !saw_exists; ++i) {
+            auto ev = co_await test::next_event_within(a, 1s);
+            if (!ev) continue;
+            if (auto* resp = std::get_if<imapclient::response>(&*ev))
+                if (auto* e = std::get_if<imapclient::exists_data>(resp)) saw_exists = e->count == 1;
+        }
+        CHECK(saw_exists);
+        // A command from another coroutine while listening: IDLE steps aside.
+        const std::vector<std::string> env_items{"ENVELOPE"};
+        auto f = co_await a.fetch("1:*", env_items);
+        REQUIRE(f.messages.size() == 1);
+        CHECK(f.messages.begin()->second.envelope->subject == "pushed");
+        // Still listening afterwards: a second append is pushed too.
+        co_await b.append(folder, test::make_message("pushed again", "y"));
+        saw_exists = false;
+        for (int i = 0; i < 10 && !saw_exists; ++i) {
+            auto ev = co_await test::next_event_within(a, 1s);
+            if (!ev) continue;
+            if (auto* resp = std::get_if<imapclient::response>(&*ev))
+                if (auto* e = std::get_if<imapclient::exists_data>(resp)) saw_exists = e->count == 2;
+        }
+        CHECK(saw_exists);
+        stop.emit(asio::cancellation_type::terminal);
+        for (int i = 0; i < 300 && !listen_ec; ++i) co_await test::sleep_for(10ms);
+        REQUIRE(listen_ec.has_value());
+        CHECK(*listen_ec == asio::error::operation_aborted);
+        co_await a.noop();  // IDLE ended cleanly: the connection is fine
     });
 }

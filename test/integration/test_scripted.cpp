@@ -3,6 +3,7 @@
 #include "fake_server.hpp"
 #include "harness.hpp"
 
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_future.hpp>
 
 #include <future>
@@ -435,6 +436,94 @@ TEST_CASE("IDLE: keep-alives reach idle_check; a server that ignores DONE times 
         auto [ec, d] = co_await c.idle_done(asio::as_tuple(asio::use_awaitable));
         CHECK(ec == make_error_code(errc::timeout));
         CHECK(std::chrono::steady_clock::now() - start < 2s);
+    });
+    CHECK(server.finish() == "");
+}
+
+TEST_CASE("listen: IDLE is renewed on time; a dropped connection ends the listener promptly", "[scripted][idle][listen]") {
+    test::fake_server server([](test::fake_connection& c) {
+        serve_login_select(c);
+        for (int round = 0; round < 2; ++round) {
+            auto t = c.expect("IDLE");
+            c.send("+ idling\r\n");
+            const auto start = std::chrono::steady_clock::now();
+            if (c.read_line(3s) != "DONE") throw std::runtime_error("expected DONE");
+            const auto waited = std::chrono::steady_clock::now() - start;
+            if (waited < 250ms || waited > 1500ms) throw std::runtime_error("renewal not on time");
+            c.send(t + " OK idle done\r\n");
+        }
+        c.expect("IDLE");
+        c.send("+ idling\r\n* 12 EXISTS\r\n");
+        c.close();  // the server vanishes mid-IDLE
+    });
+    test::run([&]() -> asio::awaitable<void> {
+        imapclient::client c(co_await asio::this_coro::executor, fake_options(server));
+        co_await login_select(c);
+        imapclient::listen_options lo;
+        lo.renew_interval = 400ms;
+        lo.grace = 1s;
+        const auto start = std::chrono::steady_clock::now();
+        auto [ec, r] = co_await c.listen(lo, asio::as_tuple(asio::use_awaitable));
+        CHECK(ec == make_error_code(errc::connection_lost));
+        CHECK(std::chrono::steady_clock::now() - start < 3s);
+        auto ev = co_await test::next_event_within(c, 1s);
+        REQUIRE(ev.has_value());
+        CHECK(std::get<imapclient::exists_data>(std::get<imapclient::response>(*ev)).count == 12);
+        ev = co_await test::next_event_within(c, 1s);
+        REQUIRE(ev.has_value());
+        CHECK(std::holds_alternative<imapclient::connection_closed>(*ev));
+    });
+    CHECK(server.finish() == "");
+}
+
+TEST_CASE("listen: DONE not answered within the grace closes the connection with timeout", "[scripted][idle][listen]") {
+    test::fake_server server([](test::fake_connection& c) {
+        serve_login_select(c);
+        c.expect("IDLE");
+        c.send("+ idling\r\n");
+        if (c.read_line(3s) != "DONE") throw std::runtime_error("expected DONE");
+        c.closed_within(3s);
+    });
+    test::run([&]() -> asio::awaitable<void> {
+        auto o = fake_options(server);
+        o.timeout = 10s;  // the grace, not the read timeout, must decide
+        imapclient::client c(co_await asio::this_coro::executor, o);
+        co_await login_select(c);
+        imapclient::listen_options lo;
+        lo.renew_interval = 200ms;
+        lo.grace = 300ms;
+        const auto start = std::chrono::steady_clock::now();
+        auto [ec, r] = co_await c.listen(lo, asio::as_tuple(asio::use_awaitable));
+        CHECK(ec == make_error_code(errc::timeout));
+        CHECK(std::chrono::steady_clock::now() - start < 2s);
+        auto [ec2, r2] = co_await c.noop(asio::as_tuple(asio::use_awaitable));
+        CHECK(ec2 == make_error_code(errc::not_connected));
+    });
+    CHECK(server.finish() == "");
+}
+
+TEST_CASE("listen without IDLE polls with NOOP behind the same event stream", "[scripted][listen]") {
+    test::fake_server server([](test::fake_connection& c) {
+        serve_login_select(c, "* OK [CAPABILITY IMAP4rev1] ready\r\n", "IMAP4rev1");
+        auto t = c.expect("NOOP");
+        c.send(t + " OK nothing\r\n");
+        t = c.expect("NOOP");
+        c.send("* 11 EXISTS\r\n" + t + " OK\r\n");
+        c.closed_within(3s);
+    });
+    test::run([&]() -> asio::awaitable<void> {
+        using namespace asio::experimental::awaitable_operators;
+        auto ex = co_await asio::this_coro::executor;
+        imapclient::client c(ex, fake_options(server));
+        co_await login_select(c);
+        imapclient::listen_options lo;
+        lo.poll_interval = 100ms;
+        asio::steady_timer stop(ex, 1500ms);
+        std::optional<imapclient::event> seen;
+        auto watch = [&]() -> asio::awaitable<void> { seen = co_await test::next_event_within(c, 1400ms); };
+        co_await ((c.listen(lo, asio::as_tuple(asio::use_awaitable)) || stop.async_wait(asio::use_awaitable)) && watch());
+        REQUIRE(seen.has_value());
+        CHECK(std::get<imapclient::exists_data>(std::get<imapclient::response>(*seen)).count == 11);
     });
     CHECK(server.finish() == "");
 }
