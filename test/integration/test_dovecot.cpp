@@ -6,6 +6,9 @@
 #include <boost/asio/cancellation_signal.hpp>
 
 #include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 
@@ -395,4 +398,25 @@ TEST_CASE("listen: pushes another connection's APPEND, serves commands meanwhile
         CHECK(*listen_ec == asio::error::operation_aborted);
         co_await a.noop();  // IDLE ended cleanly: the connection is fine
     });
+}
+
+TEST_CASE("the new_mail_listener sample prints a message appended while it listens", "[dovecot][sample]") {
+    auto env = test::dovecot();
+    const std::string out_file = "/tmp/imapclient-listener-" + std::to_string(::getpid()) + ".out";
+    const std::string cmd = std::string(BUILD_ROOT) + "/samples/new_mail_listener " + env.host + " " +
+                            std::to_string(env.port) + " dave davepass --plain --seconds 4 > " + out_file + " 2>&1 &";
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    test::run([&]() -> asio::awaitable<void> {
+        co_await test::sleep_for(1500ms);  // the sample connects and starts IDLE
+        client b(co_await asio::this_coro::executor, test::plain_options(env));
+        co_await b.connect();
+        co_await b.login("dave", "davepass");
+        co_await b.append("INBOX", test::make_message("sample-check-subject", "x"));
+        co_await test::sleep_for(3500ms);  // the sample exits after 4 s
+    });
+    std::ifstream in(out_file);
+    std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::remove(out_file.c_str());
+    CHECK(all.find("listening on INBOX") != std::string::npos);
+    CHECK(all.find("from Tester <tester@example.com>: sample-check-subject") != std::string::npos);
 }

@@ -3,6 +3,8 @@
 #include "fake_server.hpp"
 #include "harness.hpp"
 
+#include <imapclient/push_session.hpp>
+
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_future.hpp>
 
@@ -525,5 +527,54 @@ TEST_CASE("listen without IDLE polls with NOOP behind the same event stream", "[
         REQUIRE(seen.has_value());
         CHECK(std::get<imapclient::exists_data>(std::get<imapclient::response>(*seen)).count == 11);
     });
+    CHECK(server.finish() == "");
+}
+
+TEST_CASE("run_push_session reconnects after the connection dies and reports the new UIDVALIDITY", "[scripted][listen][reconnect]") {
+    int connection = 0;
+    test::fake_server server(
+        [&](test::fake_connection& c) {
+            ++connection;
+            c.send(greeting);
+            auto t = c.expect("LOGIN");
+            c.send(t + " OK [CAPABILITY IMAP4rev1 IDLE] in\r\n");
+            t = c.expect("EXAMINE INBOX");
+            c.send("* 3 EXISTS\r\n* OK [UIDVALIDITY " + std::to_string(100 + connection) + "] v\r\n" + t +
+                   " OK [READ-ONLY] examined\r\n");
+            c.expect("IDLE");
+            c.send("+ idling\r\n");
+            if (connection == 1) {
+                c.send("* 4 EXISTS\r\n");
+                c.close();  // the first session dies
+            } else {
+                c.closed_within(3s);
+            }
+        },
+        2);
+    std::vector<std::pair<std::uint32_t, unsigned>> sessions;
+    std::vector<std::uint32_t> exists_seen;
+    test::run([&]() -> asio::awaitable<void> {
+        using namespace asio::experimental::awaitable_operators;
+        imapclient::push_options o;
+        o.connection = fake_options(server);
+        o.initial_backoff = 50ms;
+        o.authenticate = [](imapclient::client& c) -> asio::awaitable<void> { co_await c.login("u", "p"); };
+        o.on_session = [&](imapclient::client& c, const imapclient::select_result& m,
+                           unsigned reconnects) -> asio::awaitable<void> {
+            sessions.emplace_back(m.uid_validity.value_or(0), reconnects);
+            for (;;) {
+                auto ev = co_await c.next_event();
+                if (std::holds_alternative<imapclient::connection_closed>(ev)) co_return;
+                if (auto* r = std::get_if<imapclient::response>(&ev))
+                    if (auto* e = std::get_if<imapclient::exists_data>(r)) exists_seen.push_back(e->count);
+            }
+        };
+        asio::steady_timer stop(co_await asio::this_coro::executor, 1500ms);
+        co_await (imapclient::run_push_session(o) || stop.async_wait(asio::use_awaitable));
+    });
+    REQUIRE(sessions.size() == 2);
+    CHECK(sessions[0] == std::pair<std::uint32_t, unsigned>{101, 0});
+    CHECK(sessions[1] == std::pair<std::uint32_t, unsigned>{102, 1});
+    CHECK(exists_seen == std::vector<std::uint32_t>{4});
     CHECK(server.finish() == "");
 }
