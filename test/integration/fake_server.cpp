@@ -18,6 +18,17 @@ void fake_connection::close() {
     fd_ = -1;
 }
 
+void fake_connection::shutdown_send() {
+    if (fd_ >= 0) ::shutdown(fd_, SHUT_WR);
+}
+
+void fake_connection::reset() {
+    if (fd_ < 0) return;
+    linger l{1, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    close();
+}
+
 void fake_connection::send(std::string_view bytes) {
     while (!bytes.empty()) {
         ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);

@@ -31,6 +31,11 @@ public:
     /// True when the client closed its end within `d`.
     bool closed_within(std::chrono::milliseconds d);
     void close();
+    /// Half-close: the client reads everything sent so far, then EOF
+    /// (a FIN; reading from the client still works).
+    void shutdown_send();
+    /// Abortive close: SO_LINGER 0, so the client gets a reset (RST).
+    void reset();
     /// Everything the client sent so far.
     const std::string& received() const { return received_; }
 
