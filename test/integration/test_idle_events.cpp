@@ -1,0 +1,352 @@
+// IDLE push events against two real servers with different notification
+// machinery (Dovecot: inotify plus a fixed ~0.5 s delay; Cyrus: idled,
+// immediate), and a scripted server that says BYE twice while idling.
+//
+// A listener connection on a fresh folder must see, in order, what a second
+// connection does: APPEND (EXISTS), a flag change (FETCH FLAGS) and an
+// expunge (EXPUNGE), through listen()+next_event() and through
+// idle()/idle_check().
+#include "fake_server.hpp"
+#include "harness.hpp"
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <deque>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace std::chrono_literals;
+using imapclient::client;
+using imapclient::errc;
+using imapclient::make_error_code;
+namespace asio = boost::asio;
+
+namespace {
+
+// scripts/test.sh exports the Cyrus instance under CYRUS_* (Dovecot has
+// IMAP_*).
+test::server_env cyrus() {
+    test::server_env e;
+    e.host = test::env_or_fail("CYRUS_HOST");
+    e.port = static_cast<std::uint16_t>(std::stoi(test::env_or_fail("CYRUS_PORT")));
+    e.tls_port = static_cast<std::uint16_t>(std::stoi(test::env_or_fail("CYRUS_IMAPS_PORT")));
+    e.ca = test::env_or_fail("CYRUS_CA");
+    e.dir = test::env_or_fail("CYRUS_DIR");
+    return e;
+}
+
+enum class style { listen, idle_check };
+
+// One view over both ways of listening: next() yields the listener's events
+// one at a time, whichever API produced them.
+class listener {
+public:
+    listener(client& c, style s) : c_(c), style_(s) {}
+
+    asio::awaitable<void> start() {
+        if (style_ == style::idle_check) {
+            auto r = co_await c_.idle();
+            CHECK(r.status.status == imapclient::status_kind::ok);
+            co_return;
+        }
+        asio::co_spawn(co_await asio::this_coro::executor, c_.listen({}, asio::as_tuple(asio::use_awaitable)),
+                       asio::bind_cancellation_slot(stop_.slot(), [this](std::exception_ptr, auto r) {
+                           listen_ec_ = std::get<0>(r);
+                       }));
+        // Give IDLE time to be on the wire, so that what follows is pushed
+        // rather than answered to the IDLE command itself.
+        co_await test::sleep_for(200ms);
+    }
+
+    /// The next event within `d`, or nullopt.
+    asio::awaitable<std::optional<imapclient::event>> next(std::chrono::milliseconds d) {
+        if (style_ == style::listen) co_return co_await test::next_event_within(c_, d);
+        if (pending_.empty()) {
+            auto r = co_await c_.idle_check(d);
+            for (auto& e : r.events) pending_.push_back(std::move(e));
+        }
+        if (pending_.empty()) co_return std::nullopt;
+        auto e = std::move(pending_.front());
+        pending_.pop_front();
+        co_return e;
+    }
+
+    asio::awaitable<void> stop() {
+        if (style_ == style::idle_check) {
+            auto done = co_await c_.idle_done();
+            CHECK(done.status.status == imapclient::status_kind::ok);
+            co_return;
+        }
+        stop_.emit(asio::cancellation_type::terminal);
+        for (int i = 0; i < 300 && !listen_ec_; ++i) co_await test::sleep_for(10ms);
+        REQUIRE(listen_ec_.has_value());
+        CHECK(*listen_ec_ == asio::error::operation_aborted);
+    }
+
+private:
+    client& c_;
+    style style_;
+    asio::cancellation_signal stop_;
+    std::optional<imapclient::error_code> listen_ec_;
+    std::deque<imapclient::event> pending_;
+};
+
+bool has_flag(const std::vector<std::string>& flags, std::string_view f) {
+    return std::any_of(flags.begin(), flags.end(), [&](const std::string& x) {
+        return x.size() == f.size() && std::equal(x.begin(), x.end(), f.begin(), [](char a, char b) {
+                   return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+               });
+    });
+}
+
+// What an event means for this scenario. Keep-alives ("OK Still here"),
+// RECENT and FETCHes without a flag list are noise; everything else gets a
+// label so that the order, and anything unexpected, shows in the failure.
+std::optional<std::string> label(const imapclient::event& ev) {
+    if (auto* closed = std::get_if<imapclient::connection_closed>(&ev)) return "closed: " + closed->detail;
+    if (std::holds_alternative<imapclient::resync_needed>(ev)) return "resync_needed";
+    const auto& r = std::get<imapclient::response>(ev);
+    if (auto* e = std::get_if<imapclient::exists_data>(&r)) return "EXISTS " + std::to_string(e->count);
+    if (auto* x = std::get_if<imapclient::expunge_data>(&r)) return "EXPUNGE " + std::to_string(x->seq);
+    if (std::holds_alternative<imapclient::vanished_data>(r)) return "VANISHED";
+    if (auto* f = std::get_if<imapclient::fetch_data>(&r)) {
+        if (!f->flags) return std::nullopt;
+        std::string l = "FETCH " + std::to_string(f->seq);
+        if (has_flag(*f->flags, "\\Flagged")) l += " \\Flagged";
+        if (has_flag(*f->flags, "\\Deleted")) l += " \\Deleted";
+        return l;
+    }
+    if (auto* s = std::get_if<imapclient::status_response>(&r)) {
+        if (s->status == imapclient::status_kind::ok) return std::nullopt;
+        return "status: " + s->text;
+    }
+    if (std::holds_alternative<imapclient::recent_data>(r)) return std::nullopt;
+    return "other";
+}
+
+// Reads events into `labels` until one labelled `want` arrives; false when
+// `limit` passes first. Dovecot needs ~0.5 s per notification; the limit is
+// generous so that a loaded machine does not fail the test.
+asio::awaitable<bool> wait_for(listener& l, std::vector<std::string>& labels, std::string want,
+                               std::chrono::milliseconds limit = 8s) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    for (;;) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left <= 0ms) co_return false;
+        auto ev = co_await l.next(left);
+        if (!ev) continue;
+        auto lab = label(*ev);
+        if (!lab) continue;
+        labels.push_back(*lab);
+        if (*lab == want) co_return true;
+        if (lab->rfind("closed", 0) == 0) co_return false;
+    }
+}
+
+void run_scenario(const test::server_env& env, style s) {
+    test::run([&]() -> asio::awaitable<void> {
+        auto ex = co_await asio::this_coro::executor;
+        client a(ex, test::plain_options(env));
+        client b(ex, test::plain_options(env));
+        co_await a.connect();
+        co_await a.login("alice", "alicepass");
+        co_await b.connect();
+        co_await b.login("alice", "alicepass");
+        REQUIRE(a.has_capability("IDLE"));
+        const std::string folder = test::unique_name("idle");
+        co_await b.raw_command("CREATE " + folder);
+        auto sel = co_await a.select_folder(folder);
+        REQUIRE(sel.exists == 0);
+
+        listener l(a, s);
+        co_await l.start();
+        std::vector<std::string> labels;
+
+        // (a) APPEND by the other connection: EXISTS.
+        auto app = co_await b.append(folder, test::make_message("idle-events", "first"));
+        REQUIRE(app.uid.has_value());
+        const std::string uid = std::to_string(*app.uid);
+        const bool saw_exists = co_await wait_for(l, labels, "EXISTS 1");
+        CHECK(saw_exists);
+
+        // (b) a flag set by the other connection: FETCH with FLAGS.
+        co_await b.select_folder(folder);
+        co_await b.raw_command("UID STORE " + uid + " +FLAGS (\\Flagged)");
+        const bool saw_flag = co_await wait_for(l, labels, "FETCH 1 \\Flagged");
+        CHECK(saw_flag);
+
+        // (c) deleted and expunged by the other connection: EXPUNGE.
+        co_await b.raw_command("UID STORE " + uid + " +FLAGS (\\Deleted)");
+        co_await b.raw_command("EXPUNGE");
+        const bool saw_expunge = co_await wait_for(l, labels, "EXPUNGE 1");
+        CHECK(saw_expunge);
+
+        // The \Deleted FETCH may or may not be sent before the EXPUNGE
+        // (Dovecot folds both into one check); when it is, it sits between
+        // the flag change and the expunge. Everything else is exact.
+        std::vector<std::string> core;
+        for (std::size_t i = 0; i < labels.size(); ++i) {
+            if (labels[i] == "FETCH 1 \\Flagged \\Deleted") {
+                CHECK(i > 0);
+                CHECK(i + 1 < labels.size());
+                if (i > 0) CHECK(labels[i - 1].rfind("FETCH 1 \\Flagged", 0) == 0);
+                continue;
+            }
+            core.push_back(labels[i]);
+        }
+        const std::vector<std::string> expected{"EXISTS 1", "FETCH 1 \\Flagged", "EXPUNGE 1"};
+        INFO("events seen: " << [&] {
+            std::string all;
+            for (auto& x : labels) all += "[" + x + "] ";
+            return all;
+        }());
+        CHECK(core == expected);
+        CHECK(a.mailbox().exists == 0);
+
+        co_await l.stop();
+        co_await a.noop();  // the listener ended cleanly: the connection is fine
+        // Deleting a folder that a connection has selected gets that
+        // connection a BYE from Dovecot: deselect everywhere first.
+        co_await a.logout();
+        co_await b.close_folder();
+        co_await b.raw_command("DELETE " + folder);
+        co_await b.logout();
+    });
+}
+
+const char* greeting = "* OK [CAPABILITY IMAP4rev1 LITERAL+ IDLE] fake server ready\r\n";
+
+imapclient::client_options fake_options(const test::fake_server& s) {
+    imapclient::client_options o;
+    o.host = "127.0.0.1";
+    o.port = s.port();
+    o.security = imapclient::security::plain;
+    o.allow_plaintext_login = true;
+    o.timeout = 5s;
+    return o;
+}
+
+// Greeting, LOGIN, SELECT, IDLE accepted, then Yandex's double BYE without
+// closing; the client must close its end.
+test::fake_server::script double_bye(std::chrono::milliseconds gap) {
+    return [gap](test::fake_connection& c) {
+        c.send(greeting);
+        auto t = c.expect("LOGIN");
+        c.send(t + " OK [CAPABILITY IMAP4rev1 LITERAL+ IDLE] logged in\r\n");
+        t = c.expect("SELECT");
+        c.send("* 3 EXISTS\r\n* OK [UIDVALIDITY 7] v\r\n" + t + " OK [READ-WRITE] selected\r\n");
+        c.expect("IDLE");
+        c.send("+ idling\r\n");
+        std::this_thread::sleep_for(100ms);
+        c.send("* BYE Autologout; idle for too long\r\n");
+        if (gap.count() > 0) std::this_thread::sleep_for(gap);
+        c.send("* BYE Autologout; idle for too long\r\n");
+        if (!c.closed_within(3s)) throw std::runtime_error("the client kept the connection open after BYE");
+    };
+}
+
+asio::awaitable<void> login_select(client& c) {
+    co_await c.connect();
+    co_await c.login("user", "pass");
+    co_await c.select_folder("INBOX");
+}
+
+// After the connection ended with BYE: the BYE, then connection_closed,
+// then not_connected at once.
+asio::awaitable<void> check_bye_then_closed(client& c) {
+    auto ev = co_await test::next_event_within(c, 1s);
+    REQUIRE(ev.has_value());
+    auto* resp = std::get_if<imapclient::response>(&*ev);
+    REQUIRE(resp);
+    auto* bye = std::get_if<imapclient::status_response>(resp);
+    REQUIRE(bye);
+    CHECK(bye->status == imapclient::status_kind::bye);
+    CHECK(bye->text == "Autologout; idle for too long");
+    ev = co_await test::next_event_within(c, 1s);
+    REQUIRE(ev.has_value());
+    auto* closed = std::get_if<imapclient::connection_closed>(&*ev);
+    REQUIRE(closed);
+    CHECK(closed->ec == make_error_code(errc::bye));
+    const auto start = std::chrono::steady_clock::now();
+    auto [ec, e3] = co_await c.next_event(asio::as_tuple(asio::use_awaitable));
+    CHECK(ec == make_error_code(errc::not_connected));
+    CHECK(std::chrono::steady_clock::now() - start < 100ms);
+    auto [ec4, r4] = co_await c.noop(asio::as_tuple(asio::use_awaitable));
+    CHECK(ec4 == make_error_code(errc::not_connected));
+}
+
+}  // namespace
+
+TEST_CASE("listen(): APPEND, flag change and expunge by another connection arrive in order (Dovecot)", "[idle-order][dovecot]") {
+    run_scenario(test::dovecot(), style::listen);
+}
+
+TEST_CASE("listen(): APPEND, flag change and expunge by another connection arrive in order (Cyrus)", "[idle-order][cyrus]") {
+    run_scenario(cyrus(), style::listen);
+}
+
+TEST_CASE("idle()/idle_check(): APPEND, flag change and expunge by another connection arrive in order (Dovecot)", "[idle-order][dovecot]") {
+    run_scenario(test::dovecot(), style::idle_check);
+}
+
+TEST_CASE("idle()/idle_check(): APPEND, flag change and expunge by another connection arrive in order (Cyrus)", "[idle-order][cyrus]") {
+    run_scenario(cyrus(), style::idle_check);
+}
+
+TEST_CASE("listen(): a double BYE during IDLE without a close ends it promptly with bye", "[idle-order][scripted]") {
+    // Both BYEs in one read, and the second one alone after the first was handled.
+    for (auto gap : {0ms, 300ms}) {
+        INFO("gap between the BYEs: " << gap.count() << " ms");
+        test::fake_server server(double_bye(gap));
+        test::run([&]() -> asio::awaitable<void> {
+            client c(co_await asio::this_coro::executor, fake_options(server));
+            co_await login_select(c);
+            imapclient::listen_options lo;
+            lo.grace = 10s;  // the BYE, not a grace or renewal timer, must end it
+            const auto start = std::chrono::steady_clock::now();
+            auto [ec, r] = co_await c.listen(lo, asio::as_tuple(asio::use_awaitable));
+            CHECK(ec == make_error_code(errc::bye));
+            // The first BYE comes ~100 ms after IDLE is accepted.
+            CHECK(std::chrono::steady_clock::now() - start < 1s);
+            co_await check_bye_then_closed(c);
+        }, 20s);
+        CHECK(server.finish() == "");
+    }
+}
+
+TEST_CASE("idle()/idle_check(): a double BYE during IDLE without a close ends it promptly", "[idle-order][scripted]") {
+    for (auto gap : {0ms, 300ms}) {
+        INFO("gap between the BYEs: " << gap.count() << " ms");
+        test::fake_server server(double_bye(gap));
+        test::run([&]() -> asio::awaitable<void> {
+            client c(co_await asio::this_coro::executor, fake_options(server));
+            co_await login_select(c);
+            co_await c.idle();
+            const auto start = std::chrono::steady_clock::now();
+            // idle_check hands over what came while idling; the BYE ends the
+            // wait long before its timeout, either as data or as the error.
+            auto [ec, r] = co_await c.idle_check(5s, asio::as_tuple(asio::use_awaitable));
+            CHECK(std::chrono::steady_clock::now() - start < 1s);
+            std::size_t byes = 0;
+            for (auto& e : r.events)
+                if (auto* resp = std::get_if<imapclient::response>(&e))
+                    if (auto* s = std::get_if<imapclient::status_response>(resp))
+                        byes += s->status == imapclient::status_kind::bye;
+            CHECK(byes <= 1);  // the connection is finished after the first
+            CHECK((ec == make_error_code(errc::bye) || (!ec && byes == 1)));
+            // Ending IDLE on a dead connection fails at once instead of
+            // waiting for a tagged reply that will never come.
+            const auto done_start = std::chrono::steady_clock::now();
+            auto [ec2, d] = co_await c.idle_done(asio::as_tuple(asio::use_awaitable));
+            CHECK(imapclient::is_abort(ec2));
+            CHECK(std::chrono::steady_clock::now() - done_start < 500ms);
+        }, 20s);
+        CHECK(server.finish() == "");
+    }
+}
