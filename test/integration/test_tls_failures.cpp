@@ -147,6 +147,7 @@ TEST_CASE("TLS: a trusted certificate for the right name is accepted only with i
 TEST_CASE("TLS: an expired certificate is refused; only verify_none accepts it", "[tls6]") {
     const auto& p = pki::get();
     for (mode m : {mode::implicit_tls, mode::starttls}) {
+        check_refused(try_connect({p.expired}, m, nullptr), m, verify_failed);
         check_refused(try_connect({p.expired}, m, imapclient::create_default_context(p.ca_file)), m, verify_failed);
         check_accepted(try_connect({p.expired}, m, verify_none_context()), m);
     }
@@ -155,6 +156,7 @@ TEST_CASE("TLS: an expired certificate is refused; only verify_none accepts it",
 TEST_CASE("TLS: a certificate for another host name is refused; only verify_none accepts it", "[tls6]") {
     const auto& p = pki::get();
     for (mode m : {mode::implicit_tls, mode::starttls}) {
+        check_refused(try_connect({p.wrong_name}, m, nullptr), m, verify_failed);
         check_refused(try_connect({p.wrong_name}, m, imapclient::create_default_context(p.ca_file)), m,
                       verify_failed);
         check_accepted(try_connect({p.wrong_name}, m, verify_none_context()), m);
@@ -176,6 +178,7 @@ TEST_CASE("TLS: a self-signed certificate is refused unless the user trusts it",
 TEST_CASE("TLS: a certificate from an untrusted CA is refused unless that CA is configured", "[tls6]") {
     const auto& p = pki::get();
     for (mode m : {mode::implicit_tls, mode::starttls}) {
+        check_refused(try_connect({p.foreign}, m, nullptr), m, verify_failed);
         check_refused(try_connect({p.foreign}, m, imapclient::create_default_context(p.ca_file)), m, verify_failed);
         check_accepted(try_connect({p.foreign}, m, imapclient::create_default_context(p.other_ca_file)), m);
     }
@@ -186,6 +189,7 @@ TEST_CASE("TLS: a server that only speaks TLS 1.0 is refused; a user context tha
     // OpenSSL 3 offers TLS 1.0 only at security level 0 (SHA-1 signatures).
     test::tls_server_options tls10{p.good, TLS1_VERSION, TLS1_VERSION, "DEFAULT@SECLEVEL=0", 0};
     for (mode m : {mode::implicit_tls, mode::starttls}) {
+        check_refused(try_connect(tls10, m, nullptr), m, "protocol version");
         auto refused = try_connect(tls10, m, imapclient::create_default_context(p.ca_file));
         check_refused(refused, m, "protocol version");
         // The server saw a client that offers nothing below 1.2.
