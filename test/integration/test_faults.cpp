@@ -10,6 +10,8 @@
 #include <imapclient/utf7.hpp>
 
 #include <boost/asio/deferred.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/experimental/parallel_group.hpp>
 
 #include <map>
@@ -635,6 +637,68 @@ private:
 };
 
 }  // namespace
+
+namespace {
+
+// Sends `bytes` from a plain socket to a server running read_command once;
+// returns what the reader made of it, or the framing error it threw.
+struct reader_verdict {
+    std::optional<test::parsed_command> command;
+    std::string framing_error;
+};
+
+reader_verdict feed_reader(const std::string& bytes, bool literal_plus) {
+    reader_verdict v;
+    test::fake_server server([&](test::fake_connection& c) {
+        try {
+            v.command = test::read_command(c, literal_plus);
+        } catch (const std::exception& e) {
+            v.framing_error = e.what();
+        }
+    });
+    asio::io_context io;
+    asio::ip::tcp::socket s(io);
+    s.connect({asio::ip::make_address("127.0.0.1"), server.port()});
+    // Sent in one piece: a client that does not wait for "+" is caught.
+    asio::write(s, asio::buffer(bytes));
+    server.finish();
+    return v;
+}
+
+}  // namespace
+
+// The checker of the injection tests must itself catch what it is there
+// to catch.
+TEST_CASE("the strict command reader rejects broken framing and grammar", "[faults6]") {
+    using std::string_literals::operator""s;
+    for (const auto& bad : {"A1 LOGIN a\rb c\r\n"s, "A1 LOGIN a\nb c\r\n"s, "A1 LOGIN a\0b c\r\n"s,
+                            "A1 LOGIN \xc3\xa9 c\r\n"s, "A1 LOGIN {3+}\r\nabc c\r\n"s, "A1 LOGIN {3}\r\nabc c\r\n"s,
+                            " LOGIN a b\r\n"s, "A+1 LOGIN a b\r\n"s, "A1\r\n"s}) {
+        INFO(printable(bad));
+        auto v = feed_reader(bad, false);
+        CHECK_FALSE(v.command.has_value());
+        CHECK(v.framing_error != "");
+    }
+    for (const auto& bad : {"A1 LOGIN  a b\r\n"s, "A1 LOGIN \"a b\r\n"s, "A1 SELECT (a\r\n"s, "A1 SELECT a)\r\n"s,
+                            "A1 LOGIN \"a\\x\" b\r\n"s, "A1 LOGIN a \r\n"s, "A1 LOGIN a{3} b\r\n"s,
+                            "A1 LOGIN \"a\"b\r\n"s}) {
+        INFO(printable(bad));
+        auto v = feed_reader(bad, false);
+        REQUIRE(v.command.has_value());
+        CHECK(v.command->grammar_error != "");
+    }
+    // And what is right passes, decoded.
+    auto v = feed_reader("A7 LOGIN {3+}\r\na\0b \"q\\\"\\\\\" (\\Seen x)\r\n"s, true);
+    REQUIRE(v.command.has_value());
+    CHECK(v.command->grammar_error == "");
+    CHECK(v.command->tag == "A7");
+    CHECK(v.command->name() == "LOGIN");
+    REQUIRE(v.command->tokens.size() == 7);
+    CHECK(v.command->string_at(1) == "a\0b"s);
+    CHECK(v.command->string_at(2) == "q\"\\");
+    CHECK(v.command->atom_at(4) == "\\Seen");
+    CHECK_FALSE(v.command->string_at(4).has_value());  // "\" is no ASTRING-CHAR
+}
 
 TEST_CASE("user strings cannot inject: each call is exactly one well-formed command carrying the exact string",
           "[faults6]") {
