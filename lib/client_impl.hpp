@@ -87,6 +87,15 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
 
     void log(int level, std::string_view line) const;
 
+    /// Pending operations hold the impl alive (their coroutines own a
+    /// shared_ptr to it, and the impl owns their handlers). Such a cycle
+    /// must not outlive the io_context: a service of the execution context
+    /// calls abandon_all() at its shutdown, as Asio's own objects do.
+    void register_with_context();
+    /// Drops every pending handler without calling it and closes the
+    /// transport (execution context shutdown only).
+    void abandon_all();
+
     net::executor strand_;
     client_options opts_;
     net::transport transport_;

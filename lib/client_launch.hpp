@@ -57,6 +57,8 @@ void launch(const std::shared_ptr<client::impl>& self, result_handler<T> h, Body
                            // Only argument validation throws inside the operations.
                            try {
                                std::rethrow_exception(ep);
+                           } catch (const boost::system::system_error& e) {
+                               r = {e.code(), T{}};
                            } catch (const std::exception& e) {
                                r = refuse<T>(errc::invalid_argument, e.what());
                            }

@@ -41,12 +41,15 @@ error_code client::impl::check_state(bool needs_selected) const {
 
 asio::awaitable<op_result<connect_result>> client::impl::do_connect() {
     if (connecting_ || running_) co_return refuse<connect_result>(errc::illegal_state, "already connected");
+    // A cancellation must end in fail() below, not in an exception thrown
+    // out of some later co_await (Asio's default for cancelled coroutines).
+    co_await asio::this_coro::throw_if_cancelled(false);
     connecting_ = true;
     connect_timed_out_ = false;
     connect_timer_.expires_after(opts_.connect_timeout);
     connect_timer_.async_wait([w = weak_from_this()](error_code ec) {
         auto self = w.lock();
-        if (ec || !self || self->running_) return;
+        if (ec || !self || self->running_ || !self->connecting_) return;
         self->connect_timed_out_ = true;
         self->transport_.close();
     });
@@ -55,12 +58,16 @@ asio::awaitable<op_result<connect_result>> client::impl::do_connect() {
         connect_timer_.cancel();
         if (connect_timed_out_) ec = make_error_code(errc::timeout), text = "connect timed out";
         log(1, "connect failed: " + ec.message() + " " + text);
-        engine_.fail(ec, text);
-        transport_.close();
+        close(ec, text);  // fails the engine and tells event waiters
         op_result<connect_result> r{ec, {}};
         r.second.status.text = std::move(text);
         return r;
     };
+
+    auto cancelled = [&]() -> asio::awaitable<bool> {
+        co_return (co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none;
+    };
+    const auto aborted = make_error_code(asio::error::operation_aborted);
 
     const bool implicit_tls = opts_.security == security::tls && opts_.stream_command.empty();
     const bool want_tls = opts_.security != security::plain && opts_.stream_command.empty();
@@ -73,12 +80,15 @@ asio::awaitable<op_result<connect_result>> client::impl::do_connect() {
         const std::uint16_t port = opts_.port ? opts_.port : (implicit_tls ? 993 : 143);
         log(1, "connecting to " + opts_.host + ":" + std::to_string(port));
         if (auto ec = co_await transport_.connect_tcp(opts_.host, port)) co_return fail(ec, "TCP connect failed");
+        if (co_await cancelled()) co_return fail(aborted, "connect cancelled");
         if (implicit_tls)
             if (auto ec = co_await transport_.handshake_tls(*ctx, opts_.host)) co_return fail(ec, "TLS handshake failed");
     }
 
+    if (co_await cancelled()) co_return fail(aborted, "connect cancelled");
     auto greeting = co_await drive(std::nullopt);
     if (greeting.ec) co_return fail(greeting.ec, greeting.status.text);
+    if (co_await cancelled()) co_return fail(aborted, "connect cancelled");
     const bool preauth = engine_.state() == engine::session_state::authenticated;
 
     if (opts_.security == security::starttls && opts_.stream_command.empty()) {
@@ -98,12 +108,14 @@ asio::awaitable<op_result<connect_result>> client::impl::do_connect() {
         engine_.discard_buffered();
         if (auto ec = co_await transport_.handshake_tls(*ctx, opts_.host)) co_return fail(ec, "TLS handshake failed");
     }
+    if (co_await cancelled()) co_return fail(aborted, "connect cancelled");
     if (engine_.capabilities().empty()) {
         auto caps = co_await drive(commands::capability());
         if (caps.ec) co_return fail(caps.ec, caps.status.text);
     }
     connect_timer_.cancel();
     connecting_ = false;
+    connect_timed_out_ = false;
     start_loops();
     log(1, "connected");
 
@@ -230,11 +242,14 @@ asio::awaitable<op_result<append_result>> client::impl::do_append(std::string fo
 // ---- the public face ---------------------------------------------------
 
 client::client(executor_type executor, client_options options)
-    : impl_(std::make_shared<impl>(std::move(executor), std::move(options))) {}
-client::client(client&&) noexcept = default;
+    : executor_(executor), impl_(std::make_shared<impl>(std::move(executor), std::move(options))) {
+    impl_->register_with_context();
+}
+client::client(client&& other) noexcept : executor_(other.executor_), impl_(std::move(other.impl_)) {}
 client& client::operator=(client&& other) noexcept {
     if (this != &other) {
         shutdown();
+        executor_ = other.executor_;
         impl_ = std::move(other.impl_);
     }
     return *this;
@@ -246,19 +261,33 @@ void client::shutdown() {
     asio::post(impl_->strand_, [self = impl_] { self->close(make_error_code(errc::not_connected), "shut down"); });
 }
 
-client::executor_type client::get_executor() const noexcept { return impl_->strand_; }
-const client_options& client::options() const noexcept { return impl_->opts_; }
+client::executor_type client::get_executor() const noexcept {
+    // A moved-from client still completes operations (with not_connected).
+    if (!impl_) return executor_;
+    return impl_->strand_;
+}
+const client_options& client::options() const noexcept {
+    static const client_options none;
+    return impl_ ? impl_->opts_ : none;
+}
 std::vector<std::string> client::capabilities() const {
+    if (!impl_) return {};
     return {impl_->engine_.capabilities().begin(), impl_->engine_.capabilities().end()};
 }
-bool client::has_capability(std::string_view c) const { return impl_->engine_.has_capability(c); }
+bool client::has_capability(std::string_view c) const { return impl_ && impl_->engine_.has_capability(c); }
 std::string client::welcome() const {
+    if (!impl_) return {};
     auto& g = impl_->engine_.greeting();
     return g ? g->text : std::string();
 }
-const mailbox_state& client::mailbox() const noexcept { return impl_->engine_.mailbox(); }
-bool client::use_uid() const noexcept { return impl_->use_uid_; }
-void client::set_use_uid(bool on) noexcept { impl_->use_uid_ = on; }
+const mailbox_state& client::mailbox() const noexcept {
+    static const mailbox_state none;
+    return impl_ ? impl_->engine_.mailbox() : none;
+}
+bool client::use_uid() const noexcept { return impl_ && impl_->use_uid_; }
+void client::set_use_uid(bool on) noexcept {
+    if (impl_) impl_->use_uid_ = on;
+}
 
 void client::start_connect(result_handler<connect_result> h) {
     launch(impl_, std::move(h), [self = impl_] { return self->do_connect(); });

@@ -40,6 +40,8 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/prefer.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -319,7 +321,10 @@ private:
     auto initiate(Token& token, Start&& start) {
         return boost::asio::async_initiate<Token, void(error_code, T)>(
             [ex = get_executor()](auto handler, auto start) {
-                boost::asio::any_io_executor handler_ex = boost::asio::get_associated_executor(handler, ex);
+                // Work is tracked on the handler's executor until it has run,
+                // as Asio requires of an initiating function.
+                boost::asio::any_io_executor handler_ex = boost::asio::prefer(
+                    boost::asio::get_associated_executor(handler, ex), boost::asio::execution::outstanding_work.tracked);
                 start(result_handler<T>{
                     boost::asio::any_completion_handler<void(error_code, T)>(std::move(handler)),
                     std::move(handler_ex)});
@@ -343,6 +348,9 @@ private:
     void start_idle_done(result_handler<idle_result> h);
     void start_listen(listen_options options, result_handler<command_result> h);
 
+    // Kept outside the impl so that a moved-from client can still complete
+    // operations (with not_connected) on the executor it was given.
+    executor_type executor_;
     std::shared_ptr<impl> impl_;
 };
 

@@ -121,7 +121,8 @@ command_id connection_engine::submit(command_request request) {
 }
 
 bool connection_engine::can_start(const command& c) const {
-    if (state_ == session_state::greeting || closed()) return false;
+    // After LOGOUT's OK nothing more may be written.
+    if (state_ == session_state::greeting || state_ == session_state::logout || closed()) return false;
     if (c.req.exclusive) return in_flight_.empty();
     for (const auto& d : in_flight_) {
         if (d->req.exclusive) return false;
@@ -318,7 +319,9 @@ void connection_engine::handle_tagged(status_response&& s) {
     const bool ok = !ec;
     const auto& req = c->req;
     if (req.resets_capabilities && ok) capabilities_.clear();
-    if (s.code && s.code->name == "CAPABILITY") learn_capabilities(s.code->list);
+    // STARTTLS's OK is clear text: capabilities in it may be forged, and
+    // RFC 9051 6.2.1 has them asked again over TLS.
+    if (s.code && s.code->name == "CAPABILITY" && !req.starts_tls) learn_capabilities(s.code->list);
     if (req.authenticates && ok) state_ = session_state::authenticated;
     if (req.is_select) {
         if (ok) {

@@ -11,6 +11,7 @@
 #include <openssl/ssl.h>
 
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,9 +24,12 @@ constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 }
 
 asio::awaitable<error_code> transport::connect_tcp(const std::string& host, std::uint16_t port) {
-    tcp::resolver resolver(ex_);
+    auto& resolver = resolver_.emplace(ex_);
     auto [rec, endpoints] = co_await resolver.async_resolve(host, std::to_string(port), tuple_awaitable);
+    resolver_.reset();
     if (rec) co_return rec;
+    // close() during the resolution: do not connect after all.
+    if (!std::holds_alternative<std::monostate>(stream_) || closed_) co_return make_error_code(errc::not_connected);
     auto& socket = stream_.emplace<tcp::socket>(ex_);
     auto [cec, ep] = co_await asio::async_connect(socket, endpoints, tuple_awaitable);
     if (cec) co_return cec;
@@ -53,60 +57,56 @@ asio::awaitable<error_code> transport::handshake_tls(asio::ssl::context& ctx, co
 
 error_code transport::spawn(const std::vector<std::string>& argv) {
     if (argv.empty()) return make_error_code(errc::invalid_argument);
-    int in[2], out[2];
-    if (::pipe2(in, O_CLOEXEC) != 0) return {errno, boost::system::system_category()};
-    if (::pipe2(out, O_CLOEXEC) != 0) {
-        ::close(in[0]);
-        ::close(in[1]);
-        return {errno, boost::system::system_category()};
-    }
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) return {errno, boost::system::system_category()};
     std::vector<char*> args;
     for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     const pid_t pid = ::fork();
     if (pid < 0) {
-        for (int fd : {in[0], in[1], out[0], out[1]}) ::close(fd);
-        return {errno, boost::system::system_category()};
+        const int err = errno;
+        ::close(fds[0]);
+        ::close(fds[1]);
+        return {err, boost::system::system_category()};
     }
     if (pid == 0) {
-        ::dup2(in[0], 0);
-        ::dup2(out[1], 1);
+        ::dup2(fds[1], 0);
+        ::dup2(fds[1], 1);
         ::execvp(args[0], args.data());
         ::_exit(127);
     }
-    ::close(in[0]);
-    ::close(out[1]);
-    auto& p = stream_.emplace<process_pipes>(process_pipes{asio::posix::stream_descriptor(ex_, in[1]),
-                                                           asio::posix::stream_descriptor(ex_, out[0]), pid});
-    (void)p;
+    ::close(fds[1]);
+    stream_.emplace<process_stream>(process_stream{asio::local::stream_protocol::socket(ex_, asio::local::stream_protocol(), fds[0]), pid});
     return {};
 }
 
 asio::awaitable<io_result> transport::read_some(asio::mutable_buffer buf) {
     if (auto* s = std::get_if<tcp::socket>(&stream_)) co_return co_await s->async_read_some(buf, tuple_awaitable);
     if (auto* s = std::get_if<tls_stream>(&stream_)) co_return co_await s->async_read_some(buf, tuple_awaitable);
-    if (auto* p = std::get_if<process_pipes>(&stream_))
-        co_return co_await p->from_child.async_read_some(buf, tuple_awaitable);
+    if (auto* p = std::get_if<process_stream>(&stream_))
+        co_return co_await p->socket.async_read_some(buf, tuple_awaitable);
     co_return io_result{make_error_code(errc::not_connected), 0};
 }
 
 asio::awaitable<io_result> transport::write(const std::vector<asio::const_buffer>& bufs) {
     if (auto* s = std::get_if<tcp::socket>(&stream_)) co_return co_await asio::async_write(*s, bufs, tuple_awaitable);
     if (auto* s = std::get_if<tls_stream>(&stream_)) co_return co_await asio::async_write(*s, bufs, tuple_awaitable);
-    if (auto* p = std::get_if<process_pipes>(&stream_))
-        co_return co_await asio::async_write(p->to_child, bufs, tuple_awaitable);
+    if (auto* p = std::get_if<process_stream>(&stream_))
+        co_return co_await asio::async_write(p->socket, bufs, tuple_awaitable);
     co_return io_result{make_error_code(errc::not_connected), 0};
 }
 
 bool transport::is_open() const noexcept {
     if (auto* s = std::get_if<tcp::socket>(&stream_)) return s->is_open();
     if (auto* s = std::get_if<tls_stream>(&stream_)) return s->lowest_layer().is_open();
-    if (auto* p = std::get_if<process_pipes>(&stream_)) return p->from_child.is_open();
+    if (auto* p = std::get_if<process_stream>(&stream_)) return p->socket.is_open();
     return false;
 }
 
 void transport::close() {
     error_code ignored;
+    closed_ = true;
+    if (resolver_) resolver_->cancel();
     if (auto* s = std::get_if<tcp::socket>(&stream_)) {
         s->shutdown(tcp::socket::shutdown_both, ignored);
         s->close(ignored);
@@ -114,9 +114,8 @@ void transport::close() {
         // No TLS close_notify exchange: closing must never wait on the peer.
         s->lowest_layer().shutdown(tcp::socket::shutdown_both, ignored);
         s->lowest_layer().close(ignored);
-    } else if (auto* p = std::get_if<process_pipes>(&stream_)) {
-        p->to_child.close(ignored);
-        p->from_child.close(ignored);
+    } else if (auto* p = std::get_if<process_stream>(&stream_)) {
+        p->socket.close(ignored);
         if (p->pid > 0) {
             ::kill(p->pid, SIGKILL);  // closing must never wait on the child
             ::waitpid(p->pid, nullptr, 0);

@@ -7,13 +7,14 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/strand.hpp>
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <variant>
@@ -25,10 +26,12 @@ using executor = boost::asio::strand<boost::asio::any_io_executor>;
 using tcp = boost::asio::ip::tcp;
 using io_result = std::tuple<error_code, std::size_t>;
 
-/// A child process's stdin (we write) and stdout (we read).
-struct process_pipes {
-    boost::asio::posix::stream_descriptor to_child;
-    boost::asio::posix::stream_descriptor from_child;
+/// A child process whose stdin and stdout are one end of a socketpair.
+/// A socket rather than pipes: Asio sends on sockets with MSG_NOSIGNAL, so
+/// a child that closed its stdin yields EPIPE (connection lost), never a
+/// SIGPIPE that would kill the whole program.
+struct process_stream {
+    boost::asio::local::stream_protocol::socket socket;
     int pid = -1;
 };
 
@@ -43,7 +46,7 @@ public:
     boost::asio::awaitable<error_code> connect_tcp(const std::string& host, std::uint16_t port);
     /// Wraps the TCP socket in TLS and handshakes, verifying `host`.
     boost::asio::awaitable<error_code> handshake_tls(boost::asio::ssl::context& ctx, const std::string& host);
-    /// Starts argv[0] with pipes to its stdin and stdout.
+    /// Starts argv[0] with its stdin and stdout connected to us.
     error_code spawn(const std::vector<std::string>& argv);
 
     boost::asio::awaitable<io_result> read_some(boost::asio::mutable_buffer buf);
@@ -57,7 +60,11 @@ public:
 
 private:
     executor ex_;
-    std::variant<std::monostate, tcp::socket, tls_stream, process_pipes> stream_;
+    // A member so that close() can cancel a slow name resolution (the
+    // connect timeout must cover it too).
+    std::optional<tcp::resolver> resolver_;
+    bool closed_ = false;
+    std::variant<std::monostate, tcp::socket, tls_stream, process_stream> stream_;
 };
 
 }  // namespace imapclient::net
