@@ -55,6 +55,7 @@ trap 'bash "$root/test/servers/dovecot.sh" stop "$dovecot_dir" >/dev/null 2>&1; 
 if bash test/servers/dovecot.sh start "$dovecot_dir" && bash test/servers/dovecot.sh seed "$dovecot_dir" alice 20; then
   set -a; . "$dovecot_dir/env"; set +a
   run_step "integration tests (Dovecot)" "$build/test/integration-tests"
+  [ "${SKIP_SANITIZE:-0}" = 1 ] || run_step "sanitizers (ASan+UBSan: unit, integration; TSan: threads)" bash scripts/sanitize.sh
 else
   echo "=== could not start Dovecot"; failed=$((failed + 1))
 fi
