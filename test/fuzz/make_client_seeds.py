@@ -15,7 +15,7 @@ import sys
 OPS = dict(noop=0, select=1, examine=2, fetch_small=3, fetch_big=4, fetch_modseq=5, search=6,
            search_utf8=7, append=8, append_8bit=9, idle=10, listen=11, pipelined=12, raw_cap=13,
            close=14, logout=15, events=16, cancelled_fetch=17)
-TINY, DEBUG, STARTTLS, SKIP_LOGIN, SEQ_IDS, NO_TIMEOUT = 1, 2, 4, 8, 16, 32
+TINY, DEBUG, STARTTLS, SKIP_LOGIN, SEQ_IDS, NO_TIMEOUT, ON_STRAND = 1, 2, 4, 8, 16, 32, 64
 
 CAPS = ("IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT SORT=DISPLAY THREAD=REFERENCES "
         "MULTIAPPEND URL-PARTIAL CATENATE UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED "
@@ -76,10 +76,10 @@ seed("append-no-continuation", 0, ["append"],
 seed("idle-exists-expunge", 0, ["select", "idle", "fetch_small"],
      [GREETING, LOGIN_OK, SELECT, "+ idling\r\n", "* 4 EXISTS\r\n* 2 EXPUNGE\r\n* OK Still here\r\n",
       "\x02 OK Idle completed (0.001 + 2.000 secs).\r\n", FETCH_SMALL, "\x02 OK\r\n"])
-seed("listen-renew-and-push", 0, ["select", "listen", "noop"],
+seed("listen-renew-and-push", ON_STRAND, ["select", "listen", "noop"],
      [GREETING, LOGIN_OK, SELECT, "+ idling\r\n", "* 5 EXISTS\r\n", "\x02 OK Idle completed.\r\n",
       "+ idling\r\n", "\x02 OK Idle completed.\r\n", "+ idling\r\n", "\x02 OK Idle completed.\r\n", NOOP])
-seed("pipelined", 0, ["select", "pipelined", "pipelined"],
+seed("pipelined", ON_STRAND, ["select", "pipelined", "pipelined"],
      [GREETING, LOGIN_OK, SELECT, FETCH_SMALL.replace("* 3 FETCH", "* 9 FETCH"), NOOP, SEARCH,
       FETCH_SMALL, NOOP, SEARCH, "\x02 OK\r\n"])
 seed("preauth-examine-modseq", SKIP_LOGIN, ["examine", "fetch_modseq", "close", "raw_cap"],
