@@ -47,19 +47,26 @@ stale() {
   return 1
 }
 
-# compile_objs ARRAY SOURCES...: compiles what is stale, fills ARRAY.
+# compile_objs ARRAY SOURCES...: compiles what is stale, FUZZ_JOBS (default
+# nproc) at a time, and fills ARRAY.
 compile_objs() {
   local -n into=$1; shift
-  local src obj
+  local src obj failed_mark=$out/obj/compile-failed
+  rm -f "$failed_mark"
   for src in "$@"; do
     obj=$out/obj/$(tr / _ <<<"${src%.cpp}").o
     if stale "$obj" "$src"; then
+      while [ "$(jobs -rp | wc -l)" -ge "${FUZZ_JOBS:-$(nproc)}" ]; do wait -n || true; done
       echo "fuzz.sh: compiling $src" >&2
-      "$cxx" "${flags[@]/-fsanitize=fuzzer,/-fsanitize=fuzzer-no-link,}" -MMD -MF "${obj%.o}.d" -c "$src" -o "$obj" \
-        || { echo "fuzz.sh: compiling $src failed" >&2; exit 1; }
+      # into a temporary name: an interrupted compile leaves no fresh-looking object
+      { "$cxx" "${flags[@]/-fsanitize=fuzzer,/-fsanitize=fuzzer-no-link,}" -MMD -MF "${obj%.o}.d" \
+          -c "$src" -o "$obj.tmp" && mv "$obj.tmp" "$obj"; } \
+        || { echo "fuzz.sh: compiling $src failed" >&2; touch "$failed_mark"; } &
     fi
     into+=("$obj")
   done
+  wait
+  [ ! -f "$failed_mark" ] || exit 1
 }
 wire_objs=()
 compile_objs wire_objs lib/wire/*.cpp
