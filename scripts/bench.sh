@@ -17,7 +17,10 @@
 #    when it was installed by hand into BUILD_DIR/npm (this script never
 #    downloads anything), imapflow:
 #      npm install --prefix BUILD_DIR/npm imapflow
-# 5. stops Dovecot and the proxy.
+# 5. idle_bench (a Cyrus is started too): IDLE notification latency, 500
+#    appends each against Cyrus and Dovecot; 1000 idle connections on one
+#    thread against Dovecot (memory per connection, CPU while idle);
+# 6. stops the servers and the proxy.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,6 +41,7 @@ cleanup() {
   fi
   if [ -n "$proxy_pid" ]; then kill "$proxy_pid" 2>/dev/null || true; wait "$proxy_pid" 2>/dev/null || true; fi
   "$root/test/servers/dovecot.sh" stop "$work/dovecot" >/dev/null 2>&1 || true
+  "$root/test/servers/cyrus.sh" stop "$work/cyrus" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -54,7 +58,7 @@ if [ "$buildtype" != release ]; then
 fi
 bench=$build/test/bench
 ninja -C "$build" -j1 test/bench/parser-bench test/bench/latency_proxy test/bench/pipeline_bench \
-  test/bench/workload >/dev/null
+  test/bench/workload test/bench/idle_bench >/dev/null
 
 # --- server ------------------------------------------------------------
 "$root/test/servers/dovecot.sh" start "$work/dovecot" >/dev/null
@@ -126,3 +130,25 @@ for (work, n), by_client in groups.items():
     if len({x["bytes"] for rs in by_client.values() for x in rs}) != 1:
         print(f"  WARNING: the clients disagree on the bytes of {work} {n}")
 EOF
+
+# --- IDLE ------------------------------------------------------------------
+"$root/test/servers/cyrus.sh" start "$work/cyrus" >/dev/null
+cyrus_port=$(sed -n 's/^IMAP_PORT=//p' "$work/cyrus/env")
+echo
+echo "== idle_bench latency (500 appends each; Dovecot delays IDLE notifications ~0.5 s by design: 10 lanes)"
+"$bench/idle_bench" latency "$cyrus_port" alice alicepass 500 listen 1 cyrus
+"$bench/idle_bench" latency "$cyrus_port" alice alicepass 500 idle 1 cyrus
+"$bench/idle_bench" latency "$IMAP_PORT" alice alicepass 500 listen 10 dovecot
+"$bench/idle_bench" latency "$IMAP_PORT" alice alicepass 500 idle 10 dovecot
+
+echo
+echo "== idle_bench conns (1000 idle connections, one thread, Dovecot)"
+# Dovecot's default of one imap process per connection would mean 1000
+# processes (process_limit is 500 here) and more inotify instances than
+# Linux gives a user (128): 50 connections per imap process instead.
+sed -i 's/^  process_limit = 500$/&\n  client_limit = 50\n  service_count = 0/' "$work/dovecot/dovecot.conf"
+[ "$(doveconf -c "$work/dovecot/dovecot.conf" -h service/imap/client_limit)" = 50 ] \
+  || { echo "bench.sh: could not raise Dovecot's imap client_limit" >&2; exit 1; }
+dovecot -c "$work/dovecot/dovecot.conf" reload
+sleep 1
+"$bench/idle_bench" conns "$IMAP_PORT" 1000 alice:alicepass,bob:bobpass,carol:carolpass,dave:davepass 10
