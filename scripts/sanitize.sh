@@ -99,7 +99,13 @@ run_tests() {
 }
 
 if [ "$what" != tsan ]; then
-  if setup "$asan_dir" address,undefined && build "$asan_dir" test/unit-tests test/integration-tests; then
+  # The integration tests also run the samples (samples/new_mail_listener).
+  asan_targets=(test/unit-tests test/integration-tests)
+  if setup "$asan_dir" address,undefined; then
+    mapfile -t samples < <(ninja -C "$asan_dir" -t targets all 2>/dev/null | grep -oE '^samples/[A-Za-z0-9_-]+:' | tr -d : | sort -u)
+    asan_targets+=("${samples[@]}")
+  fi
+  if setup "$asan_dir" address,undefined && build "$asan_dir" "${asan_targets[@]}"; then
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
     export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
     run_tests "unit tests (ASan+UBSan)" "$asan_dir/test/unit-tests"
