@@ -41,7 +41,7 @@ void complete_now(result_handler<T> h, errc e, std::string text) {
 
 template <typename T>
 op_result<T> with_status(const engine::completion& c, T value = {}) {
-    value.status = c.status;
+    if constexpr (requires { value.status; }) value.status = c.status;
     return {c.ec, std::move(value)};
 }
 

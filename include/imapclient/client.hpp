@@ -31,6 +31,7 @@
 #include <imapclient/event.hpp>
 #include <imapclient/mailbox.hpp>
 #include <imapclient/results.hpp>
+#include <imapclient/sasl.hpp>
 #include <imapclient/search.hpp>
 #include <imapclient/sequence_set.hpp>
 #include <imapclient/types.hpp>
@@ -55,6 +56,14 @@
 namespace boost::asio::ssl { class context; }
 
 namespace imapclient {
+
+/// The system flags (the seed's DELETED, SEEN, ... constants).
+inline constexpr char DELETED[] = "\\Deleted";
+inline constexpr char SEEN[] = "\\Seen";
+inline constexpr char ANSWERED[] = "\\Answered";
+inline constexpr char FLAGGED[] = "\\Flagged";
+inline constexpr char DRAFT[] = "\\Draft";
+inline constexpr char RECENT[] = "\\Recent";
 
 enum class security {
     tls,       // implicit TLS (port 993)
@@ -84,6 +93,14 @@ struct client_options {
     std::chrono::milliseconds timeout{120'000};
     /// FETCH/SEARCH/... address messages by UID (the seed's use_uid).
     bool use_uid = true;
+    /// The seed's folder_encode: folder names are UTF-8 and go on the wire
+    /// in modified UTF-7 (and come back decoded). Off: names are passed and
+    /// returned exactly as on the wire.
+    bool folder_encode = true;
+    /// The seed's normalise_times: fetched dates (INTERNALDATE, ENVELOPE's
+    /// date) are reported in the local time zone (datetime::offset set to
+    /// the local offset). Off: they keep the offset the server sent.
+    bool normalise_times = true;
 
     /// Memory bounds (see DESIGN.md): longest response line, largest
     /// literal held in memory, events queued before they collapse into one
@@ -257,6 +274,351 @@ public:
         });
     }
 
+    // ---- session (more) -------------------------------------------------
+
+    /// STARTTLS on a connection opened with security::plain (the seed's
+    /// starttls()). Nothing pending may be running. Fails (abort) when the
+    /// server lacks STARTTLS or TLS is already on; a failed handshake closes
+    /// the connection. Capabilities are read again over TLS.
+    template <typename Token = use_awaitable_t>
+    auto starttls(std::shared_ptr<boost::asio::ssl::context> ssl_context = {}, Token&& token = {}) {
+        return initiate<command_result>(token, [this, c = std::move(ssl_context)](auto h) mutable {
+            start_starttls(std::move(c), std::move(h));
+        });
+    }
+
+    /// AUTHENTICATE with any SASL mechanism (the seed's sasl_login()); see
+    /// sasl.hpp for the built-in ones and how to write one. The same
+    /// clear-text rules as login() apply.
+    template <typename Token = use_awaitable_t>
+    auto sasl_login(sasl_mechanism mechanism, Token&& token = {}) {
+        return initiate<command_result>(token, [this, m = std::move(mechanism)](auto h) mutable {
+            start_sasl_login(std::move(m), std::move(h));
+        });
+    }
+
+    /// AUTHENTICATE PLAIN (the seed's plain_login()).
+    template <typename Token = use_awaitable_t>
+    auto plain_login(std::string username, std::string password, std::string authorization_identity = {},
+                     Token&& token = {}) {
+        return sasl_login(sasl::plain(std::move(username), std::move(password), std::move(authorization_identity)),
+                          std::forward<Token>(token));
+    }
+
+    /// AUTHENTICATE XOAUTH2, or OAUTHBEARER when mech is "OAUTHBEARER" (the
+    /// seed's oauth2_login(user, access_token, mech, vendor)).
+    template <typename Token = use_awaitable_t>
+    auto oauth2_login(std::string user, std::string access_token, std::string mech = "XOAUTH2",
+                      std::string vendor = {}, Token&& token = {}) {
+        return sasl_login(iequals(mech, "OAUTHBEARER")
+                              ? sasl::oauthbearer(std::move(user), std::move(access_token), options().host,
+                                                  options().port)
+                              : sasl::xoauth2(std::move(user), std::move(access_token), std::move(vendor)),
+                          std::forward<Token>(token));
+    }
+
+    /// AUTHENTICATE OAUTHBEARER (RFC 7628), naming this connection's host
+    /// and port.
+    template <typename Token = use_awaitable_t>
+    auto oauthbearer_login(std::string identity, std::string access_token, Token&& token = {}) {
+        return sasl_login(sasl::oauthbearer(std::move(identity), std::move(access_token), options().host,
+                                            options().port),
+                          std::forward<Token>(token));
+    }
+
+    /// The seed's oauth_login(): Gmail's legacy OAuth 1.0a XOAUTH.
+    template <typename Token = use_awaitable_t>
+    auto oauth_login(std::string url, std::string oauth_token, std::string oauth_token_secret,
+                     std::string consumer_key = "anonymous", std::string consumer_secret = "anonymous",
+                     Token&& token = {}) {
+        return sasl_login(sasl::xoauth(std::move(url), std::move(oauth_token), std::move(oauth_token_secret),
+                                       std::move(consumer_key), std::move(consumer_secret)),
+                          std::forward<Token>(token));
+    }
+
+    /// ENABLE (RFC 5161), e.g. {"CONDSTORE"} or {"UTF8=ACCEPT"}; returns what
+    /// the server enabled.
+    template <typename Token = use_awaitable_t>
+    auto enable(std::vector<std::string> capabilities, Token&& token = {}) {
+        return initiate<enable_result>(token, [this, c = std::move(capabilities)](auto h) mutable {
+            start_enable(std::move(c), std::move(h));
+        });
+    }
+
+    /// ID (RFC 2971): sends these fields ({"name", "imapclient"}, ...; none
+    /// sends ID NIL) and returns the server's.
+    template <typename Token = use_awaitable_t>
+    auto id_(std::vector<std::pair<std::string, std::string>> parameters = {}, Token&& token = {}) {
+        return initiate<id_result>(token, [this, p = std::move(parameters)](auto h) mutable {
+            start_id(std::move(p), std::move(h));
+        });
+    }
+
+    // ---- folders ------------------------------------------------------
+
+    /// LIST: every folder under `directory` matching `pattern` ("*" any
+    /// characters, "%" any but the delimiter).
+    template <typename Token = use_awaitable_t>
+    auto list_folders(std::string directory = {}, std::string pattern = "*", Token&& token = {}) {
+        return initiate<folder_list_result>(token, [this, d = std::move(directory), p = std::move(pattern)](auto h) mutable {
+            start_list(list_kind::list, std::move(d), std::move(p), std::move(h));
+        });
+    }
+
+    /// LSUB: the subscribed folders.
+    template <typename Token = use_awaitable_t>
+    auto list_sub_folders(std::string directory = {}, std::string pattern = "*", Token&& token = {}) {
+        return initiate<folder_list_result>(token, [this, d = std::move(directory), p = std::move(pattern)](auto h) mutable {
+            start_list(list_kind::lsub, std::move(d), std::move(p), std::move(h));
+        });
+    }
+
+    /// XLIST (Gmail's deprecated extension; check has_capability("XLIST")).
+    template <typename Token = use_awaitable_t>
+    auto xlist_folders(std::string directory = {}, std::string pattern = "*", Token&& token = {}) {
+        return initiate<folder_list_result>(token, [this, d = std::move(directory), p = std::move(pattern)](auto h) mutable {
+            start_list(list_kind::xlist, std::move(d), std::move(p), std::move(h));
+        });
+    }
+
+    /// The folder carrying a SPECIAL-USE attribute (RFC 6154) such as
+    /// "\\Sent" or "\\Trash" (XLIST's attributes on servers with XLIST), or
+    /// failing that the first folder with a common name for it ("Sent",
+    /// "Sent Items", "Sent Messages", ...). nullopt when none.
+    template <typename Token = use_awaitable_t>
+    auto find_special_folder(std::string attribute, Token&& token = {}) {
+        return initiate<std::optional<std::string>>(token, [this, a = std::move(attribute)](auto h) mutable {
+            start_find_special_folder(std::move(a), std::move(h));
+        });
+    }
+
+    /// Whether a folder of exactly this name exists.
+    template <typename Token = use_awaitable_t>
+    auto folder_exists(std::string folder, Token&& token = {}) {
+        return initiate<bool>(token, [this, f = std::move(folder)](auto h) mutable {
+            start_folder_exists(std::move(f), std::move(h));
+        });
+    }
+
+    /// STATUS; `what` defaults to the seed's MESSAGES RECENT UIDNEXT
+    /// UIDVALIDITY UNSEEN.
+    template <typename Token = use_awaitable_t>
+    auto folder_status(std::string folder, std::vector<std::string> what = {}, Token&& token = {}) {
+        return initiate<folder_status_result>(token, [this, f = std::move(folder), w = std::move(what)](auto h) mutable {
+            start_folder_status(std::move(f), std::move(w), std::move(h));
+        });
+    }
+
+    template <typename Token = use_awaitable_t>
+    auto create_folder(std::string folder, Token&& token = {}) {
+        return folder_command(folder_op::create, std::move(folder), {}, std::forward<Token>(token));
+    }
+    template <typename Token = use_awaitable_t>
+    auto delete_folder(std::string folder, Token&& token = {}) {
+        return folder_command(folder_op::remove, std::move(folder), {}, std::forward<Token>(token));
+    }
+    template <typename Token = use_awaitable_t>
+    auto rename_folder(std::string old_name, std::string new_name, Token&& token = {}) {
+        return folder_command(folder_op::rename, std::move(old_name), std::move(new_name), std::forward<Token>(token));
+    }
+    template <typename Token = use_awaitable_t>
+    auto subscribe_folder(std::string folder, Token&& token = {}) {
+        return folder_command(folder_op::subscribe, std::move(folder), {}, std::forward<Token>(token));
+    }
+    template <typename Token = use_awaitable_t>
+    auto unsubscribe_folder(std::string folder, Token&& token = {}) {
+        return folder_command(folder_op::unsubscribe, std::move(folder), {}, std::forward<Token>(token));
+    }
+
+    /// UNSELECT (RFC 3691): deselects without expunging. Without UNSELECT,
+    /// selects a folder that cannot exist, read-only, then nothing is
+    /// selected (as the seed's fallback does).
+    template <typename Token = use_awaitable_t>
+    auto unselect_folder(Token&& token = {}) {
+        return initiate<command_result>(token, [this](auto h) { start_unselect(std::move(h)); });
+    }
+
+    /// NAMESPACE (the seed's namespace(); `namespace` is a C++ keyword).
+    template <typename Token = use_awaitable_t>
+    auto namespace_(Token&& token = {}) {
+        return initiate<namespace_result>(token, [this](auto h) { start_namespace(std::move(h)); });
+    }
+
+    // ---- messages (more) ----------------------------------------------
+
+    /// SORT (RFC 5256), e.g. sort({"REVERSE", "DATE"}, {"UNSEEN"}).
+    template <typename Token = use_awaitable_t>
+    auto sort(std::vector<std::string> sort_criteria, search_criteria criteria = "ALL", std::string charset = "UTF-8",
+              Token&& token = {}) {
+        return initiate<search_result>(token, [this, s = std::move(sort_criteria), c = std::move(criteria),
+                                               cs = std::move(charset)](auto h) mutable {
+            start_sort(std::move(s), std::move(c), std::move(cs), std::move(h));
+        });
+    }
+
+    /// THREAD (RFC 5256) with "REFERENCES" or "ORDEREDSUBJECT".
+    template <typename Token = use_awaitable_t>
+    auto thread(std::string algorithm = "REFERENCES", search_criteria criteria = "ALL", std::string charset = "UTF-8",
+                Token&& token = {}) {
+        return initiate<thread_result>(token, [this, a = std::move(algorithm), c = std::move(criteria),
+                                               cs = std::move(charset)](auto h) mutable {
+            start_thread(std::move(a), std::move(c), std::move(cs), std::move(h));
+        });
+    }
+
+    /// Gmail's X-GM-RAW search ("has:attachment in:unread").
+    template <typename Token = use_awaitable_t>
+    auto gmail_search(std::string query, std::string charset = "UTF-8", Token&& token = {}) {
+        return initiate<search_result>(token, [this, q = std::move(query), cs = std::move(charset)](auto h) mutable {
+            start_gmail_search(std::move(q), std::move(cs), std::move(h));
+        });
+    }
+
+    /// One message of multiappend().
+    struct append_message {
+        std::string message;
+        std::vector<std::string> flags;
+        std::optional<datetime> msg_time;
+    };
+
+    /// MULTIAPPEND (RFC 3502): all messages in one command, atomically.
+    template <typename Token = use_awaitable_t>
+    auto multiappend(std::string folder, std::vector<append_message> messages, Token&& token = {}) {
+        return initiate<append_result>(token, [this, f = std::move(folder), m = std::move(messages)](auto h) mutable {
+            start_multiappend(std::move(f), std::move(m), std::move(h));
+        });
+    }
+
+    /// COPY (UID COPY when use_uid).
+    template <typename Token = use_awaitable_t>
+    auto copy(sequence_set messages, std::string folder, Token&& token = {}) {
+        return initiate<copy_result>(token, [this, m = std::move(messages), f = std::move(folder)](auto h) mutable {
+            start_copy(std::move(m), std::move(f), false, std::move(h));
+        });
+    }
+
+    /// MOVE (RFC 6851; UID MOVE when use_uid). Needs the MOVE capability.
+    template <typename Token = use_awaitable_t>
+    auto move(sequence_set messages, std::string folder, Token&& token = {}) {
+        return initiate<copy_result>(token, [this, m = std::move(messages), f = std::move(folder)](auto h) mutable {
+            start_copy(std::move(m), std::move(f), true, std::move(h));
+        });
+    }
+
+    /// EXPUNGE; with messages and use_uid, UID EXPUNGE of just those (RFC
+    /// 4315, needs UIDPLUS), as the seed's expunge(messages).
+    template <typename Token = use_awaitable_t>
+    auto expunge(std::optional<sequence_set> messages = std::nullopt, Token&& token = {}) {
+        return initiate<expunge_result>(token, [this, m = std::move(messages)](auto h) mutable {
+            start_expunge(std::move(m), false, std::move(h));
+        });
+    }
+
+    /// UID EXPUNGE of these UIDs, whatever use_uid says.
+    template <typename Token = use_awaitable_t>
+    auto uid_expunge(sequence_set messages, Token&& token = {}) {
+        return initiate<expunge_result>(token, [this, m = std::move(messages)](auto h) mutable {
+            start_expunge(std::move(m), true, std::move(h));
+        });
+    }
+
+    // ---- flags and Gmail labels ---------------------------------------
+
+    template <typename Token = use_awaitable_t>
+    auto get_flags(sequence_set messages, Token&& token = {}) {
+        return store(store_item::flags, store_op::get, std::move(messages), {}, false, std::forward<Token>(token));
+    }
+    /// STORE +FLAGS; returns each message's flags afterwards (none when
+    /// silent: +FLAGS.SILENT).
+    template <typename Token = use_awaitable_t>
+    auto add_flags(sequence_set messages, std::vector<std::string> flags, bool silent = false, Token&& token = {}) {
+        return store(store_item::flags, store_op::add, std::move(messages), std::move(flags), silent,
+                     std::forward<Token>(token));
+    }
+    template <typename Token = use_awaitable_t>
+    auto remove_flags(sequence_set messages, std::vector<std::string> flags, bool silent = false, Token&& token = {}) {
+        return store(store_item::flags, store_op::remove, std::move(messages), std::move(flags), silent,
+                     std::forward<Token>(token));
+    }
+    template <typename Token = use_awaitable_t>
+    auto set_flags(sequence_set messages, std::vector<std::string> flags, bool silent = false, Token&& token = {}) {
+        return store(store_item::flags, store_op::set, std::move(messages), std::move(flags), silent,
+                     std::forward<Token>(token));
+    }
+    /// Adds \\Deleted (expunge() removes them).
+    template <typename Token = use_awaitable_t>
+    auto delete_messages(sequence_set messages, bool silent = false, Token&& token = {}) {
+        return add_flags(std::move(messages), {DELETED}, silent, std::forward<Token>(token));
+    }
+
+    template <typename Token = use_awaitable_t>
+    auto get_gmail_labels(sequence_set messages, Token&& token = {}) {
+        return store(store_item::gmail_labels, store_op::get, std::move(messages), {}, false,
+                     std::forward<Token>(token));
+    }
+    template <typename Token = use_awaitable_t>
+    auto add_gmail_labels(sequence_set messages, std::vector<std::string> labels, bool silent = false,
+                          Token&& token = {}) {
+        return store(store_item::gmail_labels, store_op::add, std::move(messages), std::move(labels), silent,
+                     std::forward<Token>(token));
+    }
+    template <typename Token = use_awaitable_t>
+    auto remove_gmail_labels(sequence_set messages, std::vector<std::string> labels, bool silent = false,
+                             Token&& token = {}) {
+        return store(store_item::gmail_labels, store_op::remove, std::move(messages), std::move(labels), silent,
+                     std::forward<Token>(token));
+    }
+    template <typename Token = use_awaitable_t>
+    auto set_gmail_labels(sequence_set messages, std::vector<std::string> labels, bool silent = false,
+                          Token&& token = {}) {
+        return store(store_item::gmail_labels, store_op::set, std::move(messages), std::move(labels), silent,
+                     std::forward<Token>(token));
+    }
+
+    // ---- ACL and quota ------------------------------------------------
+
+    /// GETACL (RFC 4314).
+    template <typename Token = use_awaitable_t>
+    auto getacl(std::string folder, Token&& token = {}) {
+        return initiate<acl_result>(token, [this, f = std::move(folder)](auto h) mutable {
+            start_getacl(std::move(f), std::move(h));
+        });
+    }
+
+    /// SETACL; an empty `what` removes the identifier's entry (DELETEACL).
+    template <typename Token = use_awaitable_t>
+    auto setacl(std::string folder, std::string who, std::string what, Token&& token = {}) {
+        return initiate<command_result>(token, [this, f = std::move(folder), w = std::move(who),
+                                                r = std::move(what)](auto h) mutable {
+            start_setacl(std::move(f), std::move(w), std::move(r), std::move(h));
+        });
+    }
+
+    /// The quotas that apply to a folder (GETQUOTAROOT's limits).
+    template <typename Token = use_awaitable_t>
+    auto get_quota(std::string folder = "INBOX", Token&& token = {}) {
+        return initiate<quota_result>(token, [this, f = std::move(folder)](auto h) mutable {
+            start_get_quota(std::move(f), std::move(h));
+        });
+    }
+
+    /// GETQUOTAROOT (RFC 9208).
+    template <typename Token = use_awaitable_t>
+    auto get_quota_root(std::string folder, Token&& token = {}) {
+        return initiate<quota_root_result>(token, [this, f = std::move(folder)](auto h) mutable {
+            start_get_quota_root(std::move(f), std::move(h));
+        });
+    }
+
+    /// SETQUOTA, one command per quota root; returns the limits the server
+    /// reports afterwards.
+    template <typename Token = use_awaitable_t>
+    auto set_quota(std::vector<quota> quotas, Token&& token = {}) {
+        return initiate<quota_result>(token, [this, q = std::move(quotas)](auto h) mutable {
+            start_set_quota(std::move(q), std::move(h));
+        });
+    }
+
     // ---- events -------------------------------------------------------
 
     /// The next unsolicited event (EXISTS, EXPUNGE, FETCH flag changes,
@@ -332,6 +694,26 @@ private:
             token, std::forward<Start>(start));
     }
 
+    enum class list_kind { list, lsub, xlist };
+    enum class folder_op { create, remove, rename, subscribe, unsubscribe };
+    enum class store_item { flags, gmail_labels };
+    enum class store_op { get, add, remove, set };
+
+    template <typename Token>
+    auto folder_command(folder_op op, std::string folder, std::string new_name, Token&& token) {
+        return initiate<command_result>(token, [this, op, f = std::move(folder), n = std::move(new_name)](auto h) mutable {
+            start_folder_command(op, std::move(f), std::move(n), std::move(h));
+        });
+    }
+    template <typename Token>
+    auto store(store_item item, store_op op, sequence_set messages, std::vector<std::string> values, bool silent,
+               Token&& token) {
+        return initiate<flags_result>(token, [this, item, op, m = std::move(messages), v = std::move(values),
+                                              silent](auto h) mutable {
+            start_store(item, op, std::move(m), std::move(v), silent, std::move(h));
+        });
+    }
+
     void start_connect(result_handler<connect_result> h);
     void start_login(std::string user, std::string password, result_handler<command_result> h);
     void start_simple(std::string_view command, result_handler<command_result> h);
@@ -342,6 +724,36 @@ private:
     void start_append(std::string folder, std::string message, std::vector<std::string> flags,
                       std::optional<datetime> msg_time, result_handler<append_result> h);
     void start_raw(std::string line, result_handler<command_result> h);
+    // Session (lib/client_session.cpp).
+    void start_starttls(std::shared_ptr<boost::asio::ssl::context> ctx, result_handler<command_result> h);
+    void start_sasl_login(sasl_mechanism mechanism, result_handler<command_result> h);
+    void start_enable(std::vector<std::string> capabilities, result_handler<enable_result> h);
+    void start_id(std::vector<std::pair<std::string, std::string>> parameters, result_handler<id_result> h);
+    // Folders (lib/client_folders.cpp).
+    void start_list(list_kind kind, std::string directory, std::string pattern, result_handler<folder_list_result> h);
+    void start_find_special_folder(std::string attribute, result_handler<std::optional<std::string>> h);
+    void start_folder_exists(std::string folder, result_handler<bool> h);
+    void start_folder_status(std::string folder, std::vector<std::string> what, result_handler<folder_status_result> h);
+    void start_folder_command(folder_op op, std::string folder, std::string new_name, result_handler<command_result> h);
+    void start_unselect(result_handler<command_result> h);
+    void start_namespace(result_handler<namespace_result> h);
+    // Messages (lib/client_messages.cpp).
+    void start_sort(std::vector<std::string> sort_criteria, search_criteria criteria, std::string charset,
+                    result_handler<search_result> h);
+    void start_thread(std::string algorithm, search_criteria criteria, std::string charset,
+                      result_handler<thread_result> h);
+    void start_gmail_search(std::string query, std::string charset, result_handler<search_result> h);
+    void start_multiappend(std::string folder, std::vector<append_message> messages, result_handler<append_result> h);
+    void start_copy(sequence_set messages, std::string folder, bool move, result_handler<copy_result> h);
+    void start_expunge(std::optional<sequence_set> messages, bool force_uid, result_handler<expunge_result> h);
+    void start_store(store_item item, store_op op, sequence_set messages, std::vector<std::string> values, bool silent,
+                     result_handler<flags_result> h);
+    // ACL and quota (lib/client_admin.cpp).
+    void start_getacl(std::string folder, result_handler<acl_result> h);
+    void start_setacl(std::string folder, std::string who, std::string what, result_handler<command_result> h);
+    void start_get_quota(std::string folder, result_handler<quota_result> h);
+    void start_get_quota_root(std::string folder, result_handler<quota_root_result> h);
+    void start_set_quota(std::vector<quota> quotas, result_handler<quota_result> h);
     void start_next_event(result_handler<event> h);
     void start_idle(result_handler<command_result> h);
     void start_idle_check(std::chrono::milliseconds timeout, result_handler<idle_result> h);

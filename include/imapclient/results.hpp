@@ -11,6 +11,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace imapclient {
@@ -65,10 +67,12 @@ struct fetch_result {
     status_response status;
 };
 
-/// APPEND: the server's reply; with UIDPLUS, the new message's UID.
+/// APPEND: the server's reply; with UIDPLUS, the new message's UID
+/// (MULTIAPPEND: `uids` has one UID per message, in order).
 struct append_result {
     std::optional<std::uint32_t> uid_validity;
     std::optional<std::uint32_t> uid;
+    std::vector<std::uint32_t> uids;
     status_response status;
 };
 
@@ -77,6 +81,109 @@ struct append_result {
 /// `status` is IDLE's tagged reply.
 struct idle_result {
     std::vector<event> events;
+    status_response status;
+};
+
+/// One folder of list_folders() / list_sub_folders() / xlist_folders():
+/// the seed's (flags, delimiter, name) tuple. `name` is decoded from
+/// modified UTF-7 (unless client_options::folder_encode is off).
+struct folder_info {
+    std::vector<std::string> flags;  // "\\HasNoChildren", "\\Sent", ...
+    std::optional<char> delimiter;   // NIL: a flat namespace
+    std::string name;
+    bool has_flag(std::string_view flag) const;  // case-insensitive
+    friend bool operator==(const folder_info&, const folder_info&) = default;
+};
+
+struct folder_list_result {
+    std::vector<folder_info> folders;
+    status_response status;
+};
+
+/// STATUS (folder_status()): the items the server returned; absent items
+/// were not asked for or not sent. `items` keeps everything as sent
+/// (names upper-cased), including items the library does not type.
+struct folder_status_result {
+    std::optional<std::uint32_t> messages, recent, uid_next, uid_validity, unseen;
+    std::optional<std::uint64_t> highest_modseq, size;
+    std::vector<std::pair<std::string, std::uint64_t>> items;
+    status_response status;
+};
+
+/// NAMESPACE (RFC 2342): each kind is empty when the server has none.
+struct namespace_result {
+    std::vector<namespace_entry> personal, other, shared;
+    status_response status;
+};
+
+/// Flags or Gmail labels per message (get_flags(), add_flags(), ...,
+/// get_gmail_labels(), ...): keyed like fetch results (UID when use_uid).
+/// Labels are decoded from modified UTF-7. A `silent` store returns no
+/// messages.
+struct flags_result {
+    std::map<std::uint32_t, std::vector<std::string>> messages;
+    status_response status;
+};
+
+/// THREAD (RFC 5256): the seed's nested tuples, typed (see thread_node).
+struct thread_result {
+    std::vector<thread_node> threads;
+    status_response status;
+};
+
+/// COPY / MOVE: with UIDPLUS, which UIDs the copies got (COPYUID), in
+/// matching order.
+struct copy_result {
+    std::optional<std::uint32_t> uid_validity;
+    std::vector<std::uint32_t> source_uids, dest_uids;
+    status_response status;
+};
+
+/// EXPUNGE / UID EXPUNGE: the sequence numbers the server reported
+/// expunged (in the order sent, so each is relative to the one before), or
+/// with QRESYNC enabled the UIDs it reported VANISHED.
+struct expunge_result {
+    std::vector<std::uint32_t> expunged;
+    std::vector<std::uint32_t> vanished;
+    status_response status;
+};
+
+/// GETACL (RFC 4314): (who, rights) pairs.
+struct acl_result {
+    std::vector<std::pair<std::string, std::string>> entries;
+    status_response status;
+};
+
+/// One quota limit (the seed's Quota(quota_root, resource, usage, limit)).
+struct quota {
+    std::string quota_root;
+    std::string resource;  // STORAGE (KiB), MESSAGE, ...
+    std::uint64_t usage = 0, limit = 0;
+    friend bool operator==(const quota&, const quota&) = default;
+};
+
+struct quota_result {
+    std::vector<quota> quotas;
+    status_response status;
+};
+
+/// GETQUOTAROOT: the folder's quota roots and their limits.
+struct quota_root_result {
+    std::string mailbox;
+    std::vector<std::string> quota_roots;
+    std::vector<quota> quotas;
+    status_response status;
+};
+
+/// ENABLE (RFC 5161): what the server actually enabled.
+struct enable_result {
+    std::vector<std::string> enabled;
+    status_response status;
+};
+
+/// ID (RFC 2971): the server's fields; empty when it answered ID NIL.
+struct id_result {
+    std::vector<std::pair<std::string, std::optional<std::string>>> fields;
     status_response status;
 };
 

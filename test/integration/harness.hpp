@@ -48,6 +48,26 @@ inline server_env dovecot() {
     return e;
 }
 
+/// The Cyrus that scripts/test.sh started, exported under CYRUS_*.
+inline server_env cyrus() {
+    server_env e;
+    e.host = env_or_fail("CYRUS_HOST");
+    e.port = static_cast<std::uint16_t>(std::stoi(env_or_fail("CYRUS_PORT")));
+    e.tls_port = static_cast<std::uint16_t>(std::stoi(env_or_fail("CYRUS_IMAPS_PORT")));
+    e.ca = env_or_fail("CYRUS_CA");
+    e.dir = env_or_fail("CYRUS_DIR");
+    return e;
+}
+
+/// A real server the seed-suite tests run against. Tests over both use
+///   auto kind = GENERATE(test::server_kind::dovecot, test::server_kind::cyrus);
+///   auto srv = test::real_server(kind);
+/// Where one server lacks a feature, the test checks what the library
+/// reports then (capability_missing, the server's NO), never skips quietly.
+enum class server_kind { dovecot, cyrus };
+inline const char* name_of(server_kind k) { return k == server_kind::dovecot ? "dovecot" : "cyrus"; }
+inline server_env real_server(server_kind k) { return k == server_kind::dovecot ? dovecot() : cyrus(); }
+
 /// Plain connection with consent to a clear-text login.
 inline imapclient::client_options plain_options(const server_env& e) {
     imapclient::client_options o;

@@ -29,18 +29,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-// scripts/test.sh exports the Cyrus instance under CYRUS_* (Dovecot has
-// IMAP_*).
-test::server_env cyrus() {
-    test::server_env e;
-    e.host = test::env_or_fail("CYRUS_HOST");
-    e.port = static_cast<std::uint16_t>(std::stoi(test::env_or_fail("CYRUS_PORT")));
-    e.tls_port = static_cast<std::uint16_t>(std::stoi(test::env_or_fail("CYRUS_IMAPS_PORT")));
-    e.ca = test::env_or_fail("CYRUS_CA");
-    e.dir = test::env_or_fail("CYRUS_DIR");
-    return e;
-}
-
 enum class style { listen, idle_check };
 
 // One view over both ways of listening: next() yields the listener's events
@@ -288,7 +276,7 @@ TEST_CASE("listen(): APPEND, flag change and expunge by another connection arriv
 }
 
 TEST_CASE("listen(): APPEND, flag change and expunge by another connection arrive in order (Cyrus)", "[idle-order][cyrus]") {
-    run_scenario(cyrus(), style::listen);
+    run_scenario(test::cyrus(), style::listen);
 }
 
 TEST_CASE("idle()/idle_check(): APPEND, flag change and expunge by another connection arrive in order (Dovecot)", "[idle-order][dovecot]") {
@@ -296,7 +284,7 @@ TEST_CASE("idle()/idle_check(): APPEND, flag change and expunge by another conne
 }
 
 TEST_CASE("idle()/idle_check(): APPEND, flag change and expunge by another connection arrive in order (Cyrus)", "[idle-order][cyrus]") {
-    run_scenario(cyrus(), style::idle_check);
+    run_scenario(test::cyrus(), style::idle_check);
 }
 
 TEST_CASE("listen(): a double BYE during IDLE without a close ends it promptly with bye", "[idle-order][scripted]") {

@@ -1,0 +1,54 @@
+// SASL mechanisms for client::sasl_login() (AUTHENTICATE, RFC 9051 6.2.2).
+//
+// A mechanism is its name and a step function: given the server's
+// challenge (base64-decoded; empty for the first step) it returns the
+// client's response (raw bytes, base64-encoded by the library), or nullopt
+// to abort the exchange ("*"). With SASL-IR (RFC 4959) the first response
+// goes on the AUTHENTICATE line itself.
+//
+// The step function runs on the client's strand; it must not block.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace imapclient {
+
+struct sasl_mechanism {
+    std::string name;  // "PLAIN", "XOAUTH2", ...
+    /// Called with each challenge; the first call (challenge empty) may
+    /// return the initial response. Returning nullopt cancels.
+    std::function<std::optional<std::string>(std::string_view challenge)> step;
+    /// The mechanism sends a response before any challenge (PLAIN,
+    /// XOAUTH2, OAUTHBEARER): it is sent with SASL-IR when the server has it,
+    /// else after the server's empty "+".
+    bool client_first = true;
+    /// The response carries secrets: the debug log shows it redacted.
+    bool secret = true;
+};
+
+namespace sasl {
+
+/// PLAIN (RFC 4616): authzid NUL authcid NUL password.
+sasl_mechanism plain(std::string username, std::string password, std::string authorization_identity = {});
+
+/// XOAUTH2 (Google, Microsoft, Yahoo): "user=U^Aauth=Bearer T^A[vendor=V^A]^A".
+/// After a failure the server sends a JSON error challenge; the library
+/// answers it with an empty response, as the protocol requires, and the
+/// command fails with the server's NO.
+sasl_mechanism xoauth2(std::string username, std::string access_token, std::string vendor = {});
+
+/// OAUTHBEARER (RFC 7628): "n,a=U,^Ahost=H^Aport=P^Aauth=Bearer T^A^A".
+sasl_mechanism oauthbearer(std::string username, std::string access_token, std::string host = {},
+                           unsigned port = 0);
+
+/// The seed's oauth_login(): Gmail's legacy XOAUTH with an OAuth 1.0a
+/// HMAC-SHA1 signed request for `url`
+/// (e.g. "https://mail.google.com/mail/b/user@gmail.com/imap/").
+sasl_mechanism xoauth(std::string url, std::string oauth_token, std::string oauth_token_secret,
+                      std::string consumer_key = "anonymous", std::string consumer_secret = "anonymous");
+
+}  // namespace sasl
+}  // namespace imapclient
