@@ -52,10 +52,12 @@ fi
 cyrus_dir=$(mktemp -d /tmp/imapclient-cyrus.XXXXXX)
 chmod 755 "$cyrus_dir"
 dovecot_dir=
+gmail_dir=
 stop_servers() {
   wait "$cyrus_start" 2>/dev/null
   bash "$root/test/servers/cyrus.sh" stop "$cyrus_dir" >/dev/null 2>&1; rm -rf "$cyrus_dir"
   [ -z "$dovecot_dir" ] || { bash "$root/test/servers/dovecot.sh" stop "$dovecot_dir" >/dev/null 2>&1; rm -rf "$dovecot_dir"; }
+  [ -z "$gmail_dir" ] || { bash "$root/test/servers/hoodiecrow.sh" stop "$gmail_dir" >/dev/null 2>&1; rm -rf "$gmail_dir"; }
 }
 trap stop_servers EXIT
 bash test/servers/cyrus.sh start "$cyrus_dir" >"$cyrus_dir/start.log" 2>&1 &
@@ -72,6 +74,14 @@ if wait "$cyrus_start"; then
   set -a; . <(sed -e 's/^IMAPS_/CYRUS_IMAPS_/' -e 's/^IMAP_/CYRUS_/' "$cyrus_dir/env"); set +a
 else
   cat "$cyrus_dir/start.log"; echo "=== could not start Cyrus"; failed=$((failed + 1))
+fi
+# The Gmail stand-in (hoodiecrow, X-GM-EXT-1 + XLIST) for the [gmail]
+# tests: GMAIL_HOST, GMAIL_PORT, GMAIL_XLIST_PORT.
+gmail_dir=$(mktemp -d /tmp/imapclient-gmail.XXXXXX)
+if bash test/servers/hoodiecrow.sh start "$gmail_dir"; then
+  set -a; . "$gmail_dir/env"; set +a
+else
+  echo "=== could not start hoodiecrow (the Gmail stand-in)"; failed=$((failed + 1))
 fi
 if bash test/servers/dovecot.sh start "$dovecot_dir" && bash test/servers/dovecot.sh seed "$dovecot_dir" alice 20; then
   set -a; . "$dovecot_dir/env"; set +a
