@@ -25,6 +25,73 @@
 var hoodiecrow = require("hoodiecrow-imap");
 var fs = require("fs");
 
+// ---- imap-handler's quoted strings -----------------------------------------
+
+// imap-handler 0.1.12 reads the quoted string "a \"b\"" as 'a \b\': after
+// a backslash it keeps the backslash instead of the escaped character
+// (right for \\ by chance, wrong for \"). Clients that quote labels with
+// quotes in them would then see the server, not themselves, mangle them.
+// The command is rewritten so that every \" inside a quoted string becomes
+// a placeholder byte that the parser keeps, and the placeholder is turned
+// back into a quote in the parsed tree. Literals are copied untouched.
+var QUOTE_PLACEHOLDER = "\x01";
+(function fixQuotedStrings() {
+    var imapHandler = require("imap-handler");
+    var parse = imapHandler.parser;
+
+    function protect(data) {
+        var out = "", quoted = false, i = 0, m;
+        while (i < data.length) {
+            var ch = data[i];
+            if (quoted) {
+                if (ch === "\\" && data[i + 1] === "\"") {
+                    out += QUOTE_PLACEHOLDER;
+                    i += 2;
+                    continue;
+                }
+                if (ch === "\\" && i + 1 < data.length) {
+                    out += ch + data[i + 1];
+                    i += 2;
+                    continue;
+                }
+                quoted = ch !== "\"";
+                out += ch;
+                i++;
+                continue;
+            }
+            if (ch === "\"") {
+                quoted = true;
+            } else if (ch === "{" && (m = /^\{(\d+)\+?\}\r?\n/.exec(data.substr(i)))) {
+                var end = i + m[0].length + Number(m[1]);
+                out += data.substring(i, end);
+                i = end;
+                continue;
+            }
+            out += ch;
+            i++;
+        }
+        return out;
+    }
+
+    function restore(node) {
+        if (Array.isArray(node)) {
+            node.forEach(restore);
+        } else if (node && typeof node === "object") {
+            if (node.type === "STRING" && typeof node.value === "string") {
+                node.value = node.value.split(QUOTE_PLACEHOLDER).join("\"");
+            }
+            if (node.attributes) {
+                restore(node.attributes);
+            }
+        }
+        return node;
+    }
+
+    imapHandler.parser = function(data, options) {
+        return restore(parse(protect(String(data)), options));
+    };
+})();
+
 // ---- helpers -------------------------------------------------------------
 
 // Modified UTF-7 (RFC 3501 5.1.3) to a JS string, for label: queries that
