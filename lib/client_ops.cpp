@@ -2,6 +2,7 @@
 // checks the state, runs its command(s) and turns the completion into a
 // typed result.
 #include "client_launch.hpp"
+#include "engine/commands_messages.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -222,6 +223,8 @@ asio::awaitable<op_result<fetch_result>> client::impl::do_fetch(sequence_set set
             for (auto& o : f->other) dst.other.push_back(std::move(o));
         }
     }
+    if (opts_.normalise_times)
+        for (auto& [key, m] : r.messages) commands::normalise_times(m);
     co_return with_status(c, std::move(r));
 }
 
