@@ -8,6 +8,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
+#include <bit>
 #include <iostream>
 
 namespace imapclient {
@@ -17,7 +19,21 @@ using clock_type = std::chrono::steady_clock;
 
 namespace {
 
-constexpr std::size_t read_chunk = 64 * 1024;
+// Reads start small and double while they fill the buffer, so a big fetch
+// soon reads 64 KiB at a time while an idle connection, whose next read is
+// a short notification, holds 4 KiB (the parser gives back the rest).
+constexpr std::size_t min_read_chunk = 4 * 1024;
+constexpr std::size_t max_read_chunk = 64 * 1024;
+
+std::size_t next_read_chunk(std::size_t chunk, std::size_t got) {
+    if (got == chunk) return std::min(chunk * 2, max_read_chunk);
+    // A clearly short read means the reader has caught up with the server
+    // (or the connection went quiet): a smaller buffer costs nothing then,
+    // and an idle connection should not keep the big one. Reads that vary
+    // around one size keep it, so the buffer does not bounce.
+    if (got < chunk / 8) return std::max(std::bit_ceil(2 * got), min_read_chunk);
+    return chunk;
+}
 
 engine::engine_config make_engine_config(const client_options& o, const client::impl* self) {
     engine::engine_config c;
@@ -165,8 +181,9 @@ void client::impl::start_loops() {
 }
 
 asio::awaitable<void> client::impl::reader_loop() {
+    std::size_t chunk = min_read_chunk;
     while (!engine_.closed()) {
-        auto buf = engine_.prepare_read(read_chunk);
+        auto buf = engine_.prepare_read(chunk);
         auto [ec, n] = co_await transport_.read_some(asio::buffer(buf.data(), buf.size()));
         if (ec) {
             engine_.commit_read(0);
@@ -175,6 +192,7 @@ asio::awaitable<void> client::impl::reader_loop() {
         }
         last_activity_ = clock_type::now();
         if (opts_.debug >= 4) log(4, "< " + printable({buf.data(), n}));
+        chunk = next_read_chunk(chunk, n);
         engine_.commit_read(n);
         pump();
     }
@@ -232,7 +250,8 @@ asio::awaitable<engine::completion> client::impl::drive(std::optional<engine::co
             if (ec) transport_failed(ec);
             continue;
         }
-        auto buf = engine_.prepare_read(read_chunk);
+        // Greeting, CAPABILITY, STARTTLS, authentication: short replies.
+        auto buf = engine_.prepare_read(min_read_chunk);
         auto [ec, n] = co_await transport_.read_some(asio::buffer(buf.data(), buf.size()));
         if (ec) {
             engine_.commit_read(0);

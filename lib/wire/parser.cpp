@@ -105,6 +105,10 @@ void response_parser::feed(std::string_view bytes) {
 std::span<char> response_parser::prepare(std::size_t n) {
     buf_.resize(buf_.size() - prepared_);
     compact();
+    // Nothing is kept between reads: give back a buffer far larger than this
+    // read needs (after a big literal, or once the reader shrank its reads),
+    // so an idle connection holds only what its next read asks for.
+    if (buf_.empty() && buf_.capacity() > 2 * n) std::string().swap(buf_);
     std::size_t base = buf_.size();
     buf_.resize(base + n);
     prepared_ = n;

@@ -50,7 +50,8 @@ public:
     /// Appends bytes received from the server.
     void feed(std::string_view bytes);
     /// Zero-copy feeding: write up to n bytes into prepare(n), then commit
-    /// the number actually written.
+    /// the number actually written. When nothing is buffered, prepare()
+    /// releases a buffer more than twice the size asked for.
     std::span<char> prepare(std::size_t n);
     void commit(std::size_t n);
 
@@ -62,6 +63,8 @@ public:
     /// tagged OK, nothing the server sent in clear text may be acted on).
     void discard_buffered();
     std::size_t buffered() const noexcept { return buf_.size() - prepared_ - start_; }
+    /// Bytes of memory held for the buffer (what an idle connection costs).
+    std::size_t capacity() const noexcept { return buf_.capacity(); }
     const parser_limits& limits() const noexcept { return limits_; }
 
 private:

@@ -197,6 +197,57 @@ TEST_CASE("framing: prepare/commit is zero-copy feeding", "[parser]") {
     CHECK(p.buffered() == 3);
 }
 
+// An idle connection must not keep the buffer of the last big fetch.
+TEST_CASE("framing: prepare() gives back a big buffer once it is empty", "[parser][parser_buffer]") {
+    response_parser p;
+    auto feed_prepared = [&p](std::string_view bytes, std::size_t chunk) {
+        while (!bytes.empty()) {
+            auto s = p.prepare(chunk);
+            const std::size_t n = std::min(bytes.size(), s.size());
+            std::memcpy(s.data(), bytes.data(), n);
+            p.commit(n);
+            bytes.remove_prefix(n);
+        }
+    };
+    const std::size_t literal = GENERATE(std::size_t{300'000}, std::size_t{1} << 20);
+    const std::string big = "* 1 FETCH (UID 5 BODY[] {" + std::to_string(literal) + "}\r\n" +
+                            std::string(literal, 'x') + ")\r\n";
+    feed_prepared(big, 64 * 1024);
+    CHECK(p.capacity() >= literal);
+    auto r = p.next();
+    REQUIRE(r);
+    CHECK(std::get<fetch_data>(*r).uid == 5u);
+    REQUIRE(p.buffered() == 0);
+
+    // The next (small) read releases it: the buffer is about what was asked.
+    auto s = p.prepare(4096);
+    CHECK(s.size() == 4096);
+    CHECK(p.capacity() < 2 * 4096);
+    p.commit(0);
+
+    // Bytes still buffered are never dropped to shrink: a response split
+    // across reads of different sizes parses whole.
+    feed_prepared(big.substr(0, 70'000), 64 * 1024);
+    const std::size_t held = p.capacity();
+    s = p.prepare(16);
+    CHECK(p.capacity() >= held);
+    p.commit(0);
+    feed_prepared(std::string_view(big).substr(70'000), 16);
+    r = p.next();
+    REQUIRE(r);
+    const auto* body = std::get<fetch_data>(*r).section("BODY[]");
+    REQUIRE(body);
+    REQUIRE(body->data);
+    CHECK(*body->data == std::string(literal, 'x'));
+
+    // Reads of one steady size reuse the same memory.
+    p.prepare(64 * 1024);
+    p.commit(0);
+    const auto* before = p.prepare(64 * 1024).data();
+    p.commit(0);
+    CHECK(p.prepare(64 * 1024).data() == before);
+}
+
 TEST_CASE("framing: discard_buffered drops what was not returned", "[parser]") {
     response_parser p;
     p.feed("A1 OK Begin TLS now\r\n* 1 EXISTS\r\n* 1 FETCH (BODY[] {100}\r\nabc");
