@@ -1,0 +1,70 @@
+// What the shell connects to and how: command-line options, the seed's INI
+// file (-f), and the environment (imapclient_username/_password, as the
+// seed's live tests read them). The command line wins over the file.
+#pragma once
+
+#include <imapclient/client.hpp>
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace shell {
+
+class usage_error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// Every setting is optional so that the sources can be layered.
+struct settings {
+    std::optional<std::string> host;
+    std::optional<std::uint16_t> port;
+    std::optional<imapclient::security> security;
+    std::optional<std::string> ca_file;
+    std::optional<bool> verify_cert;     // ssl_verify_cert; --insecure sets false
+    std::optional<bool> check_hostname;  // ssl_check_hostname
+    std::optional<double> timeout;       // seconds
+    std::optional<std::string> username, password;
+    std::optional<bool> oauth2;
+    std::optional<std::string> oauth2_access_token;
+    bool oauth2_refresh_settings = false;  // client_id/secret/refresh_token seen
+    std::optional<int> debug;
+    std::optional<std::string> config_file;
+    std::optional<std::string> script;  // "-" is stdin
+    bool help = false;
+};
+
+/// Parses argv (without argv[0]). Throws usage_error.
+settings parse_command_line(const std::vector<std::string>& args);
+
+/// Reads the seed's INI keys from the [DEFAULT] or [main] section (keys
+/// before any section header count too; other sections, the seed's
+/// alternates, are ignored). Throws usage_error on unreadable files, bad
+/// lines, unknown keys and bad values.
+settings parse_ini(const std::string& text, const std::string& source_name);
+settings read_ini_file(const std::string& path);
+
+/// imapclient_username / imapclient_password, as the seed reads them.
+settings from_environment();
+
+/// `over` wins wherever it has a value.
+settings merge(const settings& over, const settings& under);
+
+/// The resolved connection setup.
+struct shell_config {
+    imapclient::client_options options;
+    std::optional<std::string> username, password, oauth2_access_token;
+    std::optional<std::string> script;
+};
+
+/// Applies defaults (TLS, the system trust store) and checks consistency:
+/// ssl_check_hostname=false is only possible with ssl_verify_cert=false,
+/// OAuth2 refresh tokens are not supported (an access token is). Throws
+/// usage_error.
+shell_config resolve(const settings& s);
+
+std::string usage_text();
+
+}  // namespace shell
