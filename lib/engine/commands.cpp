@@ -60,12 +60,13 @@ command_request login(std::string user, std::string password) {
     return r;
 }
 
-command_request select(std::string mailbox, bool readonly) {
+command_request select(std::string mailbox, bool readonly, bool encode) {
     command_request r;
     r.name = readonly ? "EXAMINE" : "SELECT";
-    r.build = [mailbox = std::move(mailbox), name = r.name](std::string_view tag, const literal_support& l) {
+    r.build = [mailbox = std::move(mailbox), name = r.name, encode](std::string_view tag, const literal_support& l) {
         command_builder b(tag, name, l);
-        b.mailbox(mailbox);
+        if (encode) b.mailbox(mailbox);
+        else b.astring(mailbox);  // client_options::folder_encode off: as given
         return std::move(b).finish();
     };
     r.exclusive = true;

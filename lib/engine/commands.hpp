@@ -20,7 +20,7 @@ command_request noop();
 command_request logout();
 command_request starttls();
 command_request login(std::string user, std::string password);
-command_request select(std::string mailbox, bool readonly);
+command_request select(std::string mailbox, bool readonly, bool encode = true);
 command_request close();
 command_request search(search_criteria criteria, std::string charset, bool uid);
 command_request fetch(const sequence_set& set, const std::vector<std::string>& items,
