@@ -64,7 +64,12 @@ asio::awaitable<op_result<command_result>> client::impl::do_idle() {
 }
 
 asio::awaitable<op_result<idle_result>> client::impl::do_idle_check(std::chrono::milliseconds timeout) {
-    if (!idle_) co_return refuse<idle_result>(errc::illegal_state, "not idling");
+    // On a dead connection "not idling" would send the caller looking for a
+    // bug in its own code: say that the connection is gone.
+    if (!idle_) {
+        if (auto ec = check_state(false)) co_return refuse<idle_result>(ec, "not connected");
+        co_return refuse<idle_result>(errc::illegal_state, "not idling");
+    }
     const auto deadline = asio::steady_timer::clock_type::now() + timeout;
     error_code ec;
     while (!engine_.has_events() && !engine_.closed() && asio::steady_timer::clock_type::now() < deadline) {
@@ -77,12 +82,22 @@ asio::awaitable<op_result<idle_result>> client::impl::do_idle_check(std::chrono:
     }
     idle_result r;
     if (!ec) r.events = drain_events();
+    // Like the seed (imaplib raises abort at EOF), a lost connection is an
+    // error, not just one more event: the events that came before it,
+    // connection_closed included, are still in the result.
+    if (!ec && engine_.closed()) {
+        ec = engine_.close_reason();
+        r.status = engine::text_status(engine_.close_detail());
+    }
     co_return op_result<idle_result>{ec, std::move(r)};
 }
 
 asio::awaitable<op_result<idle_result>> client::impl::do_idle_done() {
     auto session = idle_;
-    if (!session) co_return refuse<idle_result>(errc::illegal_state, "not idling");
+    if (!session) {
+        if (auto ec = check_state(false)) co_return refuse<idle_result>(ec, "not connected");
+        co_return refuse<idle_result>(errc::illegal_state, "not idling");
+    }
     engine_.end_idle(session->id);
     pump();
     // Bounded by the read timeout: DONE makes the engine wait for the server.

@@ -931,7 +931,7 @@ TEST_CASE("search: a string argument that looks like a sequence set with * is qu
 // event in its result), and idle_check()/idle_done() on a dead connection
 // say illegal_state ("not idling") rather than not_connected. The seed's
 // idle_check raises (imaplib's abort) when the socket reaches EOF.
-TEST_CASE("idle_check/idle_done report a lost connection as an abort error", "[faults6][!mayfail]") {
+TEST_CASE("idle_check/idle_done report a lost connection as an abort error", "[faults6][idle]") {
     test::fake_server server([](test::fake_connection& c) {
         c.send("* OK [CAPABILITY IMAP4rev1 IDLE] ready\r\n");
         auto t = c.expect("LOGIN");
