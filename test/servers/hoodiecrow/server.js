@@ -171,6 +171,12 @@ function labelAtom(label) {
 function gmailExtras(server) {
     var threadOf = {}; // Message-ID -> X-GM-THRID
 
+    // hoodiecrow's X-GM-EXT-1 plugin implements the items but never
+    // announces the capability.
+    server.registerCapability("X-GM-EXT-1", function(connection) {
+        return connection.state !== "Not Authenticated";
+    });
+
     // After X-GM-EXT-1's handler: it labels a message with its mailbox's
     // path or special-use flag; Gmail's names differ for some of them.
     server.messageHandlers.push(function(srv, message, mailbox) {
