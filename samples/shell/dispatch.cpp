@@ -15,7 +15,8 @@ namespace {
 json::object server_error(const char* type, const ic::error& e) {
     json::object o{{"type", type}, {"message", bytes_to_json(e.what())}};
     const auto& reply = e.reply();
-    if (!reply.tag.empty() || !reply.text.empty() || reply.code) o["reply"] = to_json(reply);
+    // Only a server's tagged reply: the client's own refusals carry none.
+    if (!reply.tag.empty()) o["reply"] = to_json(reply);
     return o;
 }
 

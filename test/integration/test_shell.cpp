@@ -520,6 +520,8 @@ TEST_CASE("shell config: the seed's INI keys, precedence and refusals", "[shell]
     CHECK(merged.password == "secret");
     CHECK(merged.port == 1143);
 
+    CHECK_THROWS_AS(shell::resolve(merged), shell::usage_error);  // /x/ca.pem does not exist
+    merged.ca_file.reset();
     auto resolved = shell::resolve(merged);
     CHECK(resolved.options.allow_plaintext_login);  // --plain is the consent
     CHECK(resolved.options.timeout == std::chrono::milliseconds(7500));
@@ -619,7 +621,9 @@ TEST_CASE("imap-shell --script: a session against Dovecot, one typed JSON line p
     const auto& m1 = fetched.at(k1);
     CHECK(m1.at("seq") == 1);
     CHECK(m1.at("uid") == uid1);
-    CHECK(m1.at("flags") == json::parse(R"(["\\Flagged"])"));
+    const auto& f1 = m1.at("flags").as_array();  // Dovecot adds \Recent too
+    CHECK(std::find(f1.begin(), f1.end(), json::value("\\Flagged")) != f1.end());
+    CHECK(std::find(f1.begin(), f1.end(), json::value("\\Seen")) == f1.end());
     // 2020-01-02T03:04:05+05:30 appended, read back in the child's zone.
     CHECK(m1.at("internal_date") == json::value("2020-01-02T03:04:05+05:30"));
     CHECK(m1.at("size").is_number());
