@@ -82,6 +82,9 @@ op<std::optional<std::string>> do_find_special_folder(impl_ptr self, std::string
 op<bool> do_folder_exists(impl_ptr self, std::string folder) {
     if (auto ec = self->check_state(false)) co_return refuse<bool>(ec, "not connected");
     const bool encode = self->opts_.folder_encode;
+    // INBOX is case-insensitive (RFC 3501 5.1), but not every server's LIST
+    // pattern matching knows it (Cyrus lists nothing for "inbox").
+    if (iequals(folder, "INBOX")) folder = "INBOX";
     auto c = co_await self->async_run(commands::list("LIST", "", folder, encode), asio::use_awaitable);
     if (c.ec) co_return op_result<bool>{c.ec, false};
     // The name is a LIST pattern: "%" and "*" in it match other folders
