@@ -48,6 +48,12 @@ namespace {
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 constexpr auto hang_limit = 30s;  // the client's read timeout is 5 s
 
+// GCC 12 destroys some temporaries twice when a co_await sits inside the
+// arguments of a call in the same full-expression (here: a lambda holding
+// shared_ptrs passed to co_spawn beside `co_await this_coro::executor`,
+// seen as heap corruption after about a minute of soaking). Every co_await
+// below is therefore a statement of its own or initialises a variable.
+
 std::string dovecot_dir;
 std::string dovecot_script = SOURCE_ROOT "/test/servers/dovecot.sh";
 
@@ -95,7 +101,8 @@ std::optional<imapclient::client_options> current_options() {
 }
 
 asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
-    asio::steady_timer t(co_await asio::this_coro::executor, d);
+    auto ex = co_await asio::this_coro::executor;
+    asio::steady_timer t(ex, d);
     co_await t.async_wait(tuple_awaitable);
 }
 
@@ -123,14 +130,18 @@ const std::vector<std::string> body_items{"BODY.PEEK[]", "ENVELOPE"};
 asio::awaitable<std::unique_ptr<client>> open(const std::string& folder) {
     auto o = current_options();
     if (!o) co_return nullptr;
-    auto c = std::make_unique<client>(co_await asio::this_coro::executor, *o);
+    auto ex = co_await asio::this_coro::executor;
+    auto c = std::make_unique<client>(ex, *o);
     auto start = clock_type::now();
     auto [ec, r] = co_await c->connect(tuple_awaitable);
     if (!account(ec, start)) co_return nullptr;
     start = clock_type::now();
     auto [lec, lr] = co_await c->login("alice", "alicepass", tuple_awaitable);
     if (!account(lec, start)) co_return nullptr;
-    if (folder != "INBOX") co_await c->raw_command("CREATE " + folder, tuple_awaitable);  // exists: NO, fine
+    if (folder != "INBOX") {
+        const std::string create = "CREATE " + folder;
+        co_await c->raw_command(create, tuple_awaitable);  // exists: NO, fine
+    }
     start = clock_type::now();
     auto [sec, sr] = co_await c->select_folder(folder, false, tuple_awaitable);
     if (!account(sec, start)) co_return nullptr;
@@ -158,21 +169,47 @@ asio::awaitable<void> worker(int id, clock_type::time_point deadline) {
         const auto start = clock_type::now();
         imapclient::error_code ec;
         switch (rng() % 7) {
-        case 0: ec = std::get<0>(co_await c->noop(tuple_awaitable)); break;
-        case 1: ec = std::get<0>(co_await c->fetch("1:*", flags_items, {}, tuple_awaitable)); break;
-        case 2: ec = std::get<0>(co_await c->search("ALL", {}, tuple_awaitable)); break;
-        case 3:
-            ec = std::get<0>(co_await c->append(folder, "Subject: soak " + std::to_string(id) + "\r\n\r\nx\r\n", {},
-                                                std::nullopt, tuple_awaitable));
+        case 0: {
+            auto [e, r] = co_await c->noop(tuple_awaitable);
+            ec = e;
             break;
-        case 4: ec = std::get<0>(co_await c->fetch("1:5", body_items, {}, tuple_awaitable)); break;
+        }
+        case 1: {
+            auto [e, r] = co_await c->fetch("1:*", flags_items, {}, tuple_awaitable);
+            ec = e;
+            break;
+        }
+        case 2: {
+            auto [e, r] = co_await c->search("ALL", {}, tuple_awaitable);
+            ec = e;
+            break;
+        }
+        case 3: {
+            const std::string message = "Subject: soak " + std::to_string(id) + "\r\n\r\nx\r\n";
+            auto [e, r] = co_await c->append(folder, message, {}, std::nullopt, tuple_awaitable);
+            ec = e;
+            break;
+        }
+        case 4: {
+            auto [e, r] = co_await c->fetch("1:5", body_items, {}, tuple_awaitable);
+            ec = e;
+            break;
+        }
         case 5: {
             // Keep the folder small: delete everything now and then.
             auto [sec, r] = co_await c->raw_command("UID STORE 1:* +FLAGS.SILENT (\\Deleted)", tuple_awaitable);
-            ec = sec ? sec : std::get<0>(co_await c->raw_command("EXPUNGE", tuple_awaitable));
+            ec = sec;
+            if (!ec) {
+                auto [e, r2] = co_await c->raw_command("EXPUNGE", tuple_awaitable);
+                ec = e;
+            }
             break;
         }
-        case 6: ec = std::get<0>(co_await c->raw_command("STATUS INBOX (MESSAGES UIDNEXT)", tuple_awaitable)); break;
+        case 6: {
+            auto [e, r] = co_await c->raw_command("STATUS INBOX (MESSAGES UIDNEXT)", tuple_awaitable);
+            ec = e;
+            break;
+        }
         }
         const bool ok = account(ec, start);
         if (!ok && (imapclient::is_abort(ec) || ec == imapclient::errc::not_connected)) c.reset();
@@ -201,18 +238,18 @@ asio::awaitable<void> listener(clock_type::time_point deadline) {
         imapclient::listen_options lo;
         lo.renew_interval = 5s;  // renewals happen during the run
         lo.grace = 5s;
-        asio::co_spawn(co_await asio::this_coro::executor, c->listen(lo, tuple_awaitable),
-                       asio::bind_cancellation_slot(stop->slot(), [stop, listen_done, start](std::exception_ptr, auto r) {
-                           auto ec = std::get<0>(r);
-                           // Ending by our own cancellation is a success.
-                           account(ec == asio::error::operation_aborted ? imapclient::error_code{} : ec,
-                                   clock_type::now());
-                           *listen_done = true;
-                       }));
+        auto ex = co_await asio::this_coro::executor;
+        auto on_done = [stop, listen_done, start](std::exception_ptr, auto r) {
+            auto ec = std::get<0>(r);
+            // Ending by our own cancellation is a success.
+            account(ec == asio::error::operation_aborted ? imapclient::error_code{} : ec, clock_type::now());
+            *listen_done = true;
+        };
+        asio::co_spawn(ex, c->listen(lo, tuple_awaitable), asio::bind_cancellation_slot(stop->slot(), std::move(on_done)));
         bool closed = false;
         while (!closed && !*listen_done && clock_type::now() < deadline) {
             using namespace asio::experimental::awaitable_operators;
-            asio::steady_timer t(co_await asio::this_coro::executor, 1s);
+            asio::steady_timer t(ex, 1s);
             auto r = co_await (c->next_event(tuple_awaitable) || t.async_wait(tuple_awaitable));
             if (r.index() == 1) continue;
             auto& [ec, ev] = std::get<0>(r);
@@ -235,7 +272,8 @@ asio::awaitable<void> pusher(clock_type::time_point deadline) {
         if (!c) c = co_await open("INBOX");
         if (!c) continue;
         const auto start = clock_type::now();
-        auto [ec, r] = co_await c->append("INBOX", "Subject: push\r\n\r\np\r\n", {}, std::nullopt, tuple_awaitable);
+        const std::string message = "Subject: push\r\n\r\np\r\n";
+        auto [ec, r] = co_await c->append("INBOX", message, {}, std::nullopt, tuple_awaitable);
         if (!account(ec, start)) c.reset();
         else if (r.uid && *r.uid % 20 == 0) {
             co_await c->raw_command("UID STORE 1:* +FLAGS.SILENT (\\Deleted)", tuple_awaitable);
