@@ -927,10 +927,10 @@ TEST_CASE("search: a string argument that looks like a sequence set with * is qu
 
 // client.hpp: "On connection loss ... every pending operation completes
 // promptly with an abort error". idle_check() waiting when the connection
-// drops completes *without* an error (the loss is only a connection_closed
-// event in its result), and idle_check()/idle_done() on a dead connection
-// say illegal_state ("not idling") rather than not_connected. The seed's
-// idle_check raises (imaplib's abort) when the socket reaches EOF.
+// drops completes with the close reason (not only a connection_closed
+// event), and idle_check()/idle_done() on a dead connection say
+// not_connected, not illegal_state ("not idling"). The seed's idle_check
+// raises (imaplib's abort) when the socket reaches EOF.
 TEST_CASE("idle_check/idle_done report a lost connection as an abort error", "[faults6][idle]") {
     test::fake_server server([](test::fake_connection& c) {
         c.send("* OK [CAPABILITY IMAP4rev1 IDLE] ready\r\n");
