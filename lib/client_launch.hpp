@@ -6,6 +6,7 @@
 #include "client_impl.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -45,26 +46,89 @@ op_result<T> with_status(const engine::completion& c, T value = {}) {
     return {c.ec, std::move(value)};
 }
 
+// Why launch() does not hand the caller's cancellation slot to co_spawn:
+// Boost 1.81's co_spawn installs in that slot a handler that dispatches
+// `emit` to the strand with a raw pointer into the slot's own storage
+// (boost/asio/impl/co_spawn.hpp, co_spawn_cancellation_handler). A caller
+// outside the strand (another thread, another strand, `||` on a coroutine
+// of its own) may release its slot as soon as the operation completed,
+// while that emit is still queued: use after free (chriskohlhoff/asio#1332;
+// the SIGSEGV of test_threads.cpp "cancellation from outside the strand").
+// Asio's signals and slots are not thread-safe either, so the signal the
+// coroutine listens to must only be emitted on the strand. Hence a bridge:
+// the caller's slot gets a forwarder that owns a share of the signal and
+// re-dispatches each request onto the strand; the coroutine's completion
+// marks the bridge done (on the strand), after which forwarded requests are
+// dropped.
+struct cancel_bridge {
+    asio::cancellation_signal signal;  // emitted on the strand only
+    bool done = false;                 // strand only
+};
+
+struct forward_cancellation {
+    std::shared_ptr<cancel_bridge> bridge;
+    net::executor strand;
+    void operator()(asio::cancellation_type_t type) const {
+        asio::dispatch(strand, [b = bridge, type] {
+            if (!b->done) b->signal.emit(type);
+        });
+    }
+};
+
+/// For operations that keep `h` in the actor's state and touch its slot on
+/// the strand (next_event()): the same handler with its cancellation slot
+/// re-targeted to a bridge signal that only the strand emits. Call it in
+/// the initiating function. (It returns a new handler rather than
+/// assigning to h.handler: Boost 1.81's any_completion_handler move
+/// assignment recurses without end, any_completion_handler.hpp:583.)
+template <typename T>
+result_handler<T> bridge_cancellation(result_handler<T> h, const net::executor& strand) {
+    auto slot = asio::get_associated_cancellation_slot(h.handler);
+    if (!slot.is_connected()) return h;
+    auto bridge = std::make_shared<cancel_bridge>();
+    slot.template emplace<forward_cancellation>(forward_cancellation{bridge, strand});
+    // The handler owns a share: its slot (the bridge's) is assigned and
+    // cleared on the strand for as long as the handler waits there.
+    auto bridged = asio::bind_cancellation_slot(
+        bridge->signal.slot(), [bridge, inner = std::move(h.handler)](error_code ec, T v) mutable {
+            std::move(inner)(ec, std::move(v));
+        });
+    return result_handler<T>{asio::any_completion_handler<void(error_code, T)>(std::move(bridged)),
+                             std::move(h.executor)};
+}
+
 // Runs a coroutine on the strand and completes `h` through its own
 // executor, with its cancellation slot wired into the coroutine.
 template <typename T, typename Body>
 void launch(const std::shared_ptr<client::impl>& self, result_handler<T> h, Body body) {
     if (!self) return complete_now(std::move(h), errc::not_connected, "the client was moved from");
-    auto slot = asio::get_associated_cancellation_slot(h.handler);
-    asio::co_spawn(self->strand_, std::move(body),
-                   asio::bind_cancellation_slot(slot, [h = std::move(h)](std::exception_ptr ep, op_result<T> r) mutable {
-                       if (ep) {
-                           // Only argument validation throws inside the operations.
-                           try {
-                               std::rethrow_exception(ep);
-                           } catch (const boost::system::system_error& e) {
-                               r = {e.code(), T{}};
-                           } catch (const std::exception& e) {
-                               r = refuse<T>(errc::invalid_argument, e.what());
-                           }
-                       }
-                       complete(h, std::move(r), true);
-                   }));
+    std::shared_ptr<cancel_bridge> bridge;
+    // Installed by the initiating call, i.e. in the caller's context, where
+    // the caller emits: the only place its slot may be touched.
+    if (auto slot = asio::get_associated_cancellation_slot(h.handler); slot.is_connected()) {
+        bridge = std::make_shared<cancel_bridge>();
+        slot.template emplace<forward_cancellation>(forward_cancellation{bridge, self->strand_});
+    }
+    auto finish = [h = std::move(h), bridge](std::exception_ptr ep, op_result<T> r) mutable {
+        if (bridge) bridge->done = true;
+        if (ep) {
+            // Only argument validation throws inside the operations.
+            try {
+                std::rethrow_exception(ep);
+            } catch (const boost::system::system_error& e) {
+                r = {e.code(), T{}};
+            } catch (const std::exception& e) {
+                r = refuse<T>(errc::invalid_argument, e.what());
+            }
+        }
+        complete(h, std::move(r), true);
+    };
+    if (bridge) {
+        auto slot = bridge->signal.slot();
+        asio::co_spawn(self->strand_, std::move(body), asio::bind_cancellation_slot(slot, std::move(finish)));
+    } else {
+        asio::co_spawn(self->strand_, std::move(body), std::move(finish));
+    }
 }
 
 }  // namespace imapclient::detail

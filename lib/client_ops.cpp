@@ -338,7 +338,9 @@ void client::start_raw(std::string line, result_handler<command_result> h) {
 }
 void client::start_next_event(result_handler<event> h) {
     if (!impl_) return complete_now(std::move(h), errc::not_connected, "the client was moved from");
-    asio::dispatch(impl_->strand_, [self = impl_, h = std::move(h)]() mutable { self->wait_event(std::move(h)); });
+    // wait_event() assigns and clears the handler's slot on the strand.
+    auto bridged = detail::bridge_cancellation(std::move(h), impl_->strand_);
+    asio::dispatch(impl_->strand_, [self = impl_, h = std::move(bridged)]() mutable { self->wait_event(std::move(h)); });
 }
 
 }  // namespace imapclient

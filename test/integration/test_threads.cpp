@@ -70,15 +70,20 @@ struct pool {
     std::mutex m;
     std::condition_variable cv;
     int running = 0;
+    std::multiset<std::string> names;  // of the coroutines still running
     failures fail;
 
     pool() {
         for (int i = 0; i < thread_count; ++i) threads.emplace_back([this] { io.run(); });
     }
-    ~pool() {
+    ~pool() { halt(); }
+    /// Stops the threads: after a hang, before the test's locals that the
+    /// stuck coroutines use are destroyed.
+    void halt() {
         work.reset();
         io.stop();
-        for (auto& t : threads) t.join();
+        for (auto& t : threads)
+            if (t.joinable()) t.join();
     }
 
     template <typename Executor>
@@ -86,6 +91,7 @@ struct pool {
         {
             std::lock_guard lock(m);
             ++running;
+            names.insert(name);
         }
         asio::co_spawn(ex, std::move(body), [this, name = std::move(name)](std::exception_ptr e) {
             if (e) {
@@ -96,14 +102,24 @@ struct pool {
                 }
             }
             std::lock_guard lock(m);
+            names.erase(names.find(name));
             if (--running == 0) cv.notify_all();
         });
     }
 
-    /// True when every spawned coroutine finished within `limit`.
+    /// True when every spawned coroutine finished within `limit`; else the
+    /// threads are halted (the stuck coroutines named in the failure) so
+    /// that the test can fail without racing them.
     bool wait(std::chrono::seconds limit) {
         std::unique_lock lock(m);
-        return cv.wait_for(lock, limit, [this] { return running == 0; });
+        if (cv.wait_for(lock, limit, [this] { return running == 0; })) return true;
+        std::string stuck;
+        for (auto& n : names) stuck += (stuck.empty() ? "" : ", ") + n;
+        lock.unlock();
+        halt();
+        fail.add("still running after " + std::to_string(limit.count()) + " s: " + stuck);
+        fail.check();
+        return false;
     }
 };
 
@@ -390,18 +406,19 @@ TEST_CASE("threads: listen() on one strand, appends from other threads, cancella
 }
 
 // Found by test/fuzz/fuzz_client.cpp (a FETCH raced with a 0 ms timer by
-// `||` while the connection failed). A cancellation requested outside the
-// client's strand reaches Asio's co_spawn cancellation handler (launch() in
-// lib/client_launch.hpp), which posts the emit to the strand with a raw
+// `||` while the connection failed), and the SIGSEGV of CI. A cancellation
+// requested outside the client's strand used to reach Asio's co_spawn
+// cancellation handler, which posts the emit to the strand with a raw
 // pointer to a signal that lives in the caller's slot (Boost 1.81
 // boost/asio/impl/co_spawn.hpp:208-209, chriskohlhoff/asio#1332). When the
-// operation completes before the posted emit runs, and its handler releases
-// the slot (as `||` does), the emit reads freed memory. Made deterministic
-// here: shutdown() queues the completion on the strand, the emit is queued
-// behind it from the io_context. AddressSanitizer (scripts/sanitize.sh)
-// reports heap-use-after-free in cancellation_signal::emit; a build without
-// it may pass by luck, hence [!mayfail] until launch() is fixed.
-TEST_CASE("threads: cancellation from outside the strand racing the operation's completion", "[threads][cancel][!mayfail]") {
+// operation completed before the posted emit ran, and its handler released
+// the slot (as `||` does), the emit read freed memory. launch() now bridges
+// the caller's slot to a signal it shares with the queued emits
+// (lib/client_launch.hpp). Made deterministic here: shutdown() queues the
+// completion on the strand, the emit is queued behind it from the
+// io_context; AddressSanitizer (scripts/sanitize.sh) reported
+// heap-use-after-free in cancellation_signal::emit before the fix.
+TEST_CASE("threads: cancellation from outside the strand racing the operation's completion", "[threads][cancel]") {
     asio::io_context io;
     asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
     asio::ip::tcp::socket peer(io);
