@@ -195,7 +195,24 @@ asio::awaitable<void> client::impl::reader_loop() {
         chunk = next_read_chunk(chunk, n);
         engine_.commit_read(n);
         pump();
+        if (engine_.tls_upgrade_pending() && !co_await upgrade_to_tls()) break;
     }
+}
+
+asio::awaitable<bool> client::impl::upgrade_to_tls() {
+    // starttls() after connect: the reader owns the socket, so it does the
+    // handshake; the engine holds every write back until it is done.
+    engine_.discard_buffered();
+    if (!tls_context_) tls_context_ = create_default_context();
+    if (auto ec = co_await transport_.handshake_tls(*tls_context_, opts_.host)) {
+        log(1, "TLS handshake failed: " + ec.message());
+        close(ec, "TLS handshake after STARTTLS failed: " + ec.message());
+        co_return false;
+    }
+    engine_.tls_established();
+    last_activity_ = clock_type::now();
+    pump();
+    co_return true;
 }
 
 asio::awaitable<void> client::impl::writer_loop() {

@@ -77,6 +77,8 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     boost::asio::awaitable<void> reader_loop();
     boost::asio::awaitable<void> writer_loop();
     boost::asio::awaitable<void> watchdog_loop();
+    /// After STARTTLS's OK on a running connection (client::starttls()).
+    boost::asio::awaitable<bool> upgrade_to_tls();
     void transport_failed(error_code ec);
     /// Before the loops run (greeting, STARTTLS): send `req` if any and read
     /// until it completes (or, with no request, until the greeting came).
@@ -105,6 +107,7 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     boost::asio::steady_timer connect_timer_;
     boost::asio::steady_timer event_signal_;  // cancelled when events are queued
     std::shared_ptr<idle_session> idle_;
+    std::shared_ptr<boost::asio::ssl::context> tls_context_;  // for starttls()
     boost::asio::steady_timer quiet_signal_;  // cancelled when no command is pending
     bool listening_ = false;
     std::chrono::steady_clock::time_point last_activity_{};

@@ -108,6 +108,7 @@ asio::awaitable<op_result<connect_result>> client::impl::do_connect() {
         // have been injected: it is dropped, and capabilities are re-read.
         engine_.discard_buffered();
         if (auto ec = co_await transport_.handshake_tls(*ctx, opts_.host)) co_return fail(ec, "TLS handshake failed");
+        engine_.tls_established();
     }
     if (co_await cancelled()) co_return fail(aborted, "connect cancelled");
     if (engine_.capabilities().empty()) {
@@ -158,7 +159,7 @@ asio::awaitable<op_result<command_result>> client::impl::do_simple(engine::comma
 
 asio::awaitable<op_result<select_result>> client::impl::do_select(std::string folder, bool readonly) {
     if (auto ec = check_state(false)) co_return refuse<select_result>(errc::not_connected, "not connected");
-    auto c = co_await async_run(commands::select(folder, readonly), asio::use_awaitable);
+    auto c = co_await async_run(commands::select(folder, readonly, opts_.folder_encode), asio::use_awaitable);
     if (c.ec) co_return with_status<select_result>(c);
     // SELECT is a barrier, so the mailbox state is exactly its result.
     const auto& m = engine_.mailbox();

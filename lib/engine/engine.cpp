@@ -140,7 +140,9 @@ bool connection_engine::can_start(const command& c) const {
 
 std::vector<write_chunk> connection_engine::next_writes() {
     std::vector<write_chunk> out;
-    if (closed()) return out;
+    // Nothing may go out in clear text between STARTTLS's OK and the
+    // handshake: it would be readable and could be replayed.
+    if (closed() || tls_upgrade_pending_) return out;
     out = std::move(extra_writes_);
     extra_writes_.clear();
     if (writing_) {
@@ -323,6 +325,7 @@ void connection_engine::handle_tagged(status_response&& s) {
     // RFC 9051 6.2.1 has them asked again over TLS.
     if (s.code && s.code->name == "CAPABILITY" && !req.starts_tls) learn_capabilities(s.code->list);
     if (req.authenticates && ok) state_ = session_state::authenticated;
+    if (req.starts_tls && ok) tls_upgrade_pending_ = true;
     if (req.is_select) {
         if (ok) {
             state_ = session_state::selected;

@@ -144,6 +144,10 @@ public:
     void end_idle(command_id id);
     /// After STARTTLS's tagged OK: forget what was read in clear text.
     void discard_buffered() { parser_.discard_buffered(); }
+    /// STARTTLS was answered OK: nothing is written until the caller has
+    /// done the TLS handshake and calls tls_established().
+    bool tls_upgrade_pending() const noexcept { return tls_upgrade_pending_; }
+    void tls_established() noexcept { tls_upgrade_pending_ = false; }
 
     // ---- outputs ------------------------------------------------------
     /// Bytes that may be written now (several pipelined commands are
@@ -203,6 +207,7 @@ private:
     std::set<std::string> capabilities_;
     mailbox_state mailbox_;
     bool bye_seen_ = false;
+    bool tls_upgrade_pending_ = false;
 };
 
 }  // namespace imapclient::engine

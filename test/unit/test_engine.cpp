@@ -814,8 +814,12 @@ TEST_CASE("engine: nothing after STARTTLS's tagged OK is acted on", "[engine]") 
     CHECK(s.eng.capabilities().empty());  // forgotten on success, nothing injected
     CHECK(s.events().empty());
     s.eng.discard_buffered();
-    // (TLS handshake here.) The next tag is A2; the forged reply never counted.
+    // Until the handshake is done nothing is written, even what is queued.
+    CHECK(s.eng.tls_upgrade_pending());
     auto cap = s.submit(cmd::capability());
+    CHECK(s.flush().empty());
+    s.eng.tls_established();  // (TLS handshake here.)
+    // The next tag is A2; the forged reply never counted.
     CHECK(s.flush() == "A2 CAPABILITY\r\n");
     CHECK_FALSE(s.completed(cap));
     s.server("* CAPABILITY IMAP4rev1 AUTH=PLAIN AUTH=LOGIN\r\nA2 OK\r\n");

@@ -1,1 +1,189 @@
-// Placeholder: being written.
+// SASL: base64, the built-in mechanisms' messages, and the AUTHENTICATE
+// exchange through the engine (SASL-IR, challenges, cancellation).
+#include "engine_script.hpp"
+
+#include "engine/commands_session.hpp"
+#include "sasl_oauth1.hpp"
+#include "wire/base64.hpp"
+
+#include <imapclient/sasl.hpp>
+
+using namespace engine_script;
+using imapclient::sasl_mechanism;
+namespace sasl = imapclient::sasl;
+namespace wire = imapclient::wire;
+namespace commands = imapclient::engine::commands;
+
+TEST_CASE("base64: RFC 4648 test vectors both ways", "[sasl]") {
+    const std::pair<const char*, const char*> vectors[] = {
+        {"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"},
+        {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
+    };
+    for (auto [plain, encoded] : vectors) {
+        CHECK(wire::base64_encode(plain) == encoded);
+        CHECK(wire::base64_decode(encoded) == std::optional<std::string>(plain));
+    }
+    std::string all;
+    for (int i = 0; i < 256; ++i) all += static_cast<char>(i);
+    CHECK(wire::base64_decode(wire::base64_encode(all)) == std::optional<std::string>(all));
+}
+
+TEST_CASE("base64: malformed text is refused", "[sasl]") {
+    for (const char* bad : {"Zg=", "Zg", "Z===", "Zm9v!A==", "Zg==Zg==", "Zh==", "Zm9=", "Zm 9v", "=Zm9"})
+        CHECK_FALSE(wire::base64_decode(bad));
+}
+
+TEST_CASE("sasl: PLAIN, XOAUTH2 and OAUTHBEARER messages", "[sasl]") {
+    auto plain = sasl::plain("alice", "alicepass");
+    CHECK(plain.name == "PLAIN");
+    CHECK(plain.step({}) == std::optional<std::string>(std::string("\0alice\0alicepass", 16)));
+    CHECK_FALSE(plain.step("unexpected"));  // a second challenge cancels
+
+    auto authz = sasl::plain("admin", "adminpass", "alice");
+    CHECK(authz.step({}) == std::optional<std::string>(std::string("alice\0admin\0adminpass", 21)));
+    CHECK_THROWS_AS(sasl::plain(std::string("a\0b", 3), "x"), std::invalid_argument);
+
+    auto x2 = sasl::xoauth2("someuser@example.com", "ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg");
+    CHECK(x2.name == "XOAUTH2");
+    // Google's documented example string.
+    CHECK(x2.step({}) == std::optional<std::string>(
+                             "user=someuser@example.com\x01" "auth=Bearer ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg\x01\x01"));
+    CHECK(x2.step(R"({"status":"401"})") == std::optional<std::string>(""));  // answers the error challenge
+
+    auto yahoo = sasl::xoauth2("u", "t", "Yahoo");
+    CHECK(yahoo.step({}) == std::optional<std::string>("user=u\x01" "auth=Bearer t\x01" "vendor=Yahoo\x01\x01"));
+
+    // RFC 7628 section 4.1's example.
+    auto bearer = sasl::oauthbearer("user@example.com", "vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==", "server.example.com", 143);
+    CHECK(bearer.step({}) == std::optional<std::string>(
+                                 "n,a=user@example.com,\x01" "host=server.example.com\x01" "port=143\x01"
+                                 "auth=Bearer vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==\x01\x01"));
+    CHECK(bearer.step("{\"status\":\"invalid_token\"}") == std::optional<std::string>("\x01"));
+    auto escaped = sasl::oauthbearer("a,b=c", "t");
+    CHECK(escaped.step({})->starts_with("n,a=a=2Cb=3Dc,\x01" "auth=Bearer t"));
+}
+
+TEST_CASE("sasl: XOAUTH (OAuth 1.0a) request signed with HMAC-SHA1", "[sasl]") {
+    // Expected value computed independently (Python's hmac/hashlib and
+    // urllib.parse.quote(safe='~'), as python-oauth2 signs).
+    CHECK(imapclient::detail::xoauth_request("https://mail.google.com/mail/b/user@gmail.com/imap/", "tok/en+1",
+                                             "s3cr&t", "anonymous", "anonymous", 1700000000, "12345678") ==
+          "GET https://mail.google.com/mail/b/user@gmail.com/imap/ oauth_consumer_key=\"anonymous\","
+          "oauth_nonce=\"12345678\",oauth_signature=\"X8L5%2BnQnjviONCwezfbZBbCleaU%3D\","
+          "oauth_signature_method=\"HMAC-SHA1\",oauth_timestamp=\"1700000000\",oauth_token=\"tok%2Fen%2B1\","
+          "oauth_version=\"1.0\"");
+    CHECK(imapclient::detail::oauth_escape("a b~c/ü") == "a%20b~c%2F%C3%BC");
+    auto m = sasl::xoauth("https://mail.google.com/mail/b/u@gmail.com/imap/", "t", "s");
+    CHECK(m.name == "XOAUTH");
+    CHECK(m.step({})->starts_with("GET https://mail.google.com/mail/b/u@gmail.com/imap/ oauth_consumer_key="));
+}
+
+TEST_CASE("AUTHENTICATE: SASL-IR puts the first response on the command line", "[sasl]") {
+    script s;
+    s.greet("IMAP4rev1 SASL-IR AUTH=PLAIN");
+    auto id = s.submit(commands::authenticate(sasl::plain("alice", "alicepass"), true));
+    CHECK(s.flush() == "A1 AUTHENTICATE PLAIN AGFsaWNlAGFsaWNlcGFzcw==\r\n");
+    s.server("A1 OK [CAPABILITY IMAP4rev1 IDLE] Logged in\r\n");
+    CHECK(s.result(id).ec == error_code{});
+    CHECK(s.eng.state() == session_state::authenticated);
+    for (auto& line : s.traced) CHECK(line.find("AGFsaWNl") == std::string::npos);
+}
+
+TEST_CASE("AUTHENTICATE: without SASL-IR the first response answers the empty challenge", "[sasl]") {
+    script s;
+    s.greet("IMAP4rev1 AUTH=PLAIN");
+    auto id = s.submit(commands::authenticate(sasl::plain("alice", "alicepass"), false));
+    CHECK(s.flush() == "A1 AUTHENTICATE PLAIN\r\n");
+    s.server("+ \r\n");
+    CHECK(s.flush() == "AGFsaWNlAGFsaWNlcGFzcw==\r\n");
+    s.server("A1 NO [AUTHENTICATIONFAILED] Authentication failed.\r\n");
+    CHECK(s.result(id).ec == make_error_code(imapclient::errc::no));
+    CHECK(s.eng.state() == session_state::not_authenticated);
+}
+
+TEST_CASE("AUTHENTICATE: a server-first mechanism sees each decoded challenge", "[sasl]") {
+    std::vector<std::string> seen;
+    sasl_mechanism m;
+    m.name = "X-TEST";
+    m.client_first = false;
+    m.step = [&seen](std::string_view challenge) -> std::optional<std::string> {
+        seen.emplace_back(challenge);
+        return "reply-" + std::to_string(seen.size());
+    };
+    script s;
+    s.greet("IMAP4rev1 SASL-IR AUTH=X-TEST");
+    auto id = s.submit(commands::authenticate(m, true));
+    CHECK(s.flush() == "A1 AUTHENTICATE X-TEST\r\n");  // no initial response: server first
+    s.server("+ " + wire::base64_encode("first challenge") + "\r\n");
+    CHECK(s.flush() == wire::base64_encode("reply-1") + "\r\n");
+    s.server("+ " + wire::base64_encode(std::string("\0bin\xff", 5)) + "\r\n");
+    CHECK(s.flush() == wire::base64_encode("reply-2") + "\r\n");
+    s.server("A1 OK done\r\n");
+    CHECK(s.result(id).ec == error_code{});
+    CHECK(seen == std::vector<std::string>{"first challenge", std::string("\0bin\xff", 5)});
+}
+
+TEST_CASE("AUTHENTICATE: a malformed challenge or a refusing mechanism cancels with '*'", "[sasl]") {
+    sasl_mechanism m;
+    m.name = "X-TEST";
+    m.client_first = false;
+    int calls = 0;
+    m.step = [&calls](std::string_view) -> std::optional<std::string> { return ++calls == 1 ? std::nullopt : std::optional<std::string>("x"); };
+    {
+        script s;
+        s.greet("IMAP4rev1 AUTH=X-TEST");
+        auto id = s.submit(commands::authenticate(m, false));
+        s.flush();
+        s.server("+ not*base64\r\n");
+        CHECK(s.flush() == "*\r\n");
+        CHECK(calls == 0);
+        s.server("A1 BAD AUTHENTICATE cancelled\r\n");
+        CHECK(s.result(id).ec == make_error_code(imapclient::errc::bad));
+    }
+    {
+        script s;
+        s.greet("IMAP4rev1 AUTH=X-TEST");
+        s.submit(commands::authenticate(m, false));
+        s.flush();
+        s.server("+ " + wire::base64_encode("c") + "\r\n");
+        CHECK(s.flush() == "*\r\n");
+        CHECK(calls == 1);
+    }
+}
+
+TEST_CASE("AUTHENTICATE/ENABLE/ID: bad arguments are refused before anything is sent", "[sasl]") {
+    sasl_mechanism bad;
+    bad.name = "PL AIN";
+    bad.step = [](std::string_view) { return std::optional<std::string>(""); };
+    CHECK_THROWS_AS(commands::authenticate(bad, true), std::invalid_argument);
+    sasl_mechanism no_step;
+    no_step.name = "PLAIN";
+    CHECK_THROWS_AS(commands::authenticate(no_step, true), std::invalid_argument);
+    CHECK_THROWS_AS(commands::enable({}), std::invalid_argument);
+    CHECK_THROWS_AS(commands::enable({"CONDSTORE\r\nA2 DELETE INBOX"}), std::invalid_argument);
+}
+
+TEST_CASE("ENABLE and ID: encoding and collected data", "[sasl]") {
+    script s;
+    s.greet("IMAP4rev1 ENABLE ID");
+    auto e = s.submit(commands::enable({"CONDSTORE", "UTF8=ACCEPT"}));
+    CHECK(s.flush() == "A1 ENABLE CONDSTORE UTF8=ACCEPT\r\n");
+    s.server("* ENABLED CONDSTORE\r\nA1 OK Enabled\r\n");
+    REQUIRE(s.result(e).responses.size() == 1);
+    CHECK(std::get<imapclient::enabled_data>(s.result(e).responses[0]).capabilities ==
+          std::vector<std::string>{"CONDSTORE"});
+
+    auto i = s.submit(commands::id({{"name", "imapclient"}, {"version", "1 \"beta\""}}));
+    CHECK(s.flush() == "A2 ID (\"name\" \"imapclient\" \"version\" \"1 \\\"beta\\\"\")\r\n");
+    s.server("* ID (\"name\" \"Dovecot\" \"support-url\" NIL)\r\nA2 OK ID completed\r\n");
+    REQUIRE(s.result(i).responses.size() == 1);
+    auto& fields = std::get<imapclient::id_data>(s.result(i).responses[0]).fields;
+    REQUIRE(fields.size() == 2);
+    CHECK(fields[0].second == std::optional<std::string>("Dovecot"));
+    CHECK_FALSE(fields[1].second);
+
+    auto nil = s.submit(commands::id({}));
+    CHECK(s.flush() == "A3 ID NIL\r\n");
+    s.server("* ID NIL\r\nA3 OK\r\n");
+    CHECK(s.result(nil).ec == error_code{});
+}
