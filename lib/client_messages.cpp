@@ -104,9 +104,11 @@ asio::awaitable<op_result<copy_result>> do_copy(self_ptr self, sequence_set set,
         co_return refuse<copy_result>(errc::read_only, "the mailbox is selected read-only: MOVE would expunge");
     const bool uid = self->use_uid_;
     const bool encode = self->opts_.folder_encode;
-    auto c = co_await self->async_run(move ? commands::move(set, std::move(folder), uid, encode)
-                                           : commands::copy(set, std::move(folder), uid, encode),
-                                      asio::use_awaitable);
+    // Built before the co_await: GCC 12 mis-destroys temporaries of a
+    // conditional expression inside a co_await (seen as a double free).
+    engine::command_request req = move ? commands::move(set, std::move(folder), uid, encode)
+                                       : commands::copy(set, std::move(folder), uid, encode);
+    auto c = co_await self->async_run(std::move(req), asio::use_awaitable);
     copy_result r;
     if (const response_code* code = find_copyuid(c)) {
         if (code->number) r.uid_validity = static_cast<std::uint32_t>(*code->number);
