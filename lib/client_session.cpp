@@ -37,7 +37,8 @@ asio::awaitable<op_result<command_result>> do_starttls(std::shared_ptr<impl> sel
     if (self->engine_.state() != engine::session_state::not_authenticated)
         co_return refuse<command_result>(errc::illegal_state, "STARTTLS is only allowed before login");
     // The reader does the handshake once the OK has come (upgrade_to_tls).
-    self->tls_context_ = std::move(ctx);
+    // No context given: the one of the client's options, else the default.
+    self->tls_context_ = ctx ? std::move(ctx) : self->opts_.ssl_context;
     auto c = co_await self->async_run(engine::commands::starttls(), asio::use_awaitable);
     if (c.ec) {
         if (c.ec == make_error_code(errc::no) || c.ec == make_error_code(errc::bad))

@@ -277,7 +277,8 @@ public:
     // ---- session (more) -------------------------------------------------
 
     /// STARTTLS on a connection opened with security::plain (the seed's
-    /// starttls()). Nothing pending may be running. Fails (abort) when the
+    /// starttls()), verified with `ssl_context`, else options().ssl_context,
+    /// else create_default_context(). Nothing pending may be running. Fails (abort) when the
     /// server lacks STARTTLS or TLS is already on; a failed handshake closes
     /// the connection. Capabilities are read again over TLS.
     template <typename Token = use_awaitable_t>
