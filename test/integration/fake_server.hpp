@@ -5,6 +5,8 @@
 // and answers byte for byte.
 #pragma once
 
+#include <imapclient/client.hpp>
+
 #include <chrono>
 #include <functional>
 #include <mutex>
@@ -64,5 +66,18 @@ private:
     std::string errors_;
     bool finished_ = false;
 };
+
+/// Client options for a scripted server: plain TCP on loopback, consent to
+/// a clear-text login, a short read timeout (the scripts answer at once).
+inline imapclient::client_options scripted_options(const fake_server& s,
+                                               std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    imapclient::client_options o;
+    o.host = "127.0.0.1";
+    o.port = s.port();
+    o.security = imapclient::security::plain;
+    o.allow_plaintext_login = true;
+    o.timeout = timeout;
+    return o;
+}
 
 }  // namespace test

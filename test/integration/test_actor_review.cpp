@@ -39,15 +39,7 @@ namespace {
 
 const char* review_greeting = "* OK [CAPABILITY IMAP4rev1 LITERAL+ IDLE] fake server ready\r\n";
 
-imapclient::client_options review_options(const test::fake_server& s) {
-    imapclient::client_options o;
-    o.host = "127.0.0.1";
-    o.port = s.port();
-    o.security = imapclient::security::plain;
-    o.allow_plaintext_login = true;
-    o.timeout = 5s;
-    return o;
-}
+imapclient::client_options review_options(const test::fake_server& s) { return test::scripted_options(s); }
 
 // Runs `body` in a forked child and returns its wait status: a defect that
 // kills the process must fail one test, not the whole test program.

@@ -210,15 +210,7 @@ void run_scenario(const test::server_env& env, style s) {
 
 const char* greeting = "* OK [CAPABILITY IMAP4rev1 LITERAL+ IDLE] fake server ready\r\n";
 
-imapclient::client_options fake_options(const test::fake_server& s) {
-    imapclient::client_options o;
-    o.host = "127.0.0.1";
-    o.port = s.port();
-    o.security = imapclient::security::plain;
-    o.allow_plaintext_login = true;
-    o.timeout = 5s;
-    return o;
-}
+imapclient::client_options fake_options(const test::fake_server& s) { return test::scripted_options(s); }
 
 // Greeting, LOGIN, SELECT, IDLE accepted, then Yandex's double BYE without
 // closing; the client must close its end.

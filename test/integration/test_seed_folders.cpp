@@ -599,12 +599,7 @@ TEST_CASE("seed folders: quotas", "[seed][folders]") {
 namespace {
 
 imapclient::client_options fake_options(const test::fake_server& s, bool encode = true) {
-    imapclient::client_options o;
-    o.host = "127.0.0.1";
-    o.port = s.port();
-    o.security = imapclient::security::plain;
-    o.allow_plaintext_login = true;
-    o.timeout = 5s;
+    auto o = test::scripted_options(s);
     o.folder_encode = encode;
     return o;
 }

@@ -833,12 +833,7 @@ TEST_CASE("seed messages: Gmail extensions are refused where the server lacks X-
 namespace {
 
 imapclient::client_options fake_options(const test::fake_server& s, bool normalise = true) {
-    imapclient::client_options o;
-    o.host = "127.0.0.1";
-    o.port = s.port();
-    o.security = imapclient::security::plain;
-    o.allow_plaintext_login = true;
-    o.timeout = 5s;
+    auto o = test::scripted_options(s);
     o.normalise_times = normalise;
     return o;
 }
