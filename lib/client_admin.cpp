@@ -23,17 +23,8 @@ using impl_ptr = std::shared_ptr<client::impl>;
 template <typename T>
 using op = asio::awaitable<op_result<T>>;
 
-// Connected, and the server offers `capability`.
-template <typename T>
-std::optional<op_result<T>> refusal(const client::impl& self, std::string_view capability) {
-    if (auto ec = self.check_state(false)) return refuse<T>(ec, "not connected");
-    if (!self.engine_.has_capability(capability))
-        return refuse<T>(errc::capability_missing, "the server does not offer " + std::string(capability));
-    return std::nullopt;
-}
-
 op<acl_result> do_getacl(impl_ptr self, std::string folder) {
-    if (auto r = refusal<acl_result>(*self, "ACL")) co_return std::move(*r);
+    if (auto r = detail::refuse_unless_offered<acl_result>(*self, "ACL")) co_return std::move(*r);
     auto c = co_await self->async_run(commands::getacl(std::move(folder), self->opts_.folder_encode),
                                       asio::use_awaitable);
     acl_result r;
@@ -44,7 +35,7 @@ op<acl_result> do_getacl(impl_ptr self, std::string folder) {
 }
 
 op<command_result> do_setacl(impl_ptr self, std::string folder, std::string who, std::string what) {
-    if (auto r = refusal<command_result>(*self, "ACL")) co_return std::move(*r);
+    if (auto r = detail::refuse_unless_offered<command_result>(*self, "ACL")) co_return std::move(*r);
     auto c = co_await self->async_run(
         commands::setacl(std::move(folder), std::move(who), std::move(what), self->opts_.folder_encode),
         asio::use_awaitable);
@@ -52,7 +43,7 @@ op<command_result> do_setacl(impl_ptr self, std::string folder, std::string who,
 }
 
 op<quota_root_result> do_get_quota_root(impl_ptr self, std::string folder) {
-    if (auto r = refusal<quota_root_result>(*self, "QUOTA")) co_return std::move(*r);
+    if (auto r = detail::refuse_unless_offered<quota_root_result>(*self, "QUOTA")) co_return std::move(*r);
     const bool encode = self->opts_.folder_encode;
     auto c = co_await self->async_run(commands::getquotaroot(std::move(folder), encode), asio::use_awaitable);
     quota_root_result r;
@@ -75,7 +66,7 @@ op<quota_result> do_get_quota(impl_ptr self, std::string folder) {
 }
 
 op<quota_result> do_set_quota(impl_ptr self, std::vector<quota> quotas) {
-    if (auto r = refusal<quota_result>(*self, "QUOTA")) co_return std::move(*r);
+    if (auto r = detail::refuse_unless_offered<quota_result>(*self, "QUOTA")) co_return std::move(*r);
     // SETQUOTA names one root with all its limits: group by root, in the
     // order the roots first appear.
     std::vector<std::pair<std::string, std::vector<std::pair<std::string, std::uint64_t>>>> roots;

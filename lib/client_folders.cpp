@@ -129,9 +129,7 @@ op<command_result> do_unselect(impl_ptr self) {
 }
 
 op<namespace_result> do_namespace(impl_ptr self) {
-    if (auto ec = self->check_state(false)) co_return refuse<namespace_result>(ec, "not connected");
-    if (!self->engine_.has_capability("NAMESPACE"))
-        co_return refuse<namespace_result>(errc::capability_missing, "the server does not offer NAMESPACE");
+    if (auto r = detail::refuse_unless_offered<namespace_result>(*self, "NAMESPACE")) co_return std::move(*r);
     auto c = co_await self->async_run(commands::namespace_(), asio::use_awaitable);
     co_return with_status(c, commands::to_namespace(c.responses, self->opts_.folder_encode));
 }

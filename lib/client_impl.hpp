@@ -42,6 +42,9 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     // ---- operations (coroutines on the strand) ------------------------
     boost::asio::awaitable<op_result<connect_result>> do_connect();
     boost::asio::awaitable<op_result<command_result>> do_login(std::string user, std::string password);
+    /// After LOGIN or AUTHENTICATE: NO becomes login_failed; capabilities
+    /// are asked for when the OK did not carry them.
+    boost::asio::awaitable<op_result<command_result>> finish_authentication(engine::completion c);
     boost::asio::awaitable<op_result<command_result>> do_simple(engine::command_request req);
     boost::asio::awaitable<op_result<select_result>> do_select(std::string folder, bool readonly);
     boost::asio::awaitable<op_result<search_result>> do_search(search_criteria criteria, std::string charset);

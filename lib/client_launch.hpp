@@ -11,6 +11,10 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
+#include <optional>
+#include <string>
+#include <string_view>
+
 namespace imapclient::detail {
 
 namespace asio = boost::asio;
@@ -26,6 +30,16 @@ op_result<T> refuse(errc e, std::string text) {
 template <typename T>
 op_result<T> refuse(error_code ec, std::string text) {
     return refuse<T>(static_cast<errc>(ec.value()), std::move(text));
+}
+
+// Refuses an operation unless connected and the server offers
+// `capability` (capability_missing then, before anything is sent).
+template <typename T>
+std::optional<op_result<T>> refuse_unless_offered(const client::impl& self, std::string_view capability) {
+    if (auto ec = self.check_state(false)) return refuse<T>(ec, "not connected");
+    if (!self.engine_.has_capability(capability))
+        return refuse<T>(errc::capability_missing, "the server does not offer " + std::string(capability));
+    return std::nullopt;
 }
 
 template <typename T>

@@ -140,9 +140,13 @@ asio::awaitable<op_result<command_result>> client::impl::do_login(std::string us
     if (engine_.has_capability("LOGINDISABLED"))
         co_return refuse<command_result>(errc::plaintext_login_refused, "the server announces LOGINDISABLED");
     auto c = co_await async_run(commands::login(std::move(user), std::move(password)), asio::use_awaitable);
+    co_return co_await finish_authentication(std::move(c));
+}
+
+asio::awaitable<op_result<command_result>> client::impl::finish_authentication(engine::completion c) {
     if (c.ec == make_error_code(errc::no)) c.ec = make_error_code(errc::login_failed);
     if (!c.ec && engine_.capabilities().empty()) {
-        // LOGIN's OK did not carry the new capabilities: ask.
+        // The OK did not carry the new capabilities: ask.
         auto caps = co_await async_run(commands::capability(), asio::use_awaitable);
         if (caps.ec) co_return with_status<command_result>(caps);
     }

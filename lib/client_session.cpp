@@ -15,17 +15,6 @@ namespace {
 
 using impl = client::impl;
 
-// After authentication the server may not have sent its new capabilities
-// (no CAPABILITY code in the OK): ask, as login() does.
-asio::awaitable<op_result<command_result>> finish_authentication(impl& self, engine::completion c) {
-    if (c.ec == make_error_code(errc::no)) c.ec = make_error_code(errc::login_failed);
-    if (!c.ec && self.engine_.capabilities().empty()) {
-        auto caps = co_await self.async_run(engine::commands::capability(), asio::use_awaitable);
-        if (caps.ec) co_return with_status<command_result>(caps);
-    }
-    co_return with_status(c, command_result{{}, std::move(c.responses)});
-}
-
 asio::awaitable<op_result<command_result>> do_starttls(std::shared_ptr<impl> self,
                                                        std::shared_ptr<asio::ssl::context> ctx) {
     if (self->check_state(false)) co_return refuse<command_result>(errc::not_connected, "not connected");
@@ -64,13 +53,11 @@ asio::awaitable<op_result<command_result>> do_sasl_login(std::shared_ptr<impl> s
                                          "the server does not offer AUTH=" + mech.name);
     const bool sasl_ir = self->engine_.has_capability("SASL-IR");
     auto c = co_await self->async_run(engine::commands::authenticate(std::move(mech), sasl_ir), asio::use_awaitable);
-    co_return co_await finish_authentication(*self, std::move(c));
+    co_return co_await self->finish_authentication(std::move(c));
 }
 
 asio::awaitable<op_result<enable_result>> do_enable(std::shared_ptr<impl> self, std::vector<std::string> caps) {
-    if (self->check_state(false)) co_return refuse<enable_result>(errc::not_connected, "not connected");
-    if (!self->engine_.has_capability("ENABLE"))
-        co_return refuse<enable_result>(errc::capability_missing, "the server does not offer ENABLE");
+    if (auto r = detail::refuse_unless_offered<enable_result>(*self, "ENABLE")) co_return std::move(*r);
     auto c = co_await self->async_run(engine::commands::enable(std::move(caps)), asio::use_awaitable);
     enable_result r;
     for (auto& resp : c.responses)
@@ -81,9 +68,7 @@ asio::awaitable<op_result<enable_result>> do_enable(std::shared_ptr<impl> self, 
 
 asio::awaitable<op_result<id_result>> do_id(std::shared_ptr<impl> self,
                                             std::vector<std::pair<std::string, std::string>> params) {
-    if (self->check_state(false)) co_return refuse<id_result>(errc::not_connected, "not connected");
-    if (!self->engine_.has_capability("ID"))
-        co_return refuse<id_result>(errc::capability_missing, "the server does not offer ID");
+    if (auto r = detail::refuse_unless_offered<id_result>(*self, "ID")) co_return std::move(*r);
     auto c = co_await self->async_run(engine::commands::id(std::move(params)), asio::use_awaitable);
     id_result r;
     for (auto& resp : c.responses)
