@@ -163,29 +163,34 @@ command_request multiappend(std::string mailbox, std::vector<append_item> messag
     return r;
 }
 
-command_request copy(const sequence_set& set, std::string mailbox, bool uid, bool encode_name) {
+namespace {
+
+// "[UID] COPY|MOVE set mailbox": the same arguments, different routing.
+command_request set_to_mailbox(std::string verb, const sequence_set& set, std::string mailbox, bool uid,
+                               bool encode_name) {
     command_request r;
-    r.name = uid ? "UID COPY" : "COPY";
-    r.build = [set, mailbox = std::move(mailbox), uid, encode_name](std::string_view tag, const literal_support& l) {
-        auto b = start(tag, "COPY", uid, l);
+    r.name = uid ? "UID " + verb : verb;
+    r.build = [verb, set, mailbox = std::move(mailbox), uid, encode_name](std::string_view tag,
+                                                                          const literal_support& l) {
+        auto b = start(tag, verb, uid, l);
         b.set(set);
         mailbox_arg(b, mailbox, encode_name);
         return std::move(b).finish();
     };
+    return r;
+}
+
+}  // namespace
+
+command_request copy(const sequence_set& set, std::string mailbox, bool uid, bool encode_name) {
+    auto r = set_to_mailbox("COPY", set, std::move(mailbox), uid, encode_name);
     // COPYUID comes in the tagged OK: nothing untagged to collect.
     r.exclusive = !uid;
     return r;
 }
 
 command_request move(const sequence_set& set, std::string mailbox, bool uid, bool encode_name) {
-    command_request r;
-    r.name = uid ? "UID MOVE" : "MOVE";
-    r.build = [set, mailbox = std::move(mailbox), uid, encode_name](std::string_view tag, const literal_support& l) {
-        auto b = start(tag, "MOVE", uid, l);
-        b.set(set);
-        mailbox_arg(b, mailbox, encode_name);
-        return std::move(b).finish();
-    };
+    auto r = set_to_mailbox("MOVE", set, std::move(mailbox), uid, encode_name);
     // RFC 6851 4.3: COPYUID arrives in an untagged OK before the expunges.
     r.collects = kind_bit<status_response>() | kind_bit<expunge_data>() | kind_bit<vanished_data>();
     r.exclusive = true;
