@@ -35,6 +35,29 @@ bool ranges_overlap(const std::vector<std::pair<std::uint32_t, std::uint32_t>>& 
 
 std::uint64_t kind_of(const response& r) { return std::uint64_t{1} << r.index(); }
 
+// Response codes that describe the selected mailbox.
+bool has_mailbox_code(const status_response& s) {
+    static constexpr std::string_view names[] = {"UIDVALIDITY", "UIDNEXT",  "UNSEEN",    "PERMANENTFLAGS",
+                                                 "HIGHESTMODSEQ", "NOMODSEQ", "READ-ONLY", "READ-WRITE"};
+    return s.code && std::find(std::begin(names), std::end(names), s.code->name) != std::end(names);
+}
+
+// Whether unsolicited untagged data means anything in this state. Before
+// login only status responses do (capabilities are taken in, not passed
+// on): anything else was injected or is garbage, and a listener would take
+// it for news of the mailbox it selects next. Mailbox data (EXISTS,
+// EXPUNGE, FETCH, FLAGS, [UIDVALIDITY]...) with no mailbox selected or
+// being selected is dropped for the same reason.
+bool explained_by_state(const response& r, session_state state, bool selecting) {
+    const bool mailbox_open = state == session_state::selected || selecting;
+    if (auto* s = std::get_if<status_response>(&r)) return mailbox_open || !has_mailbox_code(*s);
+    if (state == session_state::not_authenticated || state == session_state::greeting) return false;
+    constexpr std::uint64_t mailbox_data = kind_bit<exists_data>() | kind_bit<recent_data>() |
+                                           kind_bit<expunge_data>() | kind_bit<vanished_data>() |
+                                           kind_bit<fetch_data>() | kind_bit<flags_data>();
+    return mailbox_open || (kind_of(r) & mailbox_data) == 0;
+}
+
 // Ends an IDLE whose "+" has come (Cmd is the engine's private command type).
 template <class Cmd>
 void write_done(Cmd& c, std::vector<write_chunk>& out, const std::function<void(std::string_view)>& trace) {
@@ -325,6 +348,10 @@ void connection_engine::handle_tagged(status_response&& s) {
     // RFC 9051 6.2.1 has them asked again over TLS.
     if (s.code && s.code->name == "CAPABILITY" && !req.starts_tls) learn_capabilities(s.code->list);
     if (req.authenticates && ok) state_ = session_state::authenticated;
+    if (req.starts_tls && ok) {  // events read in clear text may be forged: none survives into TLS
+        events_.clear();
+        overflowed_ = false;
+    }
     if (req.starts_tls && ok) tls_upgrade_pending_ = true;
     if (req.is_select) {
         if (ok) {
@@ -381,7 +408,9 @@ void connection_engine::handle_untagged(response&& r) {
         }
     }
     if (state_ == session_state::selected || selecting) update_mailbox(mailbox_, r);
-    if (!route_to_command(r) && !alert_published) publish(std::move(r));
+    if (route_to_command(r) || alert_published) return;
+    if (explained_by_state(r, state_, selecting)) publish(std::move(r));
+    else if (config_.trace) config_.trace("(untagged data dropped: meaningless in this session state)");
 }
 
 bool connection_engine::route_to_command(response& r) {

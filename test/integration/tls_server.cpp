@@ -226,7 +226,7 @@ void tls_server::serve(int fd) {
     line_io io(fd);
     std::string line;
     if (options_.starttls) {
-        io.send("* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] plain greeting\r\n");
+        io.send("* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] plain greeting\r\n" + options_.plain_injection);
         std::string plain;
         if (!io.read_line(line, &plain)) throw std::runtime_error("no STARTTLS from the client");
         {
@@ -234,7 +234,7 @@ void tls_server::serve(int fd) {
             outcome_.plain_received = plain;
         }
         if (line.find(" STARTTLS") == std::string::npos) throw std::runtime_error("expected STARTTLS, got " + line);
-        io.send(tag_of(line) + " OK begin TLS now\r\n");
+        io.send(options_.plain_injection + tag_of(line) + " OK begin TLS now\r\n");
     }
     std::unique_ptr<SSL, deleter<SSL, SSL_free>> ssl(SSL_new(static_cast<SSL_CTX*>(ctx_)));
     SSL_set_fd(ssl.get(), fd);

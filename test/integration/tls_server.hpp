@@ -57,6 +57,9 @@ struct tls_server_options {
     int security_level = -1;  // -1 = default
     /// Plain greeting with STARTTLS first, TLS after the client's STARTTLS.
     bool starttls = false;
+    /// starttls: clear-text bytes an attacker slips in, sent with the
+    /// greeting and just before STARTTLS's tagged OK (test_hostile.cpp).
+    std::string plain_injection = {};
 };
 
 /// Serves one client: (STARTTLS,) TLS handshake, then a fixed greeting and

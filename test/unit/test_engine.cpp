@@ -164,7 +164,9 @@ TEST_CASE("engine: unsolicited CAPABILITY (code or data) updates the set", "[eng
     s.server("* CAPABILITY IMAP4rev1 CONDSTORE\r\nA1 OK\r\n");
     CHECK(s.eng.capabilities() == std::set<std::string>{"IMAP4REV1", "CONDSTORE"});
     CHECK(s.result(id).ec == error_code{});
-    CHECK(s.events().size() == 2);  // nobody collected them: both published
+    // Nobody collected them: the OK is published; capability data before
+    // login is taken in, not passed on (test_hostile.cpp).
+    CHECK(s.events().size() == 1);
 }
 
 TEST_CASE("engine: literal support follows LITERAL+, LITERAL- and IMAP4rev2", "[engine]") {
@@ -923,10 +925,11 @@ TEST_CASE("engine: a failed SELECT leaves no mailbox selected", "[engine]") {
     CHECK(s.eng.state() == session_state::authenticated);
     CHECK(s.eng.mailbox() == mailbox_state{});
     CHECK_FALSE(s.eng.mailbox().selected);
-    // Untagged data now no longer changes a mailbox that is not there.
+    // Untagged data now no longer changes a mailbox that is not there, nor
+    // reaches the event queue as news of one (test_hostile.cpp).
     s.server("* 9 EXISTS\r\n");
     CHECK(s.eng.mailbox().exists == 0);
-    CHECK(s.events().size() == 1);
+    CHECK(s.events().empty());
 }
 
 TEST_CASE("engine: a second SELECT starts from an empty mailbox state", "[engine]") {
