@@ -4,11 +4,12 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/ssl/error.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -21,7 +22,42 @@ namespace imapclient::net {
 namespace asio = boost::asio;
 namespace {
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+
+// A failed certificate check reaches Asio as one SSL error, "certificate
+// verify failed", whatever the cause. The user needs the cause (expired?
+// another host's certificate? self-signed? an unknown CA?) to know what to
+// fix, so it becomes the code: the X509_V_ERR_* value in a category of its
+// own whose message names both.
+class x509_category_impl : public boost::system::error_category {
+public:
+    const char* name() const noexcept override { return "imapclient.x509"; }
+    std::string message(int ev) const override {
+        return std::string("certificate verify failed: ") + X509_verify_cert_error_string(ev);
+    }
+};
+
+const boost::system::error_category& x509_category() {
+    static const x509_category_impl instance;
+    return instance;
 }
+
+// The reason OpenSSL queued for a failed call (never a success code).
+error_code last_ssl_error() {
+    const unsigned long e = ::ERR_get_error();
+    if (e == 0) return make_error_code(errc::invalid_argument);
+    return error_code(static_cast<int>(e), asio::error::get_ssl_category());
+}
+
+// The handshake's error, with the verification's reason when that is why
+// it failed.
+error_code explain_handshake_error(error_code ec, SSL* ssl) {
+    if (!ec || ec.category() != asio::error::get_ssl_category()) return ec;
+    if (ERR_GET_REASON(static_cast<unsigned long>(ec.value())) != SSL_R_CERTIFICATE_VERIFY_FAILED) return ec;
+    const long why = SSL_get_verify_result(ssl);
+    if (why == X509_V_OK) return ec;
+    return error_code(static_cast<int>(why), x509_category());
+}
+}  // namespace
 
 asio::awaitable<error_code> transport::connect_tcp(const std::string& host, std::uint16_t port) {
     auto& resolver = resolver_.emplace(ex_);
@@ -48,11 +84,19 @@ asio::awaitable<error_code> transport::handshake_tls(asio::ssl::context& ctx, co
     error_code ignored;
     asio::ip::make_address(host, ignored);
     if (ignored && !SSL_set_tlsext_host_name(tls.native_handle(), host.c_str()))
-        co_return error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category());
-    if (ctx.native_handle() && SSL_CTX_get_verify_mode(ctx.native_handle()) != SSL_VERIFY_NONE)
-        tls.set_verify_callback(asio::ssl::host_name_verification(host));
+        co_return last_ssl_error();
+    // OpenSSL's own name check (not a verify callback): a mismatch is then
+    // X509_V_ERR_HOSTNAME_MISMATCH in the verify result, which the error
+    // reports, and a verify callback in the user's context stays in force.
+    if (ctx.native_handle() && SSL_CTX_get_verify_mode(ctx.native_handle()) != SSL_VERIFY_NONE) {
+        X509_VERIFY_PARAM* param = SSL_get0_param(tls.native_handle());
+        X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+        const int set = ignored ? X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size())
+                                : X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str());
+        if (set != 1) co_return last_ssl_error();
+    }
     auto [ec] = co_await tls.async_handshake(asio::ssl::stream_base::client, tuple_awaitable);
-    co_return ec;
+    co_return explain_handshake_error(ec, tls.native_handle());
 }
 
 error_code transport::spawn(const std::vector<std::string>& argv) {
