@@ -159,6 +159,15 @@ asio::awaitable<op_result<command_result>> client::impl::do_listen(listen_option
             co_return op_result<command_result>{ec, std::move(started)};
         }
         auto session = idle_;
+        if (!session) {
+            // IDLE ended with its tagged OK before any "+" (a broken or
+            // hostile server; found by fuzz_client): no session to wait
+            // on. Wait as NOOP polling does before trying again.
+            poll.expires_after(lo.poll_interval);
+            co_await poll.async_wait(tuple_awaitable);
+            if (co_await cancelled()) co_return aborted();
+            continue;
+        }
         // Wakes on: the renewal deadline, IDLE ended by another command or
         // by the connection's end (signal cancelled), or our cancellation.
         session->signal.expires_after(lo.renew_interval);

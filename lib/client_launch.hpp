@@ -27,9 +27,14 @@ op_result<T> refuse(errc e, std::string text) {
     return r;
 }
 
+// Keeps ec's category: a connection's close reason may be a transport
+// error (connection refused, a TLS verification failure), which cast to
+// errc read "unknown imapclient error".
 template <typename T>
 op_result<T> refuse(error_code ec, std::string text) {
-    return refuse<T>(static_cast<errc>(ec.value()), std::move(text));
+    op_result<T> r = refuse<T>(errc::not_connected, std::move(text));
+    r.first = ec;
+    return r;
 }
 
 // Refuses an operation unless connected and the server offers

@@ -36,6 +36,16 @@ bool needs_literal(std::string_view s) {
     return false;
 }
 
+// A literal is "{n}" CRLF *CHAR8 and CHAR8 is %x01-ff (RFC 3501 9, RFC
+// 9051 9): a NUL can only travel in a literal8 (RFC 3516 BINARY). Sending
+// one anyway gets a BAD from a strict server, or worse a lax server that
+// cuts the string at the NUL (a password checked only up to it). The text
+// is left out of the message: it may be a credential.
+void refuse_nul(std::string_view s, const char* what) {
+    if (s.find('\0') != std::string_view::npos)
+        throw std::invalid_argument(std::string(what) + ": a NUL byte cannot be sent (only in a BINARY literal8)");
+}
+
 bool has_8bit(std::string_view s) {
     for (char ch : s)
         if (static_cast<unsigned char>(ch) >= 0x80) return true;
@@ -51,6 +61,15 @@ bool iequals(std::string_view a, std::string_view b) {
         if (x != y) return false;
     }
     return true;
+}
+
+// How many string arguments follow a search key (RFC 3501 6.4.4, RFC 9051
+// 6.4.4, the Gmail extension's X-GM-RAW).
+int text_key_arguments(std::string_view key) {
+    static constexpr std::string_view one[] = {"BCC", "BODY", "CC", "FROM", "SUBJECT", "TEXT", "TO", "X-GM-RAW"};
+    for (auto k : one)
+        if (iequals(key, k)) return 1;
+    return iequals(key, "HEADER") ? 2 : 0;
 }
 
 std::string quote(std::string_view s) {
@@ -194,6 +213,7 @@ command_builder& command_builder::number(std::uint64_t n) {
 }
 
 command_builder& command_builder::astring(std::string_view s) {
+    refuse_nul(s, "string argument");
     if (needs_literal(s)) return literal(s);
     bool plain = !s.empty() && !iequals(s, "NIL");
     for (char c : s)
@@ -204,6 +224,7 @@ command_builder& command_builder::astring(std::string_view s) {
 }
 
 command_builder& command_builder::string(std::string_view s) {
+    refuse_nul(s, "string argument");
     if (needs_literal(s)) return literal(s);
     separate();
     append(quote(s));
@@ -215,6 +236,7 @@ command_builder& command_builder::mailbox(std::string_view utf8_name) {
 }
 
 command_builder& command_builder::literal(std::string_view data, bool binary) {
+    if (!(binary && lits_.binary)) refuse_nul(data, "literal");
     separate();
     write_literal(data, binary && lits_.binary);
     return *this;
@@ -251,11 +273,18 @@ command_builder& command_builder::date_time(const datetime& when) {
 
 void command_builder::search_items(const std::vector<search_item>& items) {
     if (items.empty()) throw std::invalid_argument("search: empty criteria list");
+    // String arguments still due after a text key: a subject "*" or "1:*"
+    // must go quoted, never bare as if it were a sequence set ("SUBJECT *"
+    // is no astring: BAD).
+    int text_args = 0;
     for (const search_item& item : items) {
+        const bool text_arg = text_args > 0;
+        if (text_args > 0) --text_args;
         if (auto* s = std::get_if<std::string>(&item.value)) {
+            if (!text_arg) text_args = text_key_arguments(*s);
             // Search keys and sequence sets ("UID 1:*") go as they are;
             // any other text is a string argument.
-            if (is_atom(*s) || is_sequence_set_text(*s)) {
+            if (is_atom(*s) || (!text_arg && is_sequence_set_text(*s))) {
                 separate();
                 append(*s);
             } else {

@@ -7,6 +7,8 @@
 #include "fake_server.hpp"
 #include "harness.hpp"
 
+#include "client_launch.hpp"
+
 #include <imapclient/utf7.hpp>
 
 #include <boost/asio/deferred.hpp>
@@ -501,6 +503,8 @@ void injection_server(test::fake_connection& c, bool literal_plus, command_log& 
             c.send("* SEARCH 4 2\r\n" + cmd.tag + " OK searched\r\n");
         } else if (name == "APPEND") {
             c.send(cmd.tag + " OK appended\r\n");
+        } else if (name == "NOOP") {
+            c.send(cmd.tag + " OK noop\r\n");
         } else if (name == "LOGOUT") {
             c.send("* BYE\r\n" + cmd.tag + " OK bye\r\n");
             return;
@@ -580,12 +584,7 @@ bool is_valid_flag(std::string_view f) {
     return true;
 }
 
-// Sequence-set text with "*" ("*", "1:*", "2,*"): the encoder passes any
-// sequence set through bare, and "*" is not an ASTRING-CHAR.
-bool is_star_set(std::string_view s) {
-    return !s.empty() && s.find('*') != std::string_view::npos &&
-           s.find_first_not_of("0123456789:,*") == std::string_view::npos;
-}
+bool has_nul(std::string_view s) { return s.find('\0') != std::string_view::npos; }
 
 bool has_8bit(std::string_view s) {
     return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
@@ -729,16 +728,23 @@ TEST_CASE("user strings cannot inject: each call is exactly one well-formed comm
                     return got[0];
                 };
 
-                std::size_t n_login = 0, n_select = 0, n_search = 0, n_append = 0, n_refused_flags = 0;
+                std::size_t n_login = 0, n_select = 0, n_search = 0, n_append = 0, n_refused_flags = 0,
+                            n_refused_nul = 0;
                 for (std::size_t i = 0; i < strings.size(); ++i) {
                     const std::string& a = strings[i];
                     const std::string& b = strings[(i * 7 + 3) % strings.size()];
                     INFO("string #" << i << ": \"" << printable(a) << "\", other: \"" << printable(b) << "\"");
 
+                    // A NUL is no CHAR8: such a string is refused, never
+                    // sent (only a BINARY literal8 may carry one).
+                    const bool nul_a = has_nul(a), nul_b = has_nul(b);
+
                     // LOGIN user password: two astrings, exactly as given.
                     auto from = log.size();
                     auto [lec, lr] = co_await c.login(a, b, tuple_awaitable);
-                    if (auto cmd = take_one(from, lec, false)) {
+                    if (nul_a || nul_b) CHECK(lec == make_error_code(errc::invalid_argument));
+                    if (nul_a || nul_b) ++n_refused_nul;
+                    if (auto cmd = take_one(from, lec, nul_a || nul_b)) {
                         ++n_login;
                         CHECK(cmd->name() == "LOGIN");
                         REQUIRE(cmd->tokens.size() == 3);
@@ -770,7 +776,8 @@ TEST_CASE("user strings cannot inject: each call is exactly one well-formed comm
                     from = log.size();
                     const imapclient::search_criteria criteria{"SUBJECT", a, "TEXT", b};
                     auto [qec, qr] = co_await c.search(criteria, {}, tuple_awaitable);
-                    if (auto cmd = take_one(from, qec, false)) {
+                    if (nul_a || nul_b) CHECK(qec == make_error_code(errc::invalid_argument));
+                    if (auto cmd = take_one(from, qec, nul_a || nul_b)) {
                         ++n_search;
                         CHECK(qr.ids == std::vector<std::uint32_t>{4, 2});
                         CHECK(cmd->name() == "UID SEARCH");
@@ -784,10 +791,9 @@ TEST_CASE("user strings cannot inject: each call is exactly one well-formed comm
                         REQUIRE(cmd->tokens.size() == at + 4);
                         CHECK(cmd->atom_at(at) == "SUBJECT");
                         CHECK(cmd->atom_at(at + 2) == "TEXT");
-                        // "*", "1:*": sent bare as a sequence set, which is
-                        // no astring; the [!mayfail] test below covers it.
-                        if (!is_star_set(a)) CHECK(cmd->string_at(at + 1) == a);
-                        if (!is_star_set(b)) CHECK(cmd->string_at(at + 3) == b);
+                        // Also "*" and "1:*": text, not a sequence set.
+                        CHECK(cmd->string_at(at + 1) == a);
+                        CHECK(cmd->string_at(at + 3) == b);
                     }
 
                     // APPEND mailbox (flags) message: a flag is an atom or
@@ -798,9 +804,11 @@ TEST_CASE("user strings cannot inject: each call is exactly one well-formed comm
                     const auto folder = utf7_or_nothing(b);
                     from = log.size();
                     auto [aec, ar] = co_await c.append(b, message, flags, std::nullopt, tuple_awaitable);
-                    if (!flags_ok || !folder) CHECK(aec == make_error_code(errc::invalid_argument));
+                    // The message is a literal (the server has no BINARY).
+                    const bool append_ok = flags_ok && folder && !nul_b;
+                    if (!append_ok) CHECK(aec == make_error_code(errc::invalid_argument));
                     if (!flags_ok) ++n_refused_flags;
-                    if (auto cmd = take_one(from, aec, !flags_ok || !folder)) {
+                    if (auto cmd = take_one(from, aec, !append_ok)) {
                         ++n_append;
                         CHECK(cmd->name() == "APPEND");
                         REQUIRE(cmd->tokens.size() == 7);
@@ -815,8 +823,9 @@ TEST_CASE("user strings cannot inject: each call is exactly one well-formed comm
                 }
                 co_await c.logout();
                 // The generator did reach every branch.
-                CHECK(n_login == strings.size());
-                CHECK(n_search == strings.size());
+                CHECK(n_refused_nul > 10);
+                CHECK(n_login == strings.size() - n_refused_nul);
+                CHECK(n_search == strings.size() - n_refused_nul);
                 CHECK(n_select > strings.size() / 2);
                 CHECK(n_select < strings.size());
                 CHECK(n_append > 10);
@@ -869,7 +878,7 @@ TEST_CASE("raw search criteria: refused, or sent as exactly one line", "[faults6
 // BINARY). The client should refuse such a string instead of sending what
 // a strict server rejects with BAD (or a lax one truncates at the NUL,
 // e.g. a password checked only up to the NUL).
-TEST_CASE("a NUL byte in a string argument is refused, not sent in a literal", "[faults6][!mayfail]") {
+TEST_CASE("a NUL byte in a string argument is refused, not sent in a literal", "[faults6]") {
     command_log log;
     test::fake_server server([&](test::fake_connection& c) { injection_server(c, false, log); });
     test::run([&]() -> asio::awaitable<void> {
@@ -887,6 +896,14 @@ TEST_CASE("a NUL byte in a string argument is refused, not sent in a literal", "
         auto [sec, sr] = co_await c.search(criteria, {}, tuple_awaitable);
         CHECK(sec == make_error_code(errc::invalid_argument));
         CHECK(log.since(from).empty());
+        // Message data too: this server has no BINARY, so no literal8.
+        from = log.size();
+        auto [aec, ar] = co_await c.append("INBOX", "Subject: x\r\n\r\n" + with_nul + "\r\n", {}, {}, tuple_awaitable);
+        CHECK(aec == make_error_code(errc::invalid_argument));
+        CHECK(log.since(from).empty());
+        // The connection is still in order.
+        auto n = co_await c.noop();
+        CHECK(n.status.status == imapclient::status_kind::ok);
         co_await c.logout();
     });
     CHECK(server.finish() == "");
@@ -897,7 +914,7 @@ TEST_CASE("a NUL byte in a string argument is refused, not sent in a literal", "
 // (for {"UID", "1:*"}), whatever key it follows, so a user's subject "*"
 // becomes "SUBJECT *", which is no astring: the server answers BAD (and
 // "SUBJECT 1:*" would only work by luck of ':' being an ATOM-CHAR).
-TEST_CASE("search: a string argument that looks like a sequence set with * is quoted", "[faults6][!mayfail]") {
+TEST_CASE("search: a string argument that looks like a sequence set with * is quoted", "[faults6]") {
     command_log log;
     test::fake_server server([&](test::fake_connection& c) { injection_server(c, false, log); });
     test::run([&]() -> asio::awaitable<void> {
@@ -957,5 +974,63 @@ TEST_CASE("idle_check/idle_done report a lost connection as an abort error", "[f
         auto [ec3, r3] = co_await c.idle_done(tuple_awaitable);
         CHECK(ec3 == make_error_code(errc::not_connected));
     });
+    CHECK(server.finish() == "");
+}
+
+// An operation refused because the connection is closed reports the close
+// reason as it is: a transport error (connection refused, a TLS
+// verification failure, ...) once came out cast to errc, which reads
+// "unknown imapclient error".
+TEST_CASE("refusals keep the category of the close reason", "[faults6]") {
+    namespace detail = imapclient::detail;
+    const error_code reasons[] = {make_error_code(asio::error::connection_refused),
+                                  make_error_code(asio::error::connection_reset), make_error_code(asio::error::eof),
+                                  make_error_code(errc::connection_lost), make_error_code(errc::timeout)};
+    for (const auto& why : reasons) {
+        INFO(why.category().name() << ":" << why.value() << " " << why.message());
+        auto r = detail::refuse<imapclient::command_result>(why, "closed");
+        CHECK(r.first == why);
+        CHECK(r.first.message() == why.message());
+        CHECK(r.first.message() != "unknown imapclient error");
+        CHECK(r.second.status.text == "closed");
+        auto b = detail::refuse<bool>(why, "closed");  // T without a status
+        CHECK(b.first == why);
+    }
+}
+
+// Found by test/fuzz/fuzz_client.cpp: a server that answers IDLE with its
+// tagged OK at once, without "+", left listen() with no IDLE session to
+// wait on, and it dereferenced a null pointer. listen() now waits a poll
+// interval and tries again; the connection stays usable.
+TEST_CASE("listen(): IDLE answered OK without a continuation", "[faults6]") {
+    test::fake_server server([](test::fake_connection& c) {
+        c.send("* OK [CAPABILITY IMAP4rev1 IDLE] hi\r\n");
+        auto t = c.expect("LOGIN");
+        c.send(t + " OK [CAPABILITY IMAP4rev1 IDLE] in\r\n");
+        t = c.expect("IDLE");
+        c.send(t + " OK idle? done already\r\n");  // no "+"
+        t = c.expect("IDLE", 3s);                 // tried again after the poll interval
+        c.send("+ idling\r\n");
+        if (c.read_line(3s) != "DONE") throw std::runtime_error("expected DONE");
+        c.send(t + " OK idle done\r\n");
+        t = c.expect("NOOP");
+        c.send(t + " OK still fine\r\n");
+        t = c.expect("LOGOUT");
+        c.send("* BYE bye\r\n" + t + " OK bye\r\n");
+    });
+    CHECK_NOTHROW(test::run([&]() -> asio::awaitable<void> {
+        using namespace asio::experimental::awaitable_operators;
+        imapclient::client c(co_await asio::this_coro::executor, fake_options(server));
+        co_await c.connect();
+        co_await c.login("u", "p");
+        imapclient::listen_options lo;
+        lo.poll_interval = 200ms;
+        asio::steady_timer t(co_await asio::this_coro::executor, 1s);
+        auto r = co_await (c.listen(lo, tuple_awaitable) || t.async_wait(tuple_awaitable));
+        if (r.index() == 0) FAIL_CHECK("listen() ended: " << std::get<0>(std::get<0>(r)).message());
+        auto n = co_await c.noop();
+        CHECK(n.status.text == "still fine");
+        co_await c.logout();
+    }));
     CHECK(server.finish() == "");
 }

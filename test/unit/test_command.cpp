@@ -233,13 +233,30 @@ TEST_CASE("astring picks atom, quoted string or literal", "[encoder]") {
         {"é", "{2}\r\né"},
         {"a\rb", "{3}\r\na\rb"},
         {"a\nb", "{3}\r\na\nb"},
-        {std::string("a\0b", 3), std::string("{3}\r\na\0b", 8)},
     };
     for (const auto& v : vectors) {
         INFO(v.in);
         auto cmd = build([&](auto& b) { b.astring(v.in); });
         CHECK(cmd.bytes == "A1 X " + v.out + "\r\n");
         check_one_command(cmd);
+    }    // NUL is no CHAR8: it cannot travel in a quoted string or a literal,
+    // only in a literal8 (BINARY, APPEND data).
+    for (const auto& nul : {std::string("a\0b", 3), std::string("\0", 1), std::string("x\r\n\0", 4)}) {
+        CHECK_THROWS_AS(build([&](auto& b) { b.astring(nul); }), std::invalid_argument);
+        CHECK_THROWS_AS(build([&](auto& b) { b.string(nul); }), std::invalid_argument);
+        CHECK_THROWS_AS(build([&](auto& b) { b.secret(nul); }), std::invalid_argument);
+        CHECK_THROWS_AS(build([&](auto& b) { b.literal(nul); }), std::invalid_argument);
+        CHECK_THROWS_AS(build([&](auto& b) { b.literal(nul, true); }), std::invalid_argument);  // no BINARY
+        CHECK_THROWS_AS(build([&](auto& b) { b.search({"SUBJECT", nul}); }), std::invalid_argument);
+        auto bin = build([&](auto& b) { b.literal(nul, true); }, literal_support{false, false, true});
+        CHECK(bin.bytes == "A1 X ~{" + std::to_string(nul.size()) + "}\r\n" + nul + "\r\n");
+    }
+    // The refusal does not echo the text (it may be a password).
+    try {
+        build([](auto& b) { b.secret(std::string("hunter2\0", 8)); });
+        FAIL("a NUL in a secret was accepted");
+    } catch (const std::invalid_argument& e) {
+        CHECK(std::string(e.what()).find("hunter2") == std::string::npos);
     }
 }
 
@@ -376,6 +393,19 @@ TEST_CASE("search criteria are encoded like IMAPClient's search()", "[encoder]")
     CHECK(s({"1:*"}).bytes == "A1 SEARCH 1:*\r\n");
     CHECK(s({"*"}).bytes == "A1 SEARCH *\r\n");
     CHECK(s({"SUBJECT", "*x"}).bytes == "A1 SEARCH SUBJECT \"*x\"\r\n");
+    // Text that looks like a sequence set is still text after a text key.
+    for (std::string key : {"SUBJECT", "BODY", "TEXT", "FROM", "TO", "CC", "BCC", "subject", "X-GM-RAW"}) {
+        INFO(key);
+        CHECK(s({key, "*"}).bytes == "A1 SEARCH " + key + " \"*\"\r\n");
+        CHECK(s({key, "1:*"}).bytes == "A1 SEARCH " + key + " \"1:*\"\r\n");
+        CHECK(s({key, "2,*", "UID", "1:*"}).bytes == "A1 SEARCH " + key + " \"2,*\" UID 1:*\r\n");
+        CHECK(s({key, "1:5"}).bytes == "A1 SEARCH " + key + " 1:5\r\n");  // an atom: a valid astring
+    }
+    CHECK(s({"HEADER", "*", "1:*"}).bytes == "A1 SEARCH HEADER \"*\" \"1:*\"\r\n");
+    CHECK(s({"HEADER", "X", "y", "1:*"}).bytes == "A1 SEARCH HEADER X y 1:*\r\n");
+    CHECK(s({"SUBJECT", "SUBJECT", "*"}).bytes == "A1 SEARCH SUBJECT SUBJECT *\r\n");  // the argument is no key
+    CHECK(s({"NOT", {"SUBJECT", "*"}, "*"}).bytes == "A1 SEARCH NOT (SUBJECT \"*\") *\r\n");
+    CHECK(s({"SMALLER", 5, "1:*"}).bytes == "A1 SEARCH SMALLER 5 1:*\r\n");
 
     // 8-bit text: a literal, and CHARSET UTF-8 when no charset was given.
     auto utf8 = s({"SUBJECT", "héllo"});
@@ -458,8 +488,14 @@ TEST_CASE("no argument can inject a command line", "[encoder]") {
                 [&](auto& b) { b.search({"SUBJECT", h, "OR", {"FROM", h}, {"TO", h}}); },
                 [&](auto& b) { b.search({"TEXT", h}, "UTF-8"); },
             };
-            for (auto& kind : kinds) {
-                auto cmd = build(kind, lits);
+            const bool has_nul = h.find('\0') != std::string::npos;
+            for (std::size_t k = 0; k < kinds.size(); ++k) {
+                // A NUL travels only in a literal8 (kinds[4] with BINARY).
+                if (has_nul && !(k == 4 && lits.binary)) {
+                    CHECK_THROWS_AS(build(kinds[k], lits), std::invalid_argument);
+                    continue;
+                }
+                auto cmd = build(kinds[k], lits);
                 check_one_command(cmd);
                 // Every hostile text naming a command has CR, LF, NUL or 8-bit
                 // bytes, so it went into a literal, which the log form hides.
