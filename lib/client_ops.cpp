@@ -237,8 +237,9 @@ asio::awaitable<op_result<append_result>> client::impl::do_append(std::string fo
                                                                   std::vector<std::string> flags,
                                                                   std::optional<datetime> when) {
     if (auto ec = check_state(false)) co_return refuse<append_result>(errc::not_connected, "not connected");
-    auto c = co_await async_run(commands::append(std::move(folder), std::move(message), std::move(flags), when),
-                                asio::use_awaitable);
+    auto request = commands::append(std::move(folder), std::move(message), std::move(flags), when,
+                                    opts_.folder_encode);
+    auto c = co_await async_run(std::move(request), asio::use_awaitable);
     append_result r;
     if (c.status.code && c.status.code->name == "APPENDUID") {
         if (c.status.code->number) r.uid_validity = static_cast<std::uint32_t>(*c.status.code->number);

@@ -65,8 +65,7 @@ command_request select(std::string mailbox, bool readonly, bool encode) {
     r.name = readonly ? "EXAMINE" : "SELECT";
     r.build = [mailbox = std::move(mailbox), name = r.name, encode](std::string_view tag, const literal_support& l) {
         command_builder b(tag, name, l);
-        if (encode) b.mailbox(mailbox);
-        else b.astring(mailbox);  // client_options::folder_encode off: as given
+        b.mailbox(mailbox, encode);
         return std::move(b).finish();
     };
     r.exclusive = true;
@@ -125,13 +124,13 @@ command_request fetch(const sequence_set& set, const std::vector<std::string>& i
 }
 
 command_request append(std::string mailbox, std::string message, std::vector<std::string> flags,
-                       std::optional<datetime> when) {
+                       std::optional<datetime> when, bool encode) {
     command_request r;
     r.name = "APPEND";
     r.build = [mailbox = std::move(mailbox), message = std::move(message), flags = std::move(flags),
-               when](std::string_view tag, const literal_support& l) {
+               when, encode](std::string_view tag, const literal_support& l) {
         command_builder b(tag, "APPEND", l);
-        b.mailbox(mailbox);
+        b.mailbox(mailbox, encode);
         if (!flags.empty()) b.flag_list(flags);
         if (when) b.date_time(*when);
         b.literal(message);

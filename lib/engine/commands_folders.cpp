@@ -21,17 +21,12 @@ namespace {
 using wire::command_builder;
 using wire::literal_support;
 
-void put_mailbox(command_builder& b, std::string_view name, bool encode) {
-    if (encode) b.mailbox(name);
-    else b.astring(name);
-}
-
 // A command whose one argument is a mailbox name.
 command_request one_mailbox(std::string name, std::string mailbox, bool encode) {
     command_request r;
     r.build = [name, mailbox = std::move(mailbox), encode](std::string_view tag, const literal_support& l) {
         command_builder b(tag, name, l);
-        put_mailbox(b, mailbox, encode);
+        b.mailbox(mailbox, encode);
         return std::move(b).finish();
     };
     r.name = std::move(name);
@@ -66,8 +61,8 @@ command_request list(std::string_view command, std::string directory, std::strin
     r.build = [name = r.name, directory = std::move(directory), pattern = std::move(pattern), encode,
                ret = std::move(return_options)](std::string_view tag, const literal_support& l) {
         command_builder b(tag, name, l);
-        put_mailbox(b, directory, encode);
-        put_mailbox(b, pattern, encode);
+        b.mailbox(directory, encode);
+        b.mailbox(pattern, encode);
         if (!ret.empty()) {
             b.atom("RETURN").open_paren();
             for (const auto& o : ret) b.atom(o);
@@ -91,7 +86,7 @@ command_request status(std::string mailbox, std::vector<std::string> items, bool
     r.build = [mailbox = std::move(mailbox), items = std::move(items), encode](std::string_view tag,
                                                                               const literal_support& l) {
         command_builder b(tag, "STATUS", l);
-        put_mailbox(b, mailbox, encode);
+        b.mailbox(mailbox, encode);
         b.open_paren();
         for (const auto& i : items) b.atom(i);
         b.close_paren();
@@ -126,8 +121,8 @@ command_request rename(std::string from, std::string to, bool encode) {
     r.name = "RENAME";
     r.build = [from = std::move(from), to = std::move(to), encode](std::string_view tag, const literal_support& l) {
         command_builder b(tag, "RENAME", l);
-        put_mailbox(b, from, encode);
-        put_mailbox(b, to, encode);
+        b.mailbox(from, encode);
+        b.mailbox(to, encode);
         return std::move(b).finish();
     };
     // Renaming the selected mailbox (or INBOX, which moves its messages)
@@ -190,7 +185,7 @@ command_request setacl(std::string mailbox, std::string identifier, std::string 
     r.build = [name = r.name, mailbox = std::move(mailbox), identifier = std::move(identifier),
                rights = std::move(rights), encode](std::string_view tag, const literal_support& l) {
         command_builder b(tag, name, l);
-        put_mailbox(b, mailbox, encode);
+        b.mailbox(mailbox, encode);
         b.astring(identifier);
         if (!rights.empty()) b.astring(rights);
         return std::move(b).finish();

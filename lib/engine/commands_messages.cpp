@@ -69,11 +69,6 @@ void criteria_with_charset(command_builder& b, const search_criteria& criteria, 
     }
 }
 
-void mailbox_arg(command_builder& b, const std::string& name, bool encode) {
-    if (encode) b.mailbox(name);
-    else b.astring(name);
-}
-
 // "UID" then the verb, or just the verb.
 command_builder start(std::string_view tag, std::string_view verb, bool uid, const literal_support& l) {
     command_builder b(tag, uid ? "UID" : verb, l);
@@ -152,7 +147,7 @@ command_request multiappend(std::string mailbox, std::vector<append_item> messag
                                                                                         const literal_support& l) {
         if (messages.empty()) throw std::invalid_argument("MULTIAPPEND needs at least one message");
         command_builder b(tag, "APPEND", l);
-        mailbox_arg(b, mailbox, encode_name);
+        b.mailbox(mailbox, encode_name);
         for (const auto& m : messages) {
             if (!m.flags.empty()) b.flag_list(m.flags);
             if (m.when) b.date_time(*m.when);
@@ -174,7 +169,7 @@ command_request set_to_mailbox(std::string verb, const sequence_set& set, std::s
                                                                           const literal_support& l) {
         auto b = start(tag, verb, uid, l);
         b.set(set);
-        mailbox_arg(b, mailbox, encode_name);
+        b.mailbox(mailbox, encode_name);
         return std::move(b).finish();
     };
     return r;

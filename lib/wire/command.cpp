@@ -231,8 +231,8 @@ command_builder& command_builder::string(std::string_view s) {
     return *this;
 }
 
-command_builder& command_builder::mailbox(std::string_view utf8_name) {
-    return astring(encode_utf7(utf8_name));
+command_builder& command_builder::mailbox(std::string_view utf8_name, bool encode) {
+    return encode ? astring(encode_utf7(utf8_name)) : astring(utf8_name);
 }
 
 command_builder& command_builder::literal(std::string_view data, bool binary) {

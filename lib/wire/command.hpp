@@ -50,8 +50,9 @@ public:
     command_builder& astring(std::string_view s);
     /// string: quoted or literal, never an atom ("" stays "").
     command_builder& string(std::string_view s);
-    /// A mailbox name given in UTF-8: modified UTF-7 encoded, then astring.
-    command_builder& mailbox(std::string_view utf8_name);
+    /// A mailbox name given in UTF-8: modified UTF-7 encoded, then astring;
+    /// with encode=false (client_options::folder_encode off) sent as given.
+    command_builder& mailbox(std::string_view utf8_name, bool encode = true);
     /// A literal, always (APPEND message data). binary=true uses ~{n} when
     /// the server supports BINARY.
     command_builder& literal(std::string_view data, bool binary = false);

@@ -1,5 +1,5 @@
 // Several threads running one io_context, many clients used at once and
-// across threads. scripts/sanitize.sh builds this under ThreadSanitizer:
+// across threads. scripts/tsan.sh builds this under ThreadSanitizer:
 // what client.hpp promises ("runs on a strand of the executor it was
 // given, and may be used from any thread of that executor's context";
 // "~client: pending operations complete with an abort error") must hold
@@ -416,7 +416,7 @@ TEST_CASE("threads: listen() on one strand, appends from other threads, cancella
 // the caller's slot to a signal it shares with the queued emits
 // (lib/client_launch.hpp). Made deterministic here: shutdown() queues the
 // completion on the strand, the emit is queued behind it from the
-// io_context; AddressSanitizer (scripts/sanitize.sh) reported
+// io_context; AddressSanitizer (scripts/test.sh) reported
 // heap-use-after-free in cancellation_signal::emit before the fix.
 TEST_CASE("threads: cancellation from outside the strand racing the operation's completion", "[threads][cancel]") {
     asio::io_context io;
