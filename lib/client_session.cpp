@@ -52,7 +52,20 @@ asio::awaitable<op_result<command_result>> do_sasl_login(std::shared_ptr<impl> s
         co_return refuse<command_result>(errc::capability_missing,
                                          "the server does not offer AUTH=" + mech.name);
     const bool sasl_ir = self->engine_.has_capability("SASL-IR");
-    auto c = co_await self->async_run(engine::commands::authenticate(std::move(mech), sasl_ir), asio::use_awaitable);
+    const auto cancel_reason = mech.cancel_reason;
+    auto request = engine::commands::authenticate(std::move(mech), sasl_ir);
+    auto c = co_await self->async_run(std::move(request), asio::use_awaitable);
+    if (cancel_reason && !cancel_reason->empty()) {
+        // The mechanism cancelled ("*"): the login failed, for its reason,
+        // whatever the server answered. A server that says OK to a cancelled
+        // exchange (SCRAM: one that could not prove it knows the password)
+        // keeps no connection.
+        const auto ec = make_error_code(errc::sasl_cancelled);
+        if (!c.ec) self->close(ec, *cancel_reason);
+        c.ec = ec;
+        c.status.text = *cancel_reason;
+        co_return with_status<command_result>(c);
+    }
     co_return co_await self->finish_authentication(std::move(c));
 }
 

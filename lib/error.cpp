@@ -27,6 +27,7 @@ public:
         case errc::invalid_argument: return "invalid argument";
         case errc::login_failed: return "login failed";
         case errc::literal_cancelled: return "cancelled during a literal; connection closed";
+        case errc::sasl_cancelled: return "the client cancelled the authentication";
         }
         return "unknown imapclient error";
     }
@@ -71,6 +72,7 @@ void throw_error(error_code ec, const status_response& reply, std::string_view o
         case errc::read_only: throw readonly_error(ec, what, reply);
         case errc::capability_missing: throw capability_error(ec, what, reply);
         case errc::login_failed:
+        case errc::sasl_cancelled:
         case errc::plaintext_login_refused: throw login_error(ec, what, reply);
         case errc::illegal_state: throw illegal_state_error(ec, what, reply);
         case errc::protocol_violation:

@@ -2,6 +2,7 @@
 #include <imapclient/sasl.hpp>
 
 #include "sasl_oauth1.hpp"
+#include "sasl_scram.hpp"
 #include "wire/base64.hpp"
 
 #include <openssl/evp.h>
@@ -69,20 +70,36 @@ sasl_mechanism xoauth2(std::string username, std::string access_token, std::stri
 }
 
 sasl_mechanism oauthbearer(std::string username, std::string access_token, std::string host, unsigned port) {
-    // RFC 7628 3.1: gs2 header, then key=value pairs separated by ^A. A ','
-    // or '=' in the authzid must be escaped (RFC 5801 gs2 saslname).
-    std::string authzid;
-    for (char c : username) {
-        if (c == ',') authzid += "=2C";
-        else if (c == '=') authzid += "=3D";
-        else authzid += c;
-    }
-    std::string msg = "n,a=" + authzid + ",\x01";
+    // RFC 7628 3.1: gs2 header, then key=value pairs separated by ^A.
+    std::string msg = "n,a=" + detail::saslname(username) + ",\x01";
     if (!host.empty()) msg += "host=" + host + "\x01";
     if (port) msg += "port=" + std::to_string(port) + "\x01";
     msg += "auth=Bearer " + access_token + "\x01\x01";
     // RFC 7628 3.2.3: after an error challenge the client sends a lone ^A.
     return one_shot("OAUTHBEARER", std::move(msg), "\x01");
+}
+
+namespace {
+
+std::string scram_nonce() {
+    unsigned char raw[24];
+    if (RAND_bytes(raw, sizeof raw) != 1) throw std::runtime_error("no random bytes for the SCRAM nonce");
+    // base64 is printable and has no ',' (RFC 5802 5.1: c-nonce).
+    return wire::base64_encode(std::string_view(reinterpret_cast<const char*>(raw), sizeof raw));
+}
+
+}  // namespace
+
+sasl_mechanism scram_sha_256(std::string username, std::string password, std::string authorization_identity,
+                             unsigned max_iterations) {
+    return detail::scram(detail::scram_hash::sha256, std::move(username), std::move(password),
+                         std::move(authorization_identity), scram_nonce(), max_iterations);
+}
+
+sasl_mechanism scram_sha_1(std::string username, std::string password, std::string authorization_identity,
+                           unsigned max_iterations) {
+    return detail::scram(detail::scram_hash::sha1, std::move(username), std::move(password),
+                         std::move(authorization_identity), scram_nonce(), max_iterations);
 }
 
 sasl_mechanism xoauth(std::string url, std::string oauth_token, std::string oauth_token_secret,

@@ -35,6 +35,7 @@ enum class errc {
     invalid_argument,     // an argument that cannot be encoded
     login_failed,         // LOGIN / AUTHENTICATE answered NO
     literal_cancelled,    // cancelled while the server was reading a literal: connection closed
+    sasl_cancelled,       // the SASL mechanism cancelled (e.g. SCRAM: the server's signature did not match)
 };
 
 const boost::system::error_category& category() noexcept;
@@ -66,7 +67,8 @@ class abort_error : public error { using error::error; };
 class readonly_error : public error { using error::error; };
 /// The server lacks a capability the operation needs.
 class capability_error : public error { using error::error; };
-/// Login or authentication failed (also: clear-text login refused).
+/// Login or authentication failed (also: clear-text login refused, and a
+/// SASL exchange the client cancelled).
 class login_error : public error { using error::error; };
 /// The operation is not allowed in the connection's current state.
 class illegal_state_error : public error { using error::error; };

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +28,10 @@ struct sasl_mechanism {
     bool client_first = true;
     /// The response carries secrets: the debug log shows it redacted.
     bool secret = true;
+    /// Where a mechanism that cancels (step returned nullopt) says why, e.g.
+    /// "SCRAM: the server's signature does not match"; sasl_login() then
+    /// fails with errc::sasl_cancelled and this text. May be null.
+    std::shared_ptr<std::string> cancel_reason;
 };
 
 namespace sasl {
@@ -43,6 +48,19 @@ sasl_mechanism xoauth2(std::string username, std::string access_token, std::stri
 /// OAUTHBEARER (RFC 7628): "n,a=U,^Ahost=H^Aport=P^Aauth=Bearer T^A^A".
 sasl_mechanism oauthbearer(std::string username, std::string access_token, std::string host = {},
                            unsigned port = 0);
+
+/// SCRAM-SHA-256 (RFC 7677) and SCRAM-SHA-1 (RFC 5802), without channel
+/// binding: the password never crosses the wire, and the server proves that
+/// it knows it too. The exchange is cancelled (errc::sasl_cancelled, the
+/// reason in the status text) when the server's signature does not match,
+/// its nonce does not extend ours, or its iteration count is below 4096 or
+/// above `max_iterations` (the key derivation runs on the client's strand:
+/// 100,000 rounds of SHA-256 take about 40 ms here). The password is used
+/// as given (UTF-8) without SASLprep, which changes nothing for ASCII.
+sasl_mechanism scram_sha_256(std::string username, std::string password, std::string authorization_identity = {},
+                             unsigned max_iterations = 100000);
+sasl_mechanism scram_sha_1(std::string username, std::string password, std::string authorization_identity = {},
+                           unsigned max_iterations = 100000);
 
 /// The seed's oauth_login(): Gmail's legacy XOAUTH with an OAuth 1.0a
 /// HMAC-SHA1 signed request for `url`

@@ -26,7 +26,7 @@ command_request search(search_criteria criteria, std::string charset, bool uid);
 command_request fetch(const sequence_set& set, const std::vector<std::string>& items,
                       const std::vector<std::string>& modifiers, bool uid);
 command_request append(std::string mailbox, std::string message, std::vector<std::string> flags,
-                       std::optional<datetime> when, bool encode);
+                       std::optional<datetime> when, bool encode = true);
 command_request raw(std::string line);
 command_request idle();
 

@@ -50,6 +50,17 @@ bool selectable(const list_data& l) {
     return true;
 }
 
+// XLIST (Gmail's pre-RFC 6154 command) names three special uses differently.
+std::string_view xlist_synonym(std::string_view attribute) {
+    static constexpr std::pair<std::string_view, std::string_view> pairs[] = {
+        {"\\All", "\\AllMail"}, {"\\Junk", "\\Spam"}, {"\\Flagged", "\\Starred"}};
+    for (const auto& [rfc6154, xlist] : pairs) {
+        if (iequals(attribute, rfc6154)) return xlist;
+        if (iequals(attribute, xlist)) return rfc6154;
+    }
+    return {};
+}
+
 }  // namespace
 
 command_request list(std::string_view command, std::string directory, std::string pattern, bool encode,
@@ -311,9 +322,10 @@ const std::vector<std::string>& popular_special_folder_names(std::string_view at
 
 const list_data* find_by_attribute(const std::vector<list_data>& folders, std::string_view attribute) {
     const std::string want = with_backslash(attribute);
+    const std::string_view synonym = xlist_synonym(want);
     for (const auto& l : folders)
         for (const auto& f : l.flags)
-            if (iequals(f, want)) return &l;
+            if (iequals(f, want) || (!synonym.empty() && iequals(f, synonym))) return &l;
     return nullptr;
 }
 

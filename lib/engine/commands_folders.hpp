@@ -76,7 +76,9 @@ std::vector<quota> to_quotas(const std::vector<response>& responses);
 const std::vector<std::string>& popular_special_folder_names(std::string_view attribute);
 
 /// The first folder (in the server's order) that carries `attribute`
-/// (case-insensitive); nullptr when none does.
+/// (case-insensitive) or its name in the other vocabulary: Gmail's XLIST
+/// says \\AllMail, \\Spam and \\Starred where RFC 6154 says \\All, \\Junk
+/// and \\Flagged; nullptr when none does.
 const list_data* find_by_attribute(const std::vector<list_data>& folders, std::string_view attribute);
 /// The first popular name for `attribute`, tried under each personal
 /// namespace prefix in turn, that names a selectable folder of `folders`

@@ -524,7 +524,7 @@ TEST_CASE("gmail: find_special_folder with SPECIAL-USE and with XLIST only", "[g
     });
 }
 
-TEST_CASE("gmail: find_special_folder maps RFC 6154 names to XLIST's on an XLIST-only server", "[gmail][!mayfail]") {
+TEST_CASE("gmail: find_special_folder maps RFC 6154 names to XLIST's on an XLIST-only server", "[gmail]") {
     auto env = gmail();
     test::run([&]() -> asio::awaitable<void> {
         client c(co_await asio::this_coro::executor, options(env, env.xlist_port));

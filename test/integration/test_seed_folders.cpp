@@ -419,12 +419,13 @@ TEST_CASE("seed folders: folder_encode off passes modified UTF-7 names through",
         REQUIRE(lu.folders.size() == 1);
         CHECK(lu.folders[0].name == text);
 
-        // append() is not a folder method of this file: it takes UTF-8.
-        co_await utf8.append(text, test::make_message("raw", "b"));
+        // APPEND takes the folder name as given too, and lands in the same folder.
+        co_await raw.append(wire, test::make_message("raw", "b"));
+        co_await utf8.append(text, test::make_message("utf8", "b"));
         auto st = co_await raw.folder_status(wire);
-        CHECK(st.messages == 1u);
+        CHECK(st.messages == 2u);
         auto sel = co_await raw.select_folder(wire);  // SELECT honours folder_encode too
-        CHECK(sel.exists == 1);
+        CHECK(sel.exists == 2);
         co_await raw.unselect_folder();
         // An "&" not followed by base64 and "-" is not modified UTF-7: the
         // library sends it as given and the server judges it.

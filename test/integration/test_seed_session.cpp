@@ -1,7 +1,9 @@
 // The seed's session methods against Dovecot and Cyrus: SASL logins
-// (PLAIN, XOAUTH2, OAUTHBEARER), starttls() on a running plain
+// (PLAIN, SCRAM, XOAUTH2, OAUTHBEARER), starttls() on a running plain
 // connection, ENABLE and ID.
+#include "fake_server.hpp"
 #include "harness.hpp"
+#include "wire/base64.hpp"
 
 using namespace std::chrono_literals;
 using imapclient::client;
@@ -48,6 +50,77 @@ TEST_CASE("plain_login: AUTHENTICATE PLAIN, and its failure as a login error", "
         CHECK_FALSE(ec2);
         CHECK_THROWS_AS(co_await bad.plain_login("alice", "wrong-again"), imapclient::login_error);
     });
+}
+
+TEST_CASE("SCRAM-SHA-256 and SCRAM-SHA-1 against the server's own implementation", "[seed][session][scram]") {
+    auto kind = GENERATE(test::server_kind::dovecot, test::server_kind::cyrus);
+    auto env = test::real_server(kind);
+    INFO("server: " << test::name_of(kind));
+    test::run([&]() -> asio::awaitable<void> {
+        auto ex = co_await asio::this_coro::executor;
+        for (const char* name : {"SCRAM-SHA-256", "SCRAM-SHA-1"}) {
+            INFO(name);
+            const bool sha256 = std::string_view(name) == "SCRAM-SHA-256";
+            auto mechanism = [&](const char* password) {
+                return sha256 ? imapclient::sasl::scram_sha_256("alice", password)
+                              : imapclient::sasl::scram_sha_1("alice", password);
+            };
+            client good(ex, test::plain_options(env));
+            co_await good.connect();
+            REQUIRE(good.has_capability(std::string("AUTH=") + name));
+            auto right = mechanism("alicepass");
+            // The server proved it knows the password: the exchange was not cancelled.
+            auto r = co_await good.sasl_login(right);
+            CHECK(r.status.status == imapclient::status_kind::ok);
+            CHECK(right.cancel_reason->empty());
+            auto sel = co_await good.select_folder("INBOX");
+            CHECK(sel.status.status == imapclient::status_kind::ok);
+
+            client bad(ex, test::plain_options(env));
+            co_await bad.connect();
+            auto [ec, res] = co_await bad.sasl_login(mechanism("wrong-password"), as_tuple);
+            CHECK(ec == make_error_code(errc::login_failed));
+            auto [ec2, res2] = co_await bad.noop(as_tuple);
+            CHECK_FALSE(ec2);
+        }
+    });
+}
+
+// A server that does not know the password cannot produce SCRAM's final
+// signature; one that says OK to the cancelled exchange anyway loses the
+// connection.
+TEST_CASE("SCRAM (scripted): a wrong server signature cancels the login; an OK after it closes the connection",
+          "[seed][session][scram]") {
+    const bool server_says_ok = GENERATE(false, true);
+    test::fake_server server([server_says_ok](test::fake_connection& c) {
+        namespace wire = imapclient::wire;
+        c.send("* OK [CAPABILITY IMAP4rev1 AUTH=SCRAM-SHA-256] fake ready\r\n");
+        const std::string tag = c.expect("AUTHENTICATE SCRAM-SHA-256");
+        c.send("+ \r\n");  // no SASL-IR: the client-first answers this
+        const std::string first = wire::base64_decode(c.read_line()).value_or("");
+        const auto r = first.find(",r=");
+        if (r == std::string::npos) throw std::runtime_error("no nonce in the client-first message: " + first);
+        c.send("+ " + wire::base64_encode("r=" + first.substr(r + 3) + "srv,s=c2FsdA==,i=4096") + "\r\n");
+        c.read_line();  // the client-final message with the proof
+        c.send("+ " + wire::base64_encode("v=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=") + "\r\n");
+        const std::string answer = c.read_line();
+        if (answer != "*") throw std::runtime_error("expected the client to cancel, got: " + answer);
+        c.send(tag + (server_says_ok ? " OK authenticated anyway\r\n" : " BAD cancelled\r\n"));
+        if (!server_says_ok) {
+            auto t = c.expect("NOOP");
+            c.send(t + " OK\r\n");
+        }
+    });
+    test::run([&]() -> asio::awaitable<void> {
+        client c(co_await asio::this_coro::executor, test::scripted_options(server));
+        co_await c.connect();
+        auto [ec, r] = co_await c.sasl_login(imapclient::sasl::scram_sha_256("alice", "pw"), as_tuple);
+        CHECK(ec == make_error_code(errc::sasl_cancelled));
+        CHECK(r.status.text == "SCRAM: the server's signature does not match: it does not know the password");
+        auto [ec2, r2] = co_await c.noop(as_tuple);
+        CHECK(static_cast<bool>(ec2) == server_says_ok);
+    });
+    CHECK(server.finish() == "");
 }
 
 TEST_CASE("plain_login with an authorization identity (admin acting as alice)", "[seed][session]") {

@@ -19,7 +19,7 @@
 # the binaries run from there with LD_LIBRARY_PATH. The system's
 # libsasl2-modules and libsasl2-modules-db (Cyrus SASL plugins) are used.
 #
-# Accounts (SASL PLAIN/LOGIN against DIR/sasldb2): alice/alicepass,
+# Accounts (SASL PLAIN/LOGIN/SCRAM-SHA-1/SCRAM-SHA-256 against DIR/sasldb2): alice/alicepass,
 # bob/bobpass, carol/carolpass, dave/davepass, and the administrator
 # admin/adminpass. Cyrus has no "user*master" login: an administrator acts
 # as a user with AUTHENTICATE PLAIN and an authorization identity
@@ -107,7 +107,7 @@ allowplaintext: yes
 sasl_pwcheck_method: auxprop
 sasl_auxprop_plugin: sasldb
 sasl_sasldb_path: $d/sasldb2
-sasl_mech_list: PLAIN LOGIN
+sasl_mech_list: PLAIN LOGIN SCRAM-SHA-1 SCRAM-SHA-256
 tls_server_cert: $d/ssl/cert.pem
 tls_server_key: $d/ssl/key.pem
 # "/" as separator and INBOX's folders at the top level, like Dovecot

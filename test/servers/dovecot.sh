@@ -107,7 +107,7 @@ ssl_min_protocol = TLSv1.2
 
 # the tests decide when clear text is acceptable, not the server
 disable_plaintext_auth = no
-auth_mechanisms = plain login xoauth2 oauthbearer
+auth_mechanisms = plain login scram-sha-1 scram-sha-256 xoauth2 oauthbearer
 auth_master_user_separator = *
 auth_verbose = yes
 # no extra delay after a failed login (Dovecot keeps a fixed ~0.5 s)
@@ -122,7 +122,7 @@ passdb {
 passdb {
   driver = passwd-file
   args = scheme=PLAIN username_format=%u $d/etc/passwd
-  mechanisms = plain login
+  mechanisms = plain login scram-sha-1 scram-sha-256
 }
 passdb {
   driver = passwd-file

@@ -473,3 +473,28 @@ TEST_CASE("folders: special folders by attribute, then by popular name", "[folde
     CHECK(cmd::popular_special_folder_names("\\Nothing").empty());
     CHECK(cmd::popular_special_folder_names("").empty());
 }
+
+TEST_CASE("folders: XLIST's \\AllMail, \\Spam, \\Starred answer RFC 6154's names and back", "[folders]") {
+    const std::vector<list_data> xlist = {
+        L({"\\HasNoChildren", "\\Inbox"}, "INBOX"),
+        L({"\\HasNoChildren", "\\AllMail"}, "[Gmail]/All Mail"),
+        L({"\\HasNoChildren", "\\Spam"}, "[Gmail]/Spam"),
+        L({"\\HasNoChildren", "\\Starred"}, "[Gmail]/Starred"),
+    };
+    const std::vector<list_data> special_use = {
+        L({"\\HasNoChildren", "\\All"}, "Archive/All"),
+        L({"\\HasNoChildren", "\\Junk"}, "Junk"),
+        L({"\\HasNoChildren", "\\Flagged"}, "Flagged"),
+    };
+    auto name = [&](const list_data* l) { return l ? l->name : std::string("<none>"); };
+    CHECK(name(cmd::find_by_attribute(xlist, "\\All")) == "[Gmail]/All Mail");
+    CHECK(name(cmd::find_by_attribute(xlist, "junk")) == "[Gmail]/Spam");
+    CHECK(name(cmd::find_by_attribute(xlist, "\\FLAGGED")) == "[Gmail]/Starred");
+    CHECK(name(cmd::find_by_attribute(xlist, "\\AllMail")) == "[Gmail]/All Mail");
+    CHECK(name(cmd::find_by_attribute(special_use, "\\AllMail")) == "Archive/All");
+    CHECK(name(cmd::find_by_attribute(special_use, "\\Spam")) == "Junk");
+    CHECK(name(cmd::find_by_attribute(special_use, "\\Starred")) == "Flagged");
+    // Only those three: \Important has no RFC 6154 twin.
+    CHECK(name(cmd::find_by_attribute(special_use, "\\Important")) == "<none>");
+    CHECK(name(cmd::find_by_attribute(xlist, "\\Drafts")) == "<none>");
+}

@@ -4,6 +4,7 @@
 
 #include "engine/commands_session.hpp"
 #include "sasl_oauth1.hpp"
+#include "sasl_scram.hpp"
 #include "wire/base64.hpp"
 
 #include <imapclient/sasl.hpp>
@@ -76,6 +77,104 @@ TEST_CASE("sasl: XOAUTH (OAuth 1.0a) request signed with HMAC-SHA1", "[sasl]") {
     auto m = sasl::xoauth("https://mail.google.com/mail/b/u@gmail.com/imap/", "t", "s");
     CHECK(m.name == "XOAUTH");
     CHECK(m.step({})->starts_with("GET https://mail.google.com/mail/b/u@gmail.com/imap/ oauth_consumer_key="));
+}
+
+namespace {
+
+using imapclient::detail::scram_hash;
+
+sasl_mechanism scram_with_nonce(scram_hash h, const char* nonce, std::string authzid = {}) {
+    return imapclient::detail::scram(h, "user", "pencil", std::move(authzid), nonce, 100000);
+}
+
+std::string reason_of(const sasl_mechanism& m) { return m.cancel_reason ? *m.cancel_reason : "<null>"; }
+
+}  // namespace
+
+TEST_CASE("sasl: SCRAM-SHA-1 replays RFC 5802's example exchange", "[sasl][scram]") {
+    auto m = scram_with_nonce(scram_hash::sha1, "fyko+d2lbbFgONRv9qkxdawL");
+    CHECK(m.name == "SCRAM-SHA-1");
+    CHECK(m.step({}) == std::optional<std::string>("n,,n=user,r=fyko+d2lbbFgONRv9qkxdawL"));
+    CHECK(m.step("r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096") ==
+          std::optional<std::string>("c=biws,r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,p=v0X8v3Bz2T0CJGbJQyF0X+HI4Ts="));
+    CHECK(m.step("v=rmF9pqV8S7suAoZWja4dJRkFsKQ=") == std::optional<std::string>(""));
+    CHECK(reason_of(m).empty());
+}
+
+TEST_CASE("sasl: SCRAM-SHA-256 replays RFC 7677's example exchange", "[sasl][scram]") {
+    auto m = scram_with_nonce(scram_hash::sha256, "rOprNGfwEbeRWgbNEkqO");
+    CHECK(m.name == "SCRAM-SHA-256");
+    CHECK(m.secret);
+    CHECK(m.step({}) == std::optional<std::string>("n,,n=user,r=rOprNGfwEbeRWgbNEkqO"));
+    CHECK(m.step("r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096") ==
+          std::optional<std::string>("c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
+                                     "p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="));
+    CHECK(m.step("v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=") == std::optional<std::string>(""));
+    CHECK(reason_of(m).empty());
+    // Nothing more is expected once the server proved itself.
+    CHECK_FALSE(m.step("v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="));
+}
+
+TEST_CASE("sasl: SCRAM refuses a server that cannot prove it knows the password", "[sasl][scram]") {
+    const char* first = "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096";
+    struct bad_final { const char* message; const char* reason; };
+    const bad_final finals[] = {
+        // one byte off in the signature
+        {"v=7rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=", "SCRAM: the server's signature does not match"},
+        {"v=", "SCRAM: the server's signature does not match"},
+        {"v=not base64!", "SCRAM: the server's signature does not match"},
+        {"", "SCRAM: the server's signature does not match"},
+        {"e=invalid-proof", "SCRAM: the server refused: invalid-proof"},
+    };
+    for (const auto& f : finals) {
+        INFO(f.message);
+        auto m = scram_with_nonce(scram_hash::sha256, "rOprNGfwEbeRWgbNEkqO");
+        REQUIRE(m.step({}));
+        REQUIRE(m.step(first));
+        CHECK_FALSE(m.step(f.message));
+        CHECK(reason_of(m).rfind(f.reason, 0) == 0);
+    }
+}
+
+TEST_CASE("sasl: SCRAM refuses bad server-first messages before deriving a key", "[sasl][scram]") {
+    struct bad_first { const char* message; const char* reason; };
+    const bad_first firsts[] = {
+        {"r=rOprNGfwEbeRWgbNEkqO,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096", "the server's nonce does not extend the client's"},
+        {"r=XXprNGfwEbeRWgbNEkqOabc,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096", "the server's nonce does not extend the client's"},
+        {"r=rOprNGfwEbeRWgbNEkqOabc,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4095", "iteration count 4095 is below 4096"},
+        {"r=rOprNGfwEbeRWgbNEkqOabc,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=100001",
+         "iteration count 100001 is above the limit of 100000"},
+        {"r=rOprNGfwEbeRWgbNEkqOabc,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=99999999999", "malformed iteration count"},
+        {"r=rOprNGfwEbeRWgbNEkqOabc,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=-1", "malformed iteration count"},
+        {"r=rOprNGfwEbeRWgbNEkqOabc,s=!!,i=4096", "malformed salt"},
+        {"r=rOprNGfwEbeRWgbNEkqOabc,i=4096", "malformed server-first message"},
+        {"m=ext,r=rOprNGfwEbeRWgbNEkqOabc,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096",
+         "the server requires an extension this client lacks"},
+        {"e=unknown-user", "the server refused: unknown-user"},
+        {"", "malformed server-first message"},
+    };
+    for (const auto& f : firsts) {
+        INFO(f.message);
+        auto m = scram_with_nonce(scram_hash::sha256, "rOprNGfwEbeRWgbNEkqO");
+        REQUIRE(m.step({}));
+        CHECK_FALSE(m.step(f.message));
+        CHECK(reason_of(m) == std::string("SCRAM: ") + f.reason);
+        CHECK_FALSE(m.step("v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="));  // stays cancelled
+    }
+}
+
+TEST_CASE("sasl: SCRAM escapes ',' and '=' in names; the authzid goes into the GS2 header", "[sasl][scram]") {
+    auto m = imapclient::detail::scram(scram_hash::sha256, "a,b=c", "p", "admin=1", "NONCE", 100000);
+    CHECK(m.step({}) == std::optional<std::string>("n,a=admin=3D1,n=a=2Cb=3Dc,r=NONCE"));
+    // The channel binding attribute repeats the GS2 header (base64 of "n,a=admin=3D1,").
+    auto final = m.step("r=NONCEserver,s=c2FsdA==,i=4096");
+    REQUIRE(final);
+    CHECK(final->rfind("c=" + wire::base64_encode("n,a=admin=3D1,") + ",r=NONCEserver,p=", 0) == 0);
+    // A random nonce per mechanism.
+    auto a = sasl::scram_sha_256("u", "p");
+    auto b = sasl::scram_sha_256("u", "p");
+    CHECK(a.step({}) != b.step({}));
+    CHECK(sasl::scram_sha_1("u", "p").name == "SCRAM-SHA-1");
 }
 
 TEST_CASE("AUTHENTICATE: SASL-IR puts the first response on the command line", "[sasl]") {
