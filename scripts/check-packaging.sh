@@ -36,9 +36,9 @@ flags=$(pkg-config --define-variable=prefix="$work/dest$prefix" --cflags --libs 
 sanitize=$(meson introspect "$build" --buildoptions | python3 -c 'import json,sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"]=="b_sanitize"))')
 [ "$sanitize" = none ] || flags="$flags -fsanitize=$sanitize"
 $cxx -std=c++20 samples/simple_example.cpp $flags -o "$work/from_pkgconfig"
-# Run without arguments it prints its usage: it loads and starts.
-LD_LIBRARY_PATH="$work/dest$libdir" "$work/from_pkgconfig" 2>&1 | grep -qi usage \
-  || { echo "the program built with pkg-config does not start"; exit 1; }
+# Run without arguments it prints its usage (and exits 1): it loads and starts.
+out=$(LD_LIBRARY_PATH="$work/dest$libdir" "$work/from_pkgconfig" 2>&1 || true)
+grep -qi usage <<<"$out" || { echo "the program built with pkg-config does not start: $out"; exit 1; }
 
 echo "--- 3. as a Meson subproject"
 mkdir -p "$work/consumer/subprojects"

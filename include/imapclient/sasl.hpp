@@ -55,7 +55,8 @@ sasl_mechanism oauthbearer(std::string username, std::string access_token, std::
 /// reason in the status text) when the server's signature does not match,
 /// its nonce does not extend ours, or its iteration count is below 4096 or
 /// above `max_iterations` (the key derivation runs on the client's strand:
-/// 100,000 rounds of SHA-256 take about 40 ms here). The password is used
+/// 100,000 rounds of HMAC-SHA-256 took 25 ms on this project's machine,
+/// OpenSSL 3.0 PBKDF2, median of 9). The password is used
 /// as given (UTF-8) without SASLprep, which changes nothing for ASCII.
 sasl_mechanism scram_sha_256(std::string username, std::string password, std::string authorization_identity = {},
                              unsigned max_iterations = 100000);
