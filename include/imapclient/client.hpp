@@ -27,6 +27,7 @@
 // executor's context.
 #pragma once
 
+#include <imapclient/condstore.hpp>
 #include <imapclient/error.hpp>
 #include <imapclient/event.hpp>
 #include <imapclient/mailbox.hpp>
@@ -620,6 +621,60 @@ public:
         });
     }
 
+    // ---- CONDSTORE and QRESYNC (RFC 7162; types in condstore.hpp) -------
+
+    /// Whether ENABLE turned this extension on for the connection
+    /// ("QRESYNC"; enabling QRESYNC enables "CONDSTORE" too).
+    bool is_enabled(std::string_view capability) const;
+
+    /// SELECT (EXAMINE when readonly) with "(QRESYNC (uidvalidity modseq
+    /// ...))": the select_result plus the UIDs expunged since `params.mod_seq`
+    /// and the messages changed since, in one round trip. Needs QRESYNC
+    /// offered (else capability_missing) and enabled with
+    /// enable({"QRESYNC"}) (else illegal_state, nothing sent). Invalid
+    /// params (zero uid_validity, modseq 0 or above 2^63-1) fail with
+    /// invalid_argument. Check uid_validity_changed before using the rest.
+    /// Once QRESYNC is enabled, expunges arrive as VANISHED responses
+    /// (next_event()) instead of EXPUNGE; mailbox().exists follows both.
+    template <typename Token = use_awaitable_t>
+    auto select_folder_qresync(std::string folder, qresync_params params, bool readonly = false, Token&& token = {}) {
+        return initiate<qresync_select_result>(token, [this, f = std::move(folder), p = std::move(params),
+                                                       readonly](auto h) mutable {
+            start_select_qresync(std::move(f), std::move(p), readonly, std::move(h));
+        });
+    }
+
+    /// FETCH (UID FETCH when use_uid) of `items` (none: FLAGS) with
+    /// "(CHANGEDSINCE modseq)": only messages whose modseq is above it;
+    /// each carries its MODSEQ. With `vanished` (UID FETCH only, QRESYNC
+    /// enabled: illegal_state otherwise) also the UIDs of the set expunged
+    /// since, "(CHANGEDSINCE m VANISHED)". Needs CONDSTORE
+    /// (capability_missing otherwise).
+    template <typename Token = use_awaitable_t>
+    auto fetch_changed_since(sequence_set messages, std::uint64_t mod_seq,
+                             std::vector<std::string> items = {}, bool vanished = false,
+                             Token&& token = {}) {
+        return initiate<changes_result>(token, [this, m = std::move(messages), mod_seq, i = std::move(items),
+                                                vanished](auto h) mutable {
+            start_fetch_changed_since(std::move(m), mod_seq, std::move(i), vanished, std::move(h));
+        });
+    }
+
+    /// STORE (UID STORE when use_uid) "(UNCHANGEDSINCE modseq)" of FLAGS:
+    /// only messages not changed since `unchanged_since` are stored; the
+    /// others come back in `modified` ([MODIFIED ...]) for the caller to
+    /// re-read and retry. Needs CONDSTORE (capability_missing), a writable
+    /// mailbox (read_only).
+    template <typename Token = use_awaitable_t>
+    auto store_unchanged_since(sequence_set messages, flag_change change, std::vector<std::string> flags,
+                               std::uint64_t unchanged_since, bool silent = false, Token&& token = {}) {
+        return initiate<conditional_store_result>(token, [this, m = std::move(messages), change,
+                                                          f = std::move(flags), unchanged_since,
+                                                          silent](auto h) mutable {
+            start_store_unchanged_since(std::move(m), change, std::move(f), unchanged_since, silent, std::move(h));
+        });
+    }
+
     // ---- events -------------------------------------------------------
 
     /// The next unsolicited event (EXISTS, EXPUNGE, FETCH flag changes,
@@ -755,6 +810,14 @@ private:
     void start_get_quota(std::string folder, result_handler<quota_result> h);
     void start_get_quota_root(std::string folder, result_handler<quota_root_result> h);
     void start_set_quota(std::vector<quota> quotas, result_handler<quota_result> h);
+    // CONDSTORE / QRESYNC (lib/client_condstore.cpp).
+    void start_select_qresync(std::string folder, qresync_params params, bool readonly,
+                              result_handler<qresync_select_result> h);
+    void start_fetch_changed_since(sequence_set messages, std::uint64_t mod_seq, std::vector<std::string> items,
+                                   bool vanished, result_handler<changes_result> h);
+    void start_store_unchanged_since(sequence_set messages, flag_change change, std::vector<std::string> flags,
+                                     std::uint64_t unchanged_since, bool silent,
+                                     result_handler<conditional_store_result> h);
     void start_next_event(result_handler<event> h);
     void start_idle(result_handler<command_result> h);
     void start_idle_check(std::chrono::milliseconds timeout, result_handler<idle_result> h);

@@ -109,6 +109,10 @@ bool connection_engine::has_capability(std::string_view cap) const {
                        [cap](const std::string& c) { return iequals(c, cap); });
 }
 
+bool connection_engine::is_enabled(std::string_view cap) const {
+    return std::any_of(enabled_.begin(), enabled_.end(), [cap](const std::string& c) { return iequals(c, cap); });
+}
+
 wire::literal_support connection_engine::literals() const {
     wire::literal_support l;
     l.literal_plus = has_capability("LITERAL+");
@@ -389,6 +393,14 @@ void connection_engine::handle_untagged(response&& r) {
     const bool selecting = std::any_of(in_flight_.begin(), in_flight_.end(),
                                        [](const auto& c) { return c->req.is_select; });
     if (auto* caps = std::get_if<capability_data>(&r)) learn_capabilities(caps->capabilities);
+    // ENABLE is valid only once authenticated; before that it is noise.
+    if (auto* en = std::get_if<enabled_data>(&r);
+        en && (state_ == session_state::authenticated || state_ == session_state::selected)) {
+        for (const auto& cap : en->capabilities) {
+            enabled_.insert(cap);
+            if (iequals(cap, "QRESYNC")) enabled_.insert("CONDSTORE");
+        }
+    }
     if (auto* s = std::get_if<status_response>(&r)) {
         if (s->code && s->code->name == "CAPABILITY") learn_capabilities(s->code->list);
         if (s->status == status_kind::bye) {
@@ -420,6 +432,7 @@ bool connection_engine::route_to_command(response& r) {
         if (auto* f = std::get_if<fetch_data>(&r); f && c->req.uid_ranges) {
             if (!f->uid || !ranges_contain(*c->req.uid_ranges, *f->uid)) continue;
         }
+        if (auto* v = std::get_if<vanished_data>(&r); v && !v->earlier && c->req.earlier_vanished_only) continue;
         if (!c->abandoned) c->collected.push_back(std::move(r));
         return true;
     }

@@ -66,6 +66,9 @@ struct command_request {
     /// Answers "+ challenge" lines (AUTHENTICATE, IDLE); nullopt = the
     /// command does not expect continuations beyond its literals.
     std::function<std::optional<std::string>(std::string_view challenge)> on_continuation;
+    /// Collects VANISHED (EARLIER) only (QRESYNC SELECT, UID FETCH
+    /// VANISHED): a plain VANISHED is news of an expunge and stays an event.
+    bool earlier_vanished_only = false;
     /// LOGOUT: the BYE that comes first is expected, not fatal.
     bool is_logout = false;
     /// LOGIN/AUTHENTICATE: success moves to the authenticated state.
@@ -165,6 +168,9 @@ public:
     const mailbox_state& mailbox() const noexcept { return mailbox_; }
     const std::set<std::string>& capabilities() const noexcept { return capabilities_; }
     bool has_capability(std::string_view cap) const;
+    /// Extensions the server reported ENABLED (RFC 5161), upper-cased;
+    /// QRESYNC implies CONDSTORE (RFC 7162 3.2.3).
+    bool is_enabled(std::string_view cap) const;
     const std::optional<status_response>& greeting() const noexcept { return greeting_; }
     /// Commands queued or on the wire (abandoned ones included).
     std::size_t pending() const noexcept { return queue_.size() + in_flight_.size(); }
@@ -205,6 +211,7 @@ private:
     bool overflowed_ = false;
     std::vector<write_chunk> extra_writes_;  // SASL replies, DONE
     std::set<std::string> capabilities_;
+    std::set<std::string> enabled_;
     mailbox_state mailbox_;
     bool bye_seen_ = false;
     bool tls_upgrade_pending_ = false;

@@ -22,6 +22,8 @@ void apply_code(mailbox_state& m, const response_code& code) {
     else if (n == "HIGHESTMODSEQ" && code.number) m.highest_modseq = *code.number;
     else if (n == "NOMODSEQ") m.nomodseq = true;
     else if (n == "PERMANENTFLAGS") m.permanent_flags = code.list;
+    // RFC 7162 3.2.11: what came before [CLOSED] was the old mailbox's.
+    else if (n == "CLOSED") m = mailbox_state{};
 }
 
 bool parse_number(std::string_view s, std::uint64_t& out) {
