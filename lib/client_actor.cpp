@@ -24,6 +24,9 @@ namespace {
 // a short notification, holds 4 KiB (the parser gives back the rest).
 constexpr std::size_t min_read_chunk = 4 * 1024;
 constexpr std::size_t max_read_chunk = 64 * 1024;
+// COMPRESS: decoded bytes reach the parser this much at a time, whatever a
+// few compressed bytes expand to (the parser's limits then stop a bomb).
+constexpr std::size_t inflate_chunk = 16 * 1024;
 
 std::size_t next_read_chunk(std::size_t chunk, std::size_t got) {
     if (got == chunk) return std::min(chunk * 2, max_read_chunk);
@@ -182,18 +185,35 @@ void client::impl::start_loops() {
 
 asio::awaitable<void> client::impl::reader_loop() {
     std::size_t chunk = min_read_chunk;
+    std::vector<char> compressed;  // COMPRESS on: bytes as read, before inflating
     while (!engine_.closed()) {
-        auto buf = engine_.prepare_read(chunk);
+        // Plain reads go straight into the parser's buffer; compressed ones
+        // are read aside and inflated into it.
+        const bool inflating = inflater_ != nullptr;
+        std::span<char> buf;
+        if (inflating) {
+            // As the parser does: an idle connection keeps only a small buffer.
+            if (compressed.capacity() > 2 * chunk) std::vector<char>().swap(compressed);
+            compressed.resize(chunk);
+            buf = std::span<char>(compressed);
+        } else {
+            buf = engine_.prepare_read(chunk);
+        }
         auto [ec, n] = co_await transport_.read_some(asio::buffer(buf.data(), buf.size()));
         if (ec) {
-            engine_.commit_read(0);
+            if (!inflating) engine_.commit_read(0);
             transport_failed(ec);
             break;
         }
         last_activity_ = clock_type::now();
-        if (opts_.debug >= 4) log(4, "< " + printable({buf.data(), n}));
         chunk = next_read_chunk(chunk, n);
-        engine_.commit_read(n);
+        if (inflating) {
+            feed_compressed({buf.data(), n});
+        } else {
+            if (opts_.debug >= 4) log(4, "< " + printable({buf.data(), n}));
+            engine_.commit_read(n);
+        }
+        if (engine_.compression_pending() && !engine_.closed()) start_compression();
         pump();
         if (engine_.tls_upgrade_pending() && !co_await upgrade_to_tls()) break;
     }
@@ -215,8 +235,36 @@ asio::awaitable<bool> client::impl::upgrade_to_tls() {
     co_return true;
 }
 
+void client::impl::feed_compressed(std::string_view in) {
+    while (!engine_.closed()) {
+        auto out = engine_.prepare_read(inflate_chunk);
+        auto r = inflater_->inflate(in, out);
+        in.remove_prefix(r.consumed);
+        if (opts_.debug >= 4 && r.produced > 0) log(4, "< " + printable({out.data(), r.produced}));
+        // What decoded before a corruption is still the server's: parsed first.
+        engine_.commit_read(r.produced);
+        if (!r.error.empty()) {
+            log(1, "COMPRESS: " + r.error);
+            return close(make_error_code(errc::framing_error), r.error);
+        }
+        if (in.empty() && r.produced < out.size()) return;
+        if (r.consumed == 0 && r.produced == 0) return;  // no progress possible
+    }
+}
+
+bool client::impl::compress_write(const std::vector<engine::write_chunk>& chunks, std::string& out) {
+    std::vector<std::string_view> views;
+    views.reserve(chunks.size());
+    for (const auto& c : chunks) views.push_back(c.view());
+    out.clear();
+    if (deflater_->deflate(views, out)) return true;
+    close(make_error_code(errc::connection_lost), deflater_->error());
+    return false;
+}
+
 asio::awaitable<void> client::impl::writer_loop() {
     std::vector<asio::const_buffer> bufs;
+    std::string deflated;  // COMPRESS on: this write, compressed
     while (!engine_.closed()) {
         auto chunks = engine_.next_writes();
         if (chunks.empty()) {
@@ -225,9 +273,16 @@ asio::awaitable<void> client::impl::writer_loop() {
             continue;
         }
         bufs.clear();
-        for (auto& c : chunks) bufs.push_back(asio::buffer(c.view()));
+        if (deflater_) {
+            if (!compress_write(chunks, deflated)) break;
+            bufs.push_back(asio::buffer(deflated));
+        } else {
+            for (auto& c : chunks) bufs.push_back(asio::buffer(c.view()));
+        }
         last_activity_ = clock_type::now();
         auto [ec, n] = co_await transport_.write(bufs);
+        // A big write (APPEND) does not leave its compressed copy behind.
+        if (deflated.capacity() > max_read_chunk) std::string().swap(deflated);
         if (ec) {
             transport_failed(ec);
             break;

@@ -5,6 +5,7 @@
 
 #include "engine/commands.hpp"
 #include "engine/engine.hpp"
+#include "net/deflate_stream.hpp"
 #include "net/transport.hpp"
 
 #include <imapclient/client.hpp>
@@ -83,6 +84,16 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     /// After STARTTLS's OK on a running connection (client::starttls()).
     boost::asio::awaitable<bool> upgrade_to_tls();
     void transport_failed(error_code ec);
+    // ---- COMPRESS=DEFLATE (lib/client_compress.cpp) ----------------------
+    boost::asio::awaitable<op_result<command_result>> do_compress();
+    /// The reader, right after COMPRESS's OK and before it reads again:
+    /// puts the streams in place and decodes what came with the OK.
+    void start_compression();
+    /// Bytes read from the server while compressed: inflated into the
+    /// engine in bounded chunks (corrupt data closes the connection).
+    void feed_compressed(std::string_view in);
+    /// One write's chunks, compressed into `out` (false: connection closed).
+    bool compress_write(const std::vector<engine::write_chunk>& chunks, std::string& out);
     /// Before the loops run (greeting, STARTTLS): send `req` if any and read
     /// until it completes (or, with no request, until the greeting came).
     boost::asio::awaitable<engine::completion> drive(std::optional<engine::command_request> req);
@@ -113,6 +124,9 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     std::shared_ptr<boost::asio::ssl::context> tls_context_;  // for starttls()
     boost::asio::steady_timer quiet_signal_;  // cancelled when no command is pending
     bool listening_ = false;
+    std::unique_ptr<net::inflater> inflater_;  // both set once COMPRESS is on
+    std::unique_ptr<net::deflater> deflater_;
+    bool compress_requested_ = false;          // COMPRESS sent or on
     std::chrono::steady_clock::time_point last_activity_{};
     std::unordered_map<engine::command_id, boost::asio::any_completion_handler<void(engine::completion)>> waiting_;
     std::deque<std::pair<std::uint64_t, result_handler<event>>> event_waiters_;

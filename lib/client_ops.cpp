@@ -150,6 +150,12 @@ asio::awaitable<op_result<command_result>> client::impl::finish_authentication(e
         auto caps = co_await async_run(commands::capability(), asio::use_awaitable);
         if (caps.ec) co_return with_status<command_result>(caps);
     }
+    if (!c.ec && opts_.compress && engine_.has_capability("COMPRESS=DEFLATE") && !compress_requested_) {
+        // client_options::compress. NO/BAD leaves the session uncompressed;
+        // only a dead connection fails the login's result.
+        auto z = co_await do_compress();
+        if (is_abort(z.first)) co_return z;
+    }
     co_return with_status(c, command_result{{}, std::move(c.responses)});
 }
 

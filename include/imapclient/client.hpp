@@ -102,6 +102,10 @@ struct client_options {
     /// date) are reported in the local time zone (datetime::offset set to
     /// the local offset). Off: they keep the offset the server sent.
     bool normalise_times = true;
+    /// Turn on COMPRESS=DEFLATE (client::compress()) right after a
+    /// successful login() / sasl_login() when the server offers it; a
+    /// server without it, or one that refuses it, is used uncompressed.
+    bool compress = false;
 
     /// Memory bounds (see DESIGN.md): longest response line, largest
     /// literal held in memory, events queued before they collapse into one
@@ -288,6 +292,24 @@ public:
             start_starttls(std::move(c), std::move(h));
         });
     }
+
+    /// COMPRESS=DEFLATE (RFC 4978): from the server's OK on, every byte both
+    /// ways is DEFLATE-compressed (headers and bodies shrink 3-10x). Only
+    /// once logged in. Refused with capability_missing when the server does
+    /// not offer COMPRESS=DEFLATE, and with illegal_state when compression
+    /// is already on or asked for. It waits for the commands on the wire
+    /// and holds new ones back until its reply (RFC 4978 3). NO or BAD
+    /// leaves the connection uncompressed and usable. Compressed data that
+    /// cannot be decoded closes the connection (errc::framing_error); the
+    /// parser's max_line / max_literal limits apply to the decoded bytes.
+    /// Cancellation: as for any command (abandoned once written; if the
+    /// server then says OK, compression goes on regardless).
+    template <typename Token = use_awaitable_t>
+    auto compress(Token&& token = {}) {
+        return initiate<command_result>(token, [this](auto h) { start_compress(std::move(h)); });
+    }
+    /// True once COMPRESS was answered OK on this connection.
+    bool is_compressed() const;
 
     /// AUTHENTICATE with any SASL mechanism (the seed's sasl_login()); see
     /// sasl.hpp for the built-in ones and how to write one. The same
@@ -785,6 +807,8 @@ private:
     void start_sasl_login(sasl_mechanism mechanism, result_handler<command_result> h);
     void start_enable(std::vector<std::string> capabilities, result_handler<enable_result> h);
     void start_id(std::vector<std::pair<std::string, std::string>> parameters, result_handler<id_result> h);
+    // COMPRESS=DEFLATE (lib/client_compress.cpp).
+    void start_compress(result_handler<command_result> h);
     // Folders (lib/client_folders.cpp).
     void start_list(list_kind kind, std::string directory, std::string pattern, result_handler<folder_list_result> h);
     void start_find_special_folder(std::string attribute, result_handler<std::optional<std::string>> h);

@@ -94,4 +94,18 @@ command_request id(std::vector<std::pair<std::string, std::string>> parameters) 
     return r;
 }
 
+command_request compress_deflate() {
+    command_request r;
+    r.name = "COMPRESS";
+    r.build = [](std::string_view tag, const literal_support& l) {
+        command_builder b(tag, "COMPRESS", l);
+        b.atom("DEFLATE");
+        return std::move(b).finish();
+    };
+    // RFC 4978 3: nothing else may be sent until its result has come.
+    r.exclusive = true;
+    r.starts_compression = true;
+    return r;
+}
+
 }  // namespace imapclient::engine::commands

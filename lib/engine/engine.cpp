@@ -169,7 +169,7 @@ std::vector<write_chunk> connection_engine::next_writes() {
     std::vector<write_chunk> out;
     // Nothing may go out in clear text between STARTTLS's OK and the
     // handshake: it would be readable and could be replayed.
-    if (closed() || tls_upgrade_pending_) return out;
+    if (closed() || tls_upgrade_pending_ || compression_pending_) return out;
     out = std::move(extra_writes_);
     extra_writes_.clear();
     if (writing_) {
@@ -247,11 +247,12 @@ void connection_engine::commit_read(std::size_t n) {
         auto* s = std::get_if<status_response>(&r);
         if (!s || s->tag.empty() || s->status != status_kind::ok) return false;
         return std::any_of(in_flight_.begin(), in_flight_.end(), [s](const auto& c) {
-            return c->tag == s->tag && c->req.starts_tls;
+            return c->tag == s->tag && (c->req.starts_tls || c->req.starts_compression);
         });
     };
     parser_.commit(n);
-    if (closed()) return;
+    // Until the caller takes them, bytes after COMPRESS's OK are compressed.
+    if (closed() || compression_pending_) return;
     try {
         while (auto r = parser_.next()) {
             const bool tls_next = starts_tls(*r);
@@ -260,6 +261,7 @@ void connection_engine::commit_read(std::size_t n) {
             // Whatever follows STARTTLS's tagged OK in the same read was sent
             // in clear text and may be injected: leave it unparsed for
             // discard_buffered(), which the caller runs before the handshake.
+            // After COMPRESS's OK they are compressed: take_buffered().
             if (tls_next) return;
         }
     } catch (const wire::parse_error& e) {
@@ -357,6 +359,7 @@ void connection_engine::handle_tagged(status_response&& s) {
         overflowed_ = false;
     }
     if (req.starts_tls && ok) tls_upgrade_pending_ = true;
+    if (req.starts_compression && ok) compression_pending_ = true;
     if (req.is_select) {
         if (ok) {
             state_ = session_state::selected;

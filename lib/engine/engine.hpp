@@ -84,6 +84,9 @@ struct command_request {
     /// STARTTLS: nothing after its tagged OK is parsed (the caller discards
     /// it and handshakes; see commit_read).
     bool starts_tls = false;
+    /// COMPRESS: nothing after its tagged OK is parsed here either; the
+    /// caller takes it out (take_buffered()) and inflates it.
+    bool starts_compression = false;
     /// LOGIN/AUTHENTICATE/STARTTLS: capabilities learned before it are
     /// forgotten when it succeeds (they may have been forged or changed).
     bool resets_capabilities = false;
@@ -151,6 +154,13 @@ public:
     /// done the TLS handshake and calls tls_established().
     bool tls_upgrade_pending() const noexcept { return tls_upgrade_pending_; }
     void tls_established() noexcept { tls_upgrade_pending_ = false; }
+    /// COMPRESS was answered OK: nothing is written until the caller has
+    /// put the DEFLATE streams in place and calls compression_established().
+    bool compression_pending() const noexcept { return compression_pending_; }
+    void compression_established() noexcept { compression_pending_ = false; }
+    /// Takes out the bytes received but not parsed: after COMPRESS's OK,
+    /// the start of the compressed stream.
+    std::string take_buffered() { return parser_.take_buffered(); }
 
     // ---- outputs ------------------------------------------------------
     /// Bytes that may be written now (several pipelined commands are
@@ -215,6 +225,7 @@ private:
     mailbox_state mailbox_;
     bool bye_seen_ = false;
     bool tls_upgrade_pending_ = false;
+    bool compression_pending_ = false;
 };
 
 }  // namespace imapclient::engine

@@ -62,6 +62,13 @@ public:
     /// Drops everything received but not yet returned (after STARTTLS's
     /// tagged OK, nothing the server sent in clear text may be acted on).
     void discard_buffered();
+    /// Returns and drops the same bytes (after COMPRESS's OK they are the
+    /// start of the compressed stream, to be inflated and fed again).
+    std::string take_buffered() {
+        std::string rest = buf_.substr(start_, buffered());
+        discard_buffered();
+        return rest;
+    }
     std::size_t buffered() const noexcept { return buf_.size() - prepared_ - start_; }
     /// Bytes of memory held for the buffer (what an idle connection costs).
     std::size_t capacity() const noexcept { return buf_.capacity(); }
