@@ -73,9 +73,9 @@ std::optional<std::string_view> attribute(std::string_view message, char key) {
 }
 
 struct exchange {
-    const EVP_MD* md;
+    const EVP_MD* md = nullptr;
     std::string username, password, authzid, client_nonce;
-    unsigned max_iterations;
+    unsigned max_iterations = 0;
     enum { start, sent_first, sent_final, done } state = start;
     std::string client_first_bare;
     bytes expected_server_signature;
@@ -169,9 +169,13 @@ sasl_mechanism scram(scram_hash hash_kind, std::string username, std::string pas
     sasl_mechanism m;
     m.name = hash_kind == scram_hash::sha1 ? "SCRAM-SHA-1" : "SCRAM-SHA-256";
     m.cancel_reason = std::make_shared<std::string>();
-    auto x = std::make_shared<exchange>(exchange{digest(hash_kind), std::move(username), std::move(password),
-                                                 std::move(authorization_identity), std::move(client_nonce),
-                                                 max_iterations});
+    auto x = std::make_shared<exchange>();
+    x->md = digest(hash_kind);
+    x->username = std::move(username);
+    x->password = std::move(password);
+    x->authzid = std::move(authorization_identity);
+    x->client_nonce = std::move(client_nonce);
+    x->max_iterations = max_iterations;
     x->reason = m.cancel_reason;
     m.step = [x](std::string_view challenge) { return x->step(challenge); };
     // The proof is derived from the password but does not reveal it; the
