@@ -73,9 +73,11 @@ enum class flag_change { add, remove, set };
 /// store_unchanged_since(): a conditional STORE. `modified` holds the
 /// messages the server refused because they changed after the given
 /// modseq (the tagged reply's [MODIFIED ...]: UIDs with use_uid, sequence
-/// numbers otherwise); the others were stored. `flags` has each stored
-/// message's flags afterwards (empty when silent), `modseqs` its new
-/// modseq (servers send it even when silent).
+/// numbers otherwise); the others were stored. `flags` and `modseqs` hold
+/// what the server reported during the STORE: each stored message's flags
+/// (none when silent) and new modseq (sent even when silent), and often
+/// also the current state of refused ones (Dovecot and Cyrus report the
+/// change that made them fail), whose modseq is the one to retry with.
 struct conditional_store_result {
     std::map<std::uint32_t, std::vector<std::string>> flags;
     std::map<std::uint32_t, std::uint64_t> modseqs;
