@@ -409,3 +409,38 @@ TEST_CASE("compress: Dovecot and Cyrus, select, fetch 20, append, IDLE after com
         co_await b.logout();
     });
 }
+
+TEST_CASE("compress: over implicit TLS, turned on by client_options::compress at login", "[compress]") {
+    auto kind = GENERATE(test::server_kind::dovecot, test::server_kind::cyrus);
+    INFO(test::name_of(kind));
+    auto srv = test::real_server(kind);
+    test::run([&]() -> asio::awaitable<void> {
+        auto o = test::plain_options(srv);
+        o.host = "localhost";  // the name in the test certificate
+        o.port = srv.tls_port;
+        o.security = imapclient::security::tls;
+        o.allow_plaintext_login = false;
+        o.ssl_context = imapclient::create_default_context(srv.ca);
+        o.compress = true;
+        client c(co_await asio::this_coro::executor, o);
+        auto conn = co_await c.connect();
+        CHECK(conn.tls);
+        co_await c.login("alice", "alicepass");
+        REQUIRE(c.is_compressed());
+        const std::string name = test::unique_name("ziptls");
+        co_await c.create_folder(name);
+        const std::string text = header_like_text(50'000);
+        co_await c.append(name, test::make_message("tls", text));
+        co_await c.select_folder(name);
+        imapclient::sequence_set all("1:*");
+        std::vector<std::string> items{"BODY.PEEK[TEXT]"};
+        auto got = co_await c.fetch(all, items);
+        REQUIRE(got.messages.size() == 1);
+        auto* t = got.messages.begin()->second.section("BODY[TEXT]");
+        REQUIRE(t);
+        CHECK(t->data == text + "\r\n");
+        co_await c.close_folder();
+        co_await c.delete_folder(name);
+        co_await c.logout();
+    });
+}
