@@ -54,7 +54,10 @@ struct qresync_select_result : select_result {
     /// within each range the server sent. With known_uids only those.
     std::vector<std::uint32_t> vanished;
     /// Messages whose metadata changed since mod_seq, by UID: the FETCH
-    /// data the server sent during the SELECT (UID, FLAGS, MODSEQ).
+    /// data the server sent during the SELECT (UID, FLAGS, MODSEQ). When a
+    /// mailbox was selected before, what came ahead of "OK [CLOSED]" was
+    /// the old mailbox's (RFC 7162 3.2.11) and is left out of both lists
+    /// (a plain VANISHED of it still reaches next_event()).
     std::map<std::uint32_t, fetch_data> changed;
 };
 
