@@ -73,19 +73,9 @@ asio::awaitable<op_result<qresync_select_result>> do_select_qresync(self_ptr sel
     auto req = commands::select_qresync(std::move(folder), params, readonly, self->opts_.folder_encode);
     auto c = co_await self->async_run(std::move(req), asio::use_awaitable);
     if (c.ec) co_return with_status<R>(c);
-    // SELECT is a barrier, so the mailbox state is exactly its result.
-    const auto& m = self->engine_.mailbox();
     R r;
-    r.exists = m.exists;
-    r.recent = m.recent;
-    r.uid_validity = m.uid_validity;
-    r.uid_next = m.uid_next;
-    r.unseen = m.unseen;
-    r.highest_modseq = m.highest_modseq;
-    r.flags = m.flags;
-    r.permanent_flags = m.permanent_flags;
-    r.readonly = m.readonly;
-    r.uid_validity_changed = !m.uid_validity || *m.uid_validity != params.uid_validity;
+    static_cast<select_result&>(r) = self->selected_result();
+    r.uid_validity_changed = !r.uid_validity || *r.uid_validity != params.uid_validity;
     // With a mailbox already selected, what the server sent before
     // "OK [CLOSED]" still concerned the old one (RFC 7162 3.2.11).
     auto first = c.responses.begin();

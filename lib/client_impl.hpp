@@ -48,6 +48,9 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     boost::asio::awaitable<op_result<command_result>> finish_authentication(engine::completion c);
     boost::asio::awaitable<op_result<command_result>> do_simple(engine::command_request req);
     boost::asio::awaitable<op_result<select_result>> do_select(std::string folder, bool readonly);
+    /// The selected mailbox's state as a SELECT result (a SELECT is a
+    /// barrier, so right after one the state is exactly its result).
+    select_result selected_result() const;
     boost::asio::awaitable<op_result<search_result>> do_search(search_criteria criteria, std::string charset);
     boost::asio::awaitable<op_result<fetch_result>> do_fetch(sequence_set set, std::vector<std::string> items,
                                                              std::vector<std::string> modifiers);

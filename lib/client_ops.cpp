@@ -171,7 +171,10 @@ asio::awaitable<op_result<select_result>> client::impl::do_select(std::string fo
     if (auto ec = check_state(false)) co_return refuse<select_result>(errc::not_connected, "not connected");
     auto c = co_await async_run(commands::select(folder, readonly, opts_.folder_encode), asio::use_awaitable);
     if (c.ec) co_return with_status<select_result>(c);
-    // SELECT is a barrier, so the mailbox state is exactly its result.
+    co_return with_status(c, selected_result());
+}
+
+select_result client::impl::selected_result() const {
     const auto& m = engine_.mailbox();
     select_result r;
     r.exists = m.exists;
@@ -183,7 +186,7 @@ asio::awaitable<op_result<select_result>> client::impl::do_select(std::string fo
     r.flags = m.flags;
     r.permanent_flags = m.permanent_flags;
     r.readonly = m.readonly;
-    co_return with_status(c, std::move(r));
+    return r;
 }
 
 asio::awaitable<op_result<search_result>> client::impl::do_search(search_criteria criteria, std::string charset) {
