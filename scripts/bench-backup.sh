@@ -59,7 +59,7 @@ RC
 run_backup() { IMAP_PASSWORD=alicepass "$build/samples/backup/imap-backup" "$IMAP_HOST" "$IMAP_PORT" alice "$work/backup" --plain --folder INBOX >/dev/null; }
 run_mbsync() { mbsync -q -c "$work/mbsyncrc" bench >/dev/null 2>&1; }
 # seconds NAME: runs NAME once and prints the wall time in seconds.
-seconds() { local t0 t1; t0=$(date +%s.%N); "$1"; t1=$(date +%s.%N); echo "$t1 - $t0" | bc -l; }
+seconds() { local t0 t1; t0=$(date +%s.%N); "$1"; t1=$(date +%s.%N); awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f\n", b - a }'; }
 median() { sort -g | awk '{a[NR]=$1} END {printf "%.3f", (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 echo "== machine: nproc=$(nproc), loadavg=$(cut -d' ' -f1-3 /proc/loadavg), imap-backup build: $buildtype, $(mbsync --version)"
