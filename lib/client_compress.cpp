@@ -7,7 +7,7 @@
 // the compressed stream, so it is inflated and parsed, not dropped. From
 // then on the reader inflates (feed_compressed) and the writer deflates
 // (compress_write) in client_actor.cpp.
-#include "client_launch.hpp"
+#include "client_run.hpp"
 #include "engine/commands_session.hpp"
 
 #include <boost/asio/use_awaitable.hpp>
@@ -51,10 +51,10 @@ void client::impl::start_compression() {
     if (!rest.empty()) feed_compressed(rest);
 }
 
-void client::start_compress(result_handler<command_result> h) {
-    detail::launch(impl_, std::move(h), [self = impl_]() mutable { return self->do_compress(); });
-}
+namespace detail {
 
-bool client::is_compressed() const { return impl_ && impl_->inflater_ != nullptr; }
+asio::awaitable<op_result<command_result>> perform(impl_ptr self, ops::compress) { return self->do_compress(); }
+
+}  // namespace detail
 
 }  // namespace imapclient

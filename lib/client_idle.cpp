@@ -1,7 +1,7 @@
 // IDLE with the seed's interface: idle(), idle_check(timeout), idle_done().
 // What the server says while idling is what nobody asked for, so it flows
 // through the engine's event queue; these operations wait on it.
-#include "client_launch.hpp"
+#include "client_run.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -9,7 +9,6 @@
 namespace imapclient {
 
 namespace asio = boost::asio;
-using detail::launch;
 using detail::refuse;
 
 namespace {
@@ -194,18 +193,17 @@ asio::awaitable<op_result<command_result>> client::impl::do_listen(listen_option
     }
 }
 
-void client::start_listen(listen_options options, result_handler<command_result> h) {
-    launch(impl_, std::move(h), [self = impl_, options] { return self->do_listen(options); });
+namespace detail {
+
+asio::awaitable<op_result<command_result>> perform(impl_ptr self, ops::idle) { return self->do_idle(); }
+asio::awaitable<op_result<idle_result>> perform(impl_ptr self, ops::idle_check op) {
+    return self->do_idle_check(op.timeout);
+}
+asio::awaitable<op_result<idle_result>> perform(impl_ptr self, ops::idle_done) { return self->do_idle_done(); }
+asio::awaitable<op_result<command_result>> perform(impl_ptr self, ops::listen op) {
+    return self->do_listen(op.options);
 }
 
-void client::start_idle(result_handler<command_result> h) {
-    launch(impl_, std::move(h), [self = impl_] { return self->do_idle(); });
-}
-void client::start_idle_check(std::chrono::milliseconds timeout, result_handler<idle_result> h) {
-    launch(impl_, std::move(h), [self = impl_, timeout] { return self->do_idle_check(timeout); });
-}
-void client::start_idle_done(result_handler<idle_result> h) {
-    launch(impl_, std::move(h), [self = impl_] { return self->do_idle_done(); });
-}
+}  // namespace detail
 
 }  // namespace imapclient

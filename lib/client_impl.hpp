@@ -6,6 +6,7 @@
 #include "engine/commands.hpp"
 #include "engine/engine.hpp"
 #include "net/deflate_stream.hpp"
+#include "operations/operation.hpp"
 #include "net/transport.hpp"
 
 #include <imapclient/client.hpp>
@@ -22,7 +23,7 @@
 namespace imapclient {
 
 template <typename T>
-using op_result = std::pair<error_code, T>;
+using op_result = operations::outcome<T>;
 
 struct client::impl : std::enable_shared_from_this<client::impl> {
     impl(boost::asio::any_io_executor ex, client_options options);
@@ -41,22 +42,19 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
                               boost::asio::any_completion_handler<void(engine::completion)> h);
 
     // ---- operations (coroutines on the strand) ------------------------
+    /// The one loop every operation's state machine runs in: submits the
+    /// command it asks for, resumes it with the completion, until it is
+    /// done; then closes the connection if it asked for that.
+    boost::asio::awaitable<void> drive(operations::algorithm& op);
+    /// What the operations may know of the session.
+    operations::context context() const;
+    /// LOGIN / AUTHENTICATE, then COMPRESS when options ask for it.
+    boost::asio::awaitable<op_result<command_result>> authenticate(
+        std::unique_ptr<operations::operation<command_result>> op);
+    // Operations that work on the transport rather than through commands
+    // alone (lib/client_connect.cpp, client_compress.cpp, client_idle.cpp).
     boost::asio::awaitable<op_result<connect_result>> do_connect();
-    boost::asio::awaitable<op_result<command_result>> do_login(std::string user, std::string password);
-    /// After LOGIN or AUTHENTICATE: NO becomes login_failed; capabilities
-    /// are asked for when the OK did not carry them.
-    boost::asio::awaitable<op_result<command_result>> finish_authentication(engine::completion c);
-    boost::asio::awaitable<op_result<command_result>> do_simple(engine::command_request req);
-    boost::asio::awaitable<op_result<select_result>> do_select(std::string folder, bool readonly);
-    /// The selected mailbox's state as a SELECT result (a SELECT is a
-    /// barrier, so right after one the state is exactly its result).
-    select_result selected_result() const;
-    boost::asio::awaitable<op_result<search_result>> do_search(search_criteria criteria, std::string charset);
-    boost::asio::awaitable<op_result<fetch_result>> do_fetch(sequence_set set, std::vector<std::string> items,
-                                                             std::vector<std::string> modifiers);
-    boost::asio::awaitable<op_result<append_result>> do_append(std::string folder, std::string message,
-                                                               std::vector<std::string> flags,
-                                                               std::optional<datetime> when);
+    boost::asio::awaitable<op_result<command_result>> do_starttls(std::shared_ptr<boost::asio::ssl::context> ctx);
     void wait_event(result_handler<event> h);
 
     // ---- IDLE with the seed's idle() / idle_check() / idle_done() ---------

@@ -21,10 +21,7 @@ namespace asio = boost::asio;
 
 template <typename T>
 op_result<T> refuse(errc e, std::string text) {
-    op_result<T> r;
-    r.first = make_error_code(e);
-    if constexpr (requires { r.second.status; }) r.second.status.text = std::move(text);
-    return r;
+    return operations::refused<T>(e, std::move(text));
 }
 
 // Keeps ec's category: a connection's close reason may be a transport
@@ -32,19 +29,7 @@ op_result<T> refuse(errc e, std::string text) {
 // errc read "unknown imapclient error".
 template <typename T>
 op_result<T> refuse(error_code ec, std::string text) {
-    op_result<T> r = refuse<T>(errc::not_connected, std::move(text));
-    r.first = ec;
-    return r;
-}
-
-// Refuses an operation unless connected and the server offers
-// `capability` (capability_missing then, before anything is sent).
-template <typename T>
-std::optional<op_result<T>> refuse_unless_offered(const client::impl& self, std::string_view capability) {
-    if (auto ec = self.check_state(false)) return refuse<T>(ec, "not connected");
-    if (!self.engine_.has_capability(capability))
-        return refuse<T>(errc::capability_missing, "the server does not offer " + std::string(capability));
-    return std::nullopt;
+    return operations::refused<T>(ec, std::move(text));
 }
 
 template <typename T>
@@ -59,11 +44,7 @@ void complete_now(result_handler<T> h, errc e, std::string text) {
     complete(h, refuse<T>(e, std::move(text)), false);
 }
 
-template <typename T>
-op_result<T> with_status(const engine::completion& c, T value = {}) {
-    if constexpr (requires { value.status; }) value.status = c.status;
-    return {c.ec, std::move(value)};
-}
+using operations::with_status;
 
 // Why launch() does not hand the caller's cancellation slot to co_spawn:
 // Boost 1.81's co_spawn installs in that slot a handler that dispatches
@@ -116,10 +97,12 @@ result_handler<T> bridge_cancellation(result_handler<T> h, const net::executor& 
                              std::move(h.executor)};
 }
 
-// Runs a coroutine on the strand and completes `h` through its own
-// executor, with its cancellation slot wired into the coroutine.
-template <typename T, typename Body>
-void launch(const std::shared_ptr<client::impl>& self, result_handler<T> h, Body body) {
+// Runs an operation's coroutine on the strand and completes `h` through its
+// own executor, with its cancellation slot wired into the coroutine. The
+// coroutine is created here but starts on the strand; `self` is kept alive
+// until it has finished.
+template <typename T>
+void launch(const std::shared_ptr<client::impl>& self, result_handler<T> h, asio::awaitable<op_result<T>> body) {
     if (!self) return complete_now(std::move(h), errc::not_connected, "the client was moved from");
     std::shared_ptr<cancel_bridge> bridge;
     // Installed by the initiating call, i.e. in the caller's context, where
@@ -128,7 +111,7 @@ void launch(const std::shared_ptr<client::impl>& self, result_handler<T> h, Body
         bridge = std::make_shared<cancel_bridge>();
         slot.template emplace<forward_cancellation>(forward_cancellation{bridge, self->strand_});
     }
-    auto finish = [h = std::move(h), bridge](std::exception_ptr ep, op_result<T> r) mutable {
+    auto finish = [h = std::move(h), bridge, self](std::exception_ptr ep, op_result<T> r) mutable {
         if (bridge) bridge->done = true;
         if (ep) {
             // Only argument validation throws inside the operations.

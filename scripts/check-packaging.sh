@@ -16,8 +16,8 @@ cxx=${CXX:-c++}
 asio_flags="-DBOOST_ASIO_SEPARATE_COMPILATION -DBOOST_ASIO_NO_DEPRECATED"
 
 echo "--- 1. public headers are self-contained"
-for h in include/imapclient/*.hpp; do
-  echo "#include <imapclient/${h##*/}>" > "$work/one.cpp"
+for h in include/imapclient/*.hpp include/imapclient/ops/*.hpp; do
+  echo "#include <${h#include/}>" > "$work/one.cpp"
   $cxx -std=c++20 $asio_flags -Iinclude -fsyntax-only "$work/one.cpp" || { echo "not self-contained: $h"; exit 1; }
 done
 

@@ -33,7 +33,7 @@ command_request noop() { return simple("NOOP"); }
 
 command_request logout() {
     auto r = simple("LOGOUT");
-    r.is_logout = true;
+    r.kind = command_kind::logout;
     r.exclusive = true;
     return r;
 }
@@ -41,8 +41,7 @@ command_request logout() {
 command_request starttls() {
     auto r = simple("STARTTLS");
     r.exclusive = true;
-    r.starts_tls = true;
-    r.resets_capabilities = true;
+    r.kind = command_kind::starttls;
     return r;
 }
 
@@ -55,8 +54,7 @@ command_request login(std::string user, std::string password) {
         return std::move(b).finish();
     };
     r.exclusive = true;
-    r.authenticates = true;
-    r.resets_capabilities = true;
+    r.kind = command_kind::authenticate;
     return r;
 }
 
@@ -69,8 +67,7 @@ command_request select(std::string mailbox, bool readonly, bool encode) {
         return std::move(b).finish();
     };
     r.exclusive = true;
-    r.is_select = true;
-    r.readonly_select = readonly;
+    r.kind = readonly ? command_kind::examine : command_kind::select;
     r.collects = kind_bit<flags_data>() | kind_bit<exists_data>() | kind_bit<recent_data>() |
                  kind_bit<status_response>();
     return r;
@@ -79,7 +76,7 @@ command_request select(std::string mailbox, bool readonly, bool encode) {
 command_request close() {
     auto r = simple("CLOSE");
     r.exclusive = true;
-    r.is_unselect = true;
+    r.kind = command_kind::unselect;
     return r;
 }
 
@@ -157,7 +154,7 @@ command_request raw(std::string line) {
 command_request idle() {
     auto r = simple("IDLE");
     r.exclusive = true;
-    r.is_idle = true;
+    r.kind = command_kind::idle;
     r.on_continuation = [](std::string_view) -> std::optional<std::string> { return std::nullopt; };
     return r;
 }

@@ -150,7 +150,7 @@ command_request unselect() {
         return std::move(b).finish();
     };
     r.exclusive = true;
-    r.is_unselect = true;
+    r.kind = command_kind::unselect;
     return r;
 }
 
@@ -165,8 +165,7 @@ command_request examine_nothing() {
         return std::move(b).finish();
     };
     r.exclusive = true;
-    r.is_select = true;
-    r.readonly_select = true;
+    r.kind = command_kind::examine;
     // As SELECT: whatever the server says about the (non-)mailbox is ours.
     r.collects = kind_bit<flags_data>() | kind_bit<exists_data>() | kind_bit<recent_data>() |
                  kind_bit<status_response>();

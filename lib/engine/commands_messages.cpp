@@ -150,7 +150,7 @@ command_request multiappend(std::string mailbox, std::vector<append_item> messag
         b.mailbox(mailbox, encode_name);
         for (const auto& m : messages) {
             if (!m.flags.empty()) b.flag_list(m.flags);
-            if (m.when) b.date_time(*m.when);
+            if (m.msg_time) b.date_time(*m.msg_time);
             b.literal(m.message);
         }
         return std::move(b).finish();
@@ -205,9 +205,9 @@ command_request expunge(std::optional<sequence_set> uids) {
     return r;
 }
 
-command_request store(const sequence_set& set, store_mode mode, bool gmail_labels, std::vector<std::string> values,
+command_request store(const sequence_set& set, flag_change mode, bool gmail_labels, std::vector<std::string> values,
                       bool silent, bool uid) {
-    std::string item = mode == store_mode::add ? "+" : mode == store_mode::remove ? "-" : "";
+    std::string item = mode == flag_change::add ? "+" : mode == flag_change::remove ? "-" : "";
     item += gmail_labels ? "X-GM-LABELS" : "FLAGS";
     if (silent) item += ".SILENT";
     command_request r;

@@ -5,6 +5,8 @@
 
 #include "engine/commands.hpp"
 
+#include <imapclient/ops/flags.hpp>
+#include <imapclient/ops/messages.hpp>
 #include <imapclient/response.hpp>
 
 #include <chrono>
@@ -29,11 +31,7 @@ command_request thread(std::string algorithm, search_criteria criteria, std::str
 command_request gmail_search(std::string query, std::string charset, bool uid);
 
 /// One message of a MULTIAPPEND.
-struct append_item {
-    std::string message;
-    std::vector<std::string> flags;
-    std::optional<datetime> when;
-};
+using append_item = ops::append_message;
 
 /// MULTIAPPEND (RFC 3502): one APPEND naming the mailbox once, then
 /// "(flags) date literal" for each message. `encode_name` off sends the
@@ -52,15 +50,13 @@ command_request move(const sequence_set& set, std::string mailbox, bool uid, boo
 /// they collect EXPUNGE and VANISHED.
 command_request expunge(std::optional<sequence_set> uids = std::nullopt);
 
-enum class store_mode { add, remove, set };
-
 /// STORE / UID STORE of FLAGS or X-GM-LABELS ("+FLAGS.SILENT (...)").
 /// Flags must be (backslash-)atoms; labels are UTF-8, sent modified UTF-7
 /// as quoted strings (or literals), as Gmail expects. A UID STORE names its
 /// UIDs so that stores and UID FETCHes of disjoint sets pipeline; a silent
 /// one collects nothing (whatever FETCH data comes is somebody else's
 /// change and goes to the events). STORE with sequence numbers is a barrier.
-command_request store(const sequence_set& set, store_mode mode, bool gmail_labels, std::vector<std::string> values,
+command_request store(const sequence_set& set, flag_change mode, bool gmail_labels, std::vector<std::string> values,
                       bool silent, bool uid);
 
 /// The UIDs of an APPENDUID / COPYUID / VANISHED set ("3:5,9" is 3 4 5 9),

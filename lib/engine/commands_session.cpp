@@ -52,8 +52,7 @@ command_request authenticate(sasl_mechanism mechanism, bool initial_response) {
         return wire::base64_encode(*reply) + "\r\n";
     };
     r.exclusive = true;
-    r.authenticates = true;
-    r.resets_capabilities = true;
+    r.kind = command_kind::authenticate;
     r.collects = kind_bit<capability_data>();
     return r;
 }
@@ -104,7 +103,7 @@ command_request compress_deflate() {
     };
     // RFC 4978 3: nothing else may be sent until its result has come.
     r.exclusive = true;
-    r.starts_compression = true;
+    r.kind = command_kind::compress;
     return r;
 }
 

@@ -130,6 +130,10 @@ command_id connection_engine::submit(command_request request) {
                                 text_status(close_detail_), {}});
         return c->id;
     }
+    if (auto refused = check(c->req.needs)) {
+        completions_.push_back({c->id, refused->ec, text_status(std::move(refused->text)), {}});
+        return c->id;
+    }
     c->tag = config_.tag_prefix + std::to_string(next_tag_++);
     try {
         auto encoded = c->req.build(c->tag, literals());
@@ -145,6 +149,42 @@ command_id connection_engine::submit(command_request request) {
     const command_id id = c->id;
     queue_.push_back(std::move(c));
     return id;
+}
+
+std::optional<refusal> connection_engine::check(const preconditions& needs) const {
+    auto refuse = [](errc e, std::string text) { return refusal{make_error_code(e), std::move(text)}; };
+    if (needs.level == session_level::any) return std::nullopt;
+    if (closed())
+        return refusal{close_reason_ ? close_reason_ : make_error_code(errc::not_connected), "not connected"};
+    if (state_ == session_state::greeting || state_ == session_state::logout)
+        return refuse(errc::not_connected, "not connected");
+    const bool logged_in = state_ == session_state::authenticated || state_ == session_state::selected;
+    switch (needs.level) {
+    case session_level::not_authenticated:
+        if (state_ != session_state::not_authenticated)
+            return refuse(errc::illegal_state, needs.what + " is only allowed before login");
+        break;
+    case session_level::authenticated:
+        if (!logged_in) return refuse(errc::illegal_state, needs.what + " is only allowed once logged in");
+        break;
+    case session_level::selected:
+        if (state_ != session_state::selected) return refuse(errc::illegal_state, "no mailbox selected");
+        break;
+    default: break;
+    }
+    if (!needs.capability.empty() &&
+        std::none_of(needs.capability.begin(), needs.capability.end(),
+                     [this](const std::string& c) { return has_capability(c); })) {
+        std::string text = "the server does not offer " + needs.capability.front();
+        if (!needs.what.empty() && needs.what != needs.capability.front()) text += " (" + needs.what + ")";
+        return refuse(errc::capability_missing, std::move(text));
+    }
+    if (!needs.enabled.empty() && !is_enabled(needs.enabled))
+        return refuse(errc::illegal_state,
+                      needs.enabled + " is not enabled: call enable({\"" + needs.enabled + "\"}) first");
+    if (needs.writable && mailbox_.readonly)
+        return refuse(errc::read_only, "the mailbox is selected read-only: " + needs.what + " refused");
+    return std::nullopt;
 }
 
 bool connection_engine::can_start(const command& c) const {
@@ -180,7 +220,7 @@ std::vector<write_chunk> connection_engine::next_writes() {
     }
     // IDLE blocks everything after it; a queued command ends it.
     for (auto& c : in_flight_) {
-        if (c->req.is_idle && c->continued && !queue_.empty()) write_done(*c, out, config_.trace);
+        if (c->req.kind == command_kind::idle && c->continued && !queue_.empty()) write_done(*c, out, config_.trace);
     }
     while (!queue_.empty() && can_start(*queue_.front())) {
         // Registered as in flight before its bytes are written: a fast server
@@ -191,7 +231,7 @@ std::vector<write_chunk> connection_engine::next_writes() {
         // SELECT deselects the previous mailbox as it is sent (RFC 3501
         // 6.3.1): nothing of it (HIGHESTMODSEQ, RECENT, ...) may linger if
         // the new mailbox does not report the same items.
-        if (c.req.is_select) mailbox_ = {};
+        if (c.req.kind == command_kind::select || c.req.kind == command_kind::examine) mailbox_ = {};
         if (config_.trace) config_.trace(c.redacted);
         out.push_back(c.next_segment());
         if (c.awaiting_plus) {
@@ -204,19 +244,19 @@ std::vector<write_chunk> connection_engine::next_writes() {
 
 bool connection_engine::idling() const noexcept {
     return std::any_of(in_flight_.begin(), in_flight_.end(),
-                       [](const auto& c) { return c->req.is_idle && c->continued && !c->done_sent; });
+                       [](const auto& c) { return c->req.kind == command_kind::idle && c->continued && !c->done_sent; });
 }
 
 bool connection_engine::awaiting_server() const noexcept {
     if (state_ == session_state::greeting) return true;
     return std::any_of(in_flight_.begin(), in_flight_.end(), [](const auto& c) {
-        return !(c->req.is_idle && c->continued && !c->done_sent);
+        return !(c->req.kind == command_kind::idle && c->continued && !c->done_sent);
     });
 }
 
 void connection_engine::end_idle(command_id id) {
     auto end = [&](command& c) {
-        if (c.id != id || !c.req.is_idle) return;
+        if (c.id != id || c.req.kind != command_kind::idle) return;
         // DONE before the "+" would be a protocol error: remember the wish.
         if (c.continued) write_done(c, extra_writes_, config_.trace);
         else c.end_wanted = true;
@@ -247,7 +287,7 @@ void connection_engine::commit_read(std::size_t n) {
         auto* s = std::get_if<status_response>(&r);
         if (!s || s->tag.empty() || s->status != status_kind::ok) return false;
         return std::any_of(in_flight_.begin(), in_flight_.end(), [s](const auto& c) {
-            return c->tag == s->tag && (c->req.starts_tls || c->req.starts_compression);
+            return c->tag == s->tag && (c->req.kind == command_kind::starttls || c->req.kind == command_kind::compress);
         });
     };
     parser_.commit(n);
@@ -309,7 +349,7 @@ void connection_engine::handle_continuation(const continuation_request& c) {
     for (auto& cmd : in_flight_) {
         if (cmd->req.on_continuation) {
             cmd->continued = true;
-            if (cmd->req.is_idle && (cmd->abandoned || cmd->end_wanted)) {
+            if (cmd->req.kind == command_kind::idle && (cmd->abandoned || cmd->end_wanted)) {
                 // Cancelled or ended before the server was idling: end it now.
                 write_done(*cmd, extra_writes_, config_.trace);
                 return;
@@ -349,33 +389,34 @@ void connection_engine::handle_tagged(status_response&& s) {
     else if (s.status != status_kind::ok) ec = make_error_code(errc::bad);
     const bool ok = !ec;
     const auto& req = c->req;
-    if (req.resets_capabilities && ok) capabilities_.clear();
+    const bool starts_tls = req.kind == command_kind::starttls;
+    if ((req.kind == command_kind::authenticate || starts_tls) && ok) capabilities_.clear();
     // STARTTLS's OK is clear text: capabilities in it may be forged, and
     // RFC 9051 6.2.1 has them asked again over TLS.
-    if (s.code && s.code->name == "CAPABILITY" && !req.starts_tls) learn_capabilities(s.code->list);
-    if (req.authenticates && ok) state_ = session_state::authenticated;
-    if (req.starts_tls && ok) {  // events read in clear text may be forged: none survives into TLS
+    if (s.code && s.code->name == "CAPABILITY" && !starts_tls) learn_capabilities(s.code->list);
+    if (req.kind == command_kind::authenticate && ok) state_ = session_state::authenticated;
+    if (starts_tls && ok) {  // events read in clear text may be forged: none survives into TLS
         events_.clear();
         overflowed_ = false;
     }
-    if (req.starts_tls && ok) tls_upgrade_pending_ = true;
-    if (req.starts_compression && ok) compression_pending_ = true;
-    if (req.is_select) {
+    if (starts_tls && ok) tls_upgrade_pending_ = true;
+    if (req.kind == command_kind::compress && ok) compression_pending_ = true;
+    if (req.kind == command_kind::select || req.kind == command_kind::examine) {
         if (ok) {
             state_ = session_state::selected;
             mailbox_.selected = true;
-            mailbox_.readonly = req.readonly_select || (s.code && s.code->name == "READ-ONLY");
+            mailbox_.readonly = req.kind == command_kind::examine || (s.code && s.code->name == "READ-ONLY");
         } else {
             // RFC 3501 6.3.1: a failed SELECT leaves no mailbox selected.
             state_ = session_state::authenticated;
             mailbox_ = {};
         }
     }
-    if (req.is_unselect && ok) {
+    if (req.kind == command_kind::unselect && ok) {
         state_ = session_state::authenticated;
         mailbox_ = {};
     }
-    if (req.is_logout && ok) state_ = session_state::logout;
+    if (req.kind == command_kind::logout && ok) state_ = session_state::logout;
     // An abandoned command already completed, but the server carried it
     // out: the state changes above apply all the same.
     if (c->abandoned) return;
@@ -394,7 +435,9 @@ void connection_engine::learn_capabilities(const std::vector<std::string>& caps)
 void connection_engine::handle_untagged(response&& r) {
     bool alert_published = false;
     const bool selecting = std::any_of(in_flight_.begin(), in_flight_.end(),
-                                       [](const auto& c) { return c->req.is_select; });
+                                       [](const auto& c) {
+        return c->req.kind == command_kind::select || c->req.kind == command_kind::examine;
+    });
     if (auto* caps = std::get_if<capability_data>(&r)) learn_capabilities(caps->capabilities);
     // ENABLE is valid only once authenticated; before that it is noise.
     if (auto* en = std::get_if<enabled_data>(&r);
@@ -408,7 +451,7 @@ void connection_engine::handle_untagged(response&& r) {
         if (s->code && s->code->name == "CAPABILITY") learn_capabilities(s->code->list);
         if (s->status == status_kind::bye) {
             const bool expected = std::any_of(in_flight_.begin(), in_flight_.end(),
-                                              [](const auto& c) { return c->req.is_logout; });
+                                              [](const auto& c) { return c->req.kind == command_kind::logout; });
             if (!expected) {
                 bye_seen_ = true;
                 std::string text = s->text;
@@ -481,7 +524,7 @@ void connection_engine::cancel(command_id id) {
         }
         c->abandoned = true;
         completions_.push_back({c->id, boost::asio::error::operation_aborted, {}, {}});
-        if (c->req.is_idle && c->continued) write_done(*c, extra_writes_, config_.trace);
+        if (c->req.kind == command_kind::idle && c->continued) write_done(*c, extra_writes_, config_.trace);
         return;
     }
 }

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <span>
 #include <memory>
 #include <optional>
 #include <set>
@@ -46,6 +47,62 @@ constexpr std::uint64_t kind_bit() {
 /// A status with only a text (client-side failures).
 status_response text_status(std::string text);
 
+/// What a command does to the session beyond the data it collects; one
+/// kind per command.
+enum class command_kind {
+    ordinary,
+    /// LOGIN/AUTHENTICATE: success moves to the authenticated state, and
+    /// capabilities learned before it are forgotten (they may have been
+    /// forged or changed).
+    authenticate,
+    /// STARTTLS: nothing after its tagged OK is parsed (the caller discards
+    /// it and handshakes; see commit_read); capabilities are forgotten.
+    starttls,
+    /// COMPRESS: nothing after its tagged OK is parsed here either; the
+    /// caller takes it out (take_buffered()) and inflates it.
+    compress,
+    /// SELECT / EXAMINE: resets the mailbox state and fills it.
+    select,
+    examine,
+    /// CLOSE/UNSELECT: the mailbox state ends with the tagged OK.
+    unselect,
+    /// IDLE: once the server sent "+", DONE is written as soon as another
+    /// command is queued (or end_idle() is called).
+    idle,
+    /// LOGOUT: the BYE that comes first is expected, not fatal.
+    logout,
+};
+
+/// How far the session must have come for a command.
+enum class session_level {
+    any,               // nothing required (the engine's own tests, greeting-time commands)
+    connected,         // greeted and not closed
+    not_authenticated, // before login (STARTTLS)
+    authenticated,     // logged in, a mailbox selected or not
+    selected,          // a mailbox selected
+};
+
+/// An operation's preconditions, as data: submit() checks them, so a
+/// command that cannot run fails before anything is written, and each rule
+/// is unit-tested without a socket.
+struct preconditions {
+    session_level level = session_level::any;
+    /// The selected mailbox must be writable (not EXAMINEd / READ-ONLY).
+    bool writable = false;
+    /// The server must offer one of these (e.g. {"CONDSTORE", "QRESYNC"}).
+    std::vector<std::string> capability;
+    /// ... and have ENABLEd this one (RFC 5161), e.g. "QRESYNC".
+    std::string enabled;
+    /// Names the operation in refusals ("MOVE would expunge").
+    std::string what;
+};
+
+/// Why a command cannot run (see connection_engine::check()).
+struct refusal {
+    error_code ec;
+    std::string text;
+};
+
 /// What the library asks of one command.
 struct command_request {
     /// Human-readable name for logs and error messages ("UID FETCH").
@@ -69,27 +126,11 @@ struct command_request {
     /// Collects VANISHED (EARLIER) only (QRESYNC SELECT, UID FETCH
     /// VANISHED): a plain VANISHED is news of an expunge and stays an event.
     bool earlier_vanished_only = false;
-    /// LOGOUT: the BYE that comes first is expected, not fatal.
-    bool is_logout = false;
-    /// LOGIN/AUTHENTICATE: success moves to the authenticated state.
-    bool authenticates = false;
-    /// IDLE: once the server sent "+", DONE is written as soon as another
-    /// command is queued (or end_idle() is called).
-    bool is_idle = false;
-    /// SELECT/EXAMINE: resets the mailbox state and fills it.
-    bool is_select = false;
-    bool readonly_select = false;
-    /// CLOSE/UNSELECT: the mailbox state ends with the tagged OK.
-    bool is_unselect = false;
-    /// STARTTLS: nothing after its tagged OK is parsed (the caller discards
-    /// it and handshakes; see commit_read).
-    bool starts_tls = false;
-    /// COMPRESS: nothing after its tagged OK is parsed here either; the
-    /// caller takes it out (take_buffered()) and inflates it.
-    bool starts_compression = false;
-    /// LOGIN/AUTHENTICATE/STARTTLS: capabilities learned before it are
-    /// forgotten when it succeeds (they may have been forged or changed).
-    bool resets_capabilities = false;
+    /// What the command does to the session beyond its data.
+    command_kind kind = command_kind::ordinary;
+    /// What the session must be like for the command to be sent: checked
+    /// by submit(), which completes a command that fails them at once.
+    preconditions needs;
 };
 
 /// A finished command: the tagged reply and the untagged data it collected.
@@ -132,8 +173,13 @@ public:
     connection_engine& operator=(connection_engine&&) noexcept;
 
     // ---- inputs -------------------------------------------------------
-    /// Queues a command. Its completion will come out of take_completions().
+    /// Queues a command. Its completion will come out of take_completions();
+    /// at once when its preconditions fail (check()) or it cannot be encoded.
     command_id submit(command_request request);
+    /// What keeps a command with these preconditions from running now, if
+    /// anything: not_connected (or the close reason), illegal_state (wrong
+    /// session state, extension not enabled), capability_missing, read_only.
+    std::optional<refusal> check(const preconditions& needs) const;
     /// Cancels: a queued command is removed, a written one is abandoned (its
     /// late data is discarded). A command in the middle of a synchronizing
     /// literal cannot be abandoned: the connection fails with

@@ -10,7 +10,6 @@
 #include <ctime>
 
 using namespace engine_script;
-using imapclient::engine::commands::store_mode;
 using namespace std::chrono_literals;
 
 namespace {
@@ -372,26 +371,26 @@ TEST_CASE("EXPUNGE and UID EXPUNGE: barriers collecting EXPUNGE and VANISHED", "
 
 TEST_CASE("STORE: flags and labels encoding", "[messages]") {
     struct vec {
-        store_mode mode;
+        flag_change mode;
         bool labels, silent, uid;
         std::vector<std::string> values;
         std::string line;
     };
     const std::vector<vec> vs{
-        {store_mode::add, false, false, true, {"\\Seen", "$Label"}, "A1 UID STORE 1:3 +FLAGS (\\Seen $Label)\r\n"},
-        {store_mode::remove, false, false, true, {"\\Deleted"}, "A1 UID STORE 1:3 -FLAGS (\\Deleted)\r\n"},
-        {store_mode::set, false, false, false, {}, "A1 STORE 1:3 FLAGS ()\r\n"},
-        {store_mode::add, false, true, true, {"\\Flagged"}, "A1 UID STORE 1:3 +FLAGS.SILENT (\\Flagged)\r\n"},
-        {store_mode::remove, false, true, false, {"\\Seen"}, "A1 STORE 1:3 -FLAGS.SILENT (\\Seen)\r\n"},
-        {store_mode::set, false, true, true, {"\\Answered", "\\Draft"}, "A1 UID STORE 1:3 FLAGS.SILENT (\\Answered \\Draft)\r\n"},
+        {flag_change::add, false, false, true, {"\\Seen", "$Label"}, "A1 UID STORE 1:3 +FLAGS (\\Seen $Label)\r\n"},
+        {flag_change::remove, false, false, true, {"\\Deleted"}, "A1 UID STORE 1:3 -FLAGS (\\Deleted)\r\n"},
+        {flag_change::set, false, false, false, {}, "A1 STORE 1:3 FLAGS ()\r\n"},
+        {flag_change::add, false, true, true, {"\\Flagged"}, "A1 UID STORE 1:3 +FLAGS.SILENT (\\Flagged)\r\n"},
+        {flag_change::remove, false, true, false, {"\\Seen"}, "A1 STORE 1:3 -FLAGS.SILENT (\\Seen)\r\n"},
+        {flag_change::set, false, true, true, {"\\Answered", "\\Draft"}, "A1 UID STORE 1:3 FLAGS.SILENT (\\Answered \\Draft)\r\n"},
         // Labels: quoted strings in modified UTF-7, backslashes escaped, as the seed sends them.
-        {store_mode::add, true, false, true, {"\\Important", "Entw\xc3\xbc" "rfe"},
+        {flag_change::add, true, false, true, {"\\Important", "Entw\xc3\xbc" "rfe"},
          "A1 UID STORE 1:3 +X-GM-LABELS (\"\\\\Important\" \"Entw&APw-rfe\")\r\n"},
-        {store_mode::remove, true, true, true, {"foo bar"}, "A1 UID STORE 1:3 -X-GM-LABELS.SILENT (\"foo bar\")\r\n"},
-        {store_mode::set, true, false, false, {"a\"b"}, "A1 STORE 1:3 X-GM-LABELS (\"a\\\"b\")\r\n"},
-        {store_mode::set, true, false, true, {}, "A1 UID STORE 1:3 X-GM-LABELS ()\r\n"},
+        {flag_change::remove, true, true, true, {"foo bar"}, "A1 UID STORE 1:3 -X-GM-LABELS.SILENT (\"foo bar\")\r\n"},
+        {flag_change::set, true, false, false, {"a\"b"}, "A1 STORE 1:3 X-GM-LABELS (\"a\\\"b\")\r\n"},
+        {flag_change::set, true, false, true, {}, "A1 UID STORE 1:3 X-GM-LABELS ()\r\n"},
         // A line break in a label is UTF-7 text, never a line break.
-        {store_mode::add, true, false, true, {"x\r\nA2 LOGOUT"}, "A1 UID STORE 1:3 +X-GM-LABELS (\"x&AA0ACg-A2 LOGOUT\")\r\n"},
+        {flag_change::add, true, false, true, {"x\r\nA2 LOGOUT"}, "A1 UID STORE 1:3 +X-GM-LABELS (\"x&AA0ACg-A2 LOGOUT\")\r\n"},
     };
     for (const auto& v : vs) {
         INFO(v.line);
@@ -406,20 +405,20 @@ TEST_CASE("STORE: flags and labels encoding", "[messages]") {
                                                           {"\\"}, {"\xc3\xa9"}, {"(x"}, {"\"q\""}};
     for (const auto& f : bad_flags) {
         INFO(f[0]);
-        CHECK(fails_to_encode(cmd::store(sequence_set("1"), store_mode::add, false, f, false, true)));
+        CHECK(fails_to_encode(cmd::store(sequence_set("1"), flag_change::add, false, f, false, true)));
     }
-    CHECK(fails_to_encode(cmd::store(sequence_set(), store_mode::add, false, {"\\Seen"}, false, true)));
+    CHECK(fails_to_encode(cmd::store(sequence_set(), flag_change::add, false, {"\\Seen"}, false, true)));
     // "*" in a UID set: its FETCH data cannot be routed by range.
-    CHECK_FALSE(cmd::store(sequence_set("5:*"), store_mode::add, false, {"\\Seen"}, false, true).uid_ranges);
+    CHECK_FALSE(cmd::store(sequence_set("5:*"), flag_change::add, false, {"\\Seen"}, false, true).uid_ranges);
 }
 
 TEST_CASE("STORE: UID STOREs of disjoint sets pipeline with UID FETCH and get their own data", "[messages]") {
     script s;
     s.feed_mode = any_feeding();
     selected(s);
-    auto a = s.submit(cmd::store(sequence_set("1:3"), store_mode::add, false, {"\\Seen"}, false, true));
+    auto a = s.submit(cmd::store(sequence_set("1:3"), flag_change::add, false, {"\\Seen"}, false, true));
     auto f = s.submit(cmd::fetch(sequence_set("7:9"), {"FLAGS"}, {}, true));
-    auto b = s.submit(cmd::store(sequence_set("12"), store_mode::remove, false, {"\\Seen"}, false, true));
+    auto b = s.submit(cmd::store(sequence_set("12"), flag_change::remove, false, {"\\Seen"}, false, true));
     CHECK(s.flush() == "A2 UID STORE 1:3 +FLAGS (\\Seen)\r\nA3 UID FETCH 7:9 (FLAGS)\r\nA4 UID STORE 12 -FLAGS (\\Seen)\r\n");
     s.server("* 12 FETCH (UID 12 FLAGS ())\r\n* 7 FETCH (UID 7 FLAGS (\\Flagged))\r\n* 1 FETCH (FLAGS (\\Seen) UID 1)\r\n"
              "* 2 FETCH (UID 2 FLAGS (\\Seen))\r\nA4 OK\r\n* 3 FETCH (UID 3 FLAGS (\\Seen $X))\r\nA2 OK\r\nA3 OK\r\n");
@@ -429,7 +428,7 @@ TEST_CASE("STORE: UID STOREs of disjoint sets pipeline with UID FETCH and get th
     CHECK(s.events().empty());
 
     // Overlapping sets serialise.
-    auto c = s.submit(cmd::store(sequence_set("1:3"), store_mode::add, false, {"\\Flagged"}, false, true));
+    auto c = s.submit(cmd::store(sequence_set("1:3"), flag_change::add, false, {"\\Flagged"}, false, true));
     auto d = s.submit(cmd::fetch(sequence_set("2"), {"FLAGS"}, {}, true));
     CHECK(s.flush() == "A5 UID STORE 1:3 +FLAGS (\\Flagged)\r\n");
     CHECK(s.flush().empty());
@@ -445,7 +444,7 @@ TEST_CASE("STORE: sequence-number STORE is a barrier; a silent STORE leaves FETC
     script s;
     selected(s);
     auto f = s.submit(cmd::fetch(sequence_set("1"), {"FLAGS"}, {}, true));
-    auto st = s.submit(cmd::store(sequence_set("1:2"), store_mode::add, false, {"\\Seen"}, false, false));
+    auto st = s.submit(cmd::store(sequence_set("1:2"), flag_change::add, false, {"\\Seen"}, false, false));
     CHECK(s.flush() == "A2 UID FETCH 1 (FLAGS)\r\n");
     CHECK(s.flush().empty());
     s.server("A2 OK\r\n");
@@ -455,7 +454,7 @@ TEST_CASE("STORE: sequence-number STORE is a barrier; a silent STORE leaves FETC
     CHECK(collected<fetch_data>(s.result(st)).size() == 2);
     CHECK(s.result(f).ec == error_code{});
 
-    auto si = s.submit(cmd::store(sequence_set("4"), store_mode::add, false, {"\\Seen"}, true, true));
+    auto si = s.submit(cmd::store(sequence_set("4"), flag_change::add, false, {"\\Seen"}, true, true));
     auto ff = s.submit(cmd::fetch(sequence_set("4"), {"FLAGS"}, {}, true));
     // A silent UID STORE collects nothing, so it shares the wire even with an overlapping UID FETCH.
     CHECK(s.flush() == "A4 UID STORE 4 +FLAGS.SILENT (\\Seen)\r\nA5 UID FETCH 4 (FLAGS)\r\n");

@@ -98,9 +98,9 @@ TEST_CASE("SELECT (QRESYNC ...): encoding of every parameter form", "[qresync]")
         INFO(v.expected);
         auto r = cmd::select_qresync(v.mailbox, v.p, v.readonly);
         CHECK(encode(r) == v.expected);
-        CHECK(r.is_select);
+        CHECK((r.kind == command_kind::select || r.kind == command_kind::examine));
         CHECK(r.exclusive);
-        CHECK(r.readonly_select == v.readonly);
+        CHECK((r.kind == command_kind::examine) == v.readonly);
         CHECK(r.earlier_vanished_only);
         CHECK((r.collects & kind_bit<vanished_data>()) != 0);
         CHECK((r.collects & kind_bit<fetch_data>()) != 0);

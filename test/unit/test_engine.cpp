@@ -1006,8 +1006,7 @@ command_request authenticate_plain(std::vector<std::string>* challenges) {
         return std::move(b).finish();
     };
     r.exclusive = true;
-    r.authenticates = true;
-    r.resets_capabilities = true;
+    r.kind = command_kind::authenticate;
     r.on_continuation = [challenges](std::string_view challenge) -> std::optional<std::string> {
         challenges->emplace_back(challenge);
         return std::string("AGFsaWNlAHMzY3JldA==\r\n");

@@ -1,0 +1,163 @@
+// Message operations: SEARCH, SORT, THREAD, Gmail's X-GM-RAW search,
+// FETCH, APPEND, MULTIAPPEND, COPY, MOVE, EXPUNGE and UID EXPUNGE. Message
+// sets are UIDs when client::use_uid() is on (the default), sequence
+// numbers otherwise.
+#pragma once
+
+#include <imapclient/ops/session.hpp>
+#include <imapclient/response.hpp>
+#include <imapclient/search.hpp>
+#include <imapclient/sequence_set.hpp>
+#include <imapclient/types.hpp>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace imapclient {
+
+/// SEARCH / UID SEARCH: message ids (UIDs when use_uid), and with
+/// CONDSTORE criteria the highest MODSEQ of the matches (Python IMAPClient's
+/// SearchIds.modseq).
+struct search_result {
+    std::vector<std::uint32_t> ids;
+    std::optional<std::uint64_t> modseq;
+    status_response status;
+};
+
+/// THREAD (RFC 5256): Python IMAPClient's nested tuples, typed (see thread_node).
+struct thread_result {
+    std::vector<thread_node> threads;
+    status_response status;
+};
+
+/// FETCH / UID FETCH: one entry per message, keyed by UID when use_uid is
+/// on (the default) and by sequence number otherwise. Each entry has its
+/// sequence number in `seq`. When the server answered NO but sent some data
+/// ("Some of the requested messages no longer exist"), the data that came is
+/// here and the error says why the rest is missing.
+struct fetch_result {
+    std::map<std::uint32_t, fetch_data> messages;
+    status_response status;
+};
+
+/// APPEND: the server's reply; with UIDPLUS, the new message's UID
+/// (MULTIAPPEND: `uids` has one UID per message, in order).
+struct append_result {
+    std::optional<std::uint32_t> uid_validity;
+    std::optional<std::uint32_t> uid;
+    std::vector<std::uint32_t> uids;
+    status_response status;
+};
+
+/// COPY / MOVE: with UIDPLUS, which UIDs the copies got (COPYUID), in
+/// matching order.
+struct copy_result {
+    std::optional<std::uint32_t> uid_validity;
+    std::vector<std::uint32_t> source_uids, dest_uids;
+    status_response status;
+};
+
+/// EXPUNGE / UID EXPUNGE: the sequence numbers the server reported
+/// expunged (in the order sent, so each is relative to the one before), or
+/// with QRESYNC enabled the UIDs it reported VANISHED.
+struct expunge_result {
+    std::vector<std::uint32_t> expunged;
+    std::vector<std::uint32_t> vanished;
+    status_response status;
+};
+
+namespace ops {
+
+/// SEARCH / UID SEARCH (client::search()).
+struct search {
+    using result_type = search_result;
+    search_criteria criteria = "ALL";
+    std::string charset;
+};
+
+/// SORT (RFC 5256; client::sort()).
+struct sort {
+    using result_type = search_result;
+    std::vector<std::string> sort_criteria;
+    search_criteria criteria = "ALL";
+    std::string charset = "UTF-8";
+};
+
+/// THREAD (RFC 5256; client::thread()).
+struct thread {
+    using result_type = thread_result;
+    std::string algorithm = "REFERENCES";
+    search_criteria criteria = "ALL";
+    std::string charset = "UTF-8";
+};
+
+/// Gmail's X-GM-RAW search (client::gmail_search()).
+struct gmail_search {
+    using result_type = search_result;
+    std::string query;
+    std::string charset = "UTF-8";
+};
+
+/// FETCH / UID FETCH (client::fetch()).
+struct fetch {
+    using result_type = fetch_result;
+    sequence_set messages;
+    std::vector<std::string> items;
+    std::vector<std::string> modifiers;
+};
+
+/// APPEND (client::append()).
+struct append {
+    using result_type = append_result;
+    std::string folder;
+    std::string message;
+    std::vector<std::string> flags;
+    std::optional<datetime> msg_time;
+};
+
+/// One message of a MULTIAPPEND.
+struct append_message {
+    std::string message;
+    std::vector<std::string> flags;
+    std::optional<datetime> msg_time;
+};
+
+/// MULTIAPPEND (RFC 3502; client::multiappend()).
+struct multiappend {
+    using result_type = append_result;
+    std::string folder;
+    std::vector<append_message> messages;
+};
+
+/// COPY / UID COPY (client::copy()).
+struct copy {
+    using result_type = copy_result;
+    sequence_set messages;
+    std::string folder;
+};
+
+/// MOVE / UID MOVE (RFC 6851; client::move()).
+struct move {
+    using result_type = copy_result;
+    sequence_set messages;
+    std::string folder;
+};
+
+/// EXPUNGE, or UID EXPUNGE of `messages` (client::expunge()).
+struct expunge {
+    using result_type = expunge_result;
+    std::optional<sequence_set> messages;
+};
+
+/// UID EXPUNGE whatever use_uid says (client::uid_expunge()).
+struct uid_expunge {
+    using result_type = expunge_result;
+    sequence_set messages;
+};
+
+}  // namespace ops
+
+}  // namespace imapclient

@@ -1,0 +1,85 @@
+// How a client connects and behaves: client_options (server, TLS,
+// timeouts, memory bounds, logging) and listen_options (the push listener).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace boost::asio::ssl { class context; }
+
+namespace imapclient {
+
+enum class security {
+    tls,       // implicit TLS (port 993)
+    starttls,  // plain connection upgraded with STARTTLS; never falls back
+    plain,     // no TLS at all; LOGIN then needs allow_plaintext_login
+};
+
+struct client_options {
+    std::string host = "localhost";
+    /// 0: 993 for security::tls, 143 otherwise.
+    std::uint16_t port = 0;
+    imapclient::security security = security::tls;
+    /// TLS settings; null means create_default_context(): the system's
+    /// trust store, host name verification, SNI, TLS 1.2 or later.
+    std::shared_ptr<boost::asio::ssl::context> ssl_context;
+    /// Consent to send LOGIN/AUTHENTICATE credentials over a connection
+    /// without TLS (security::plain or stream mode).
+    bool allow_plaintext_login = false;
+    /// Stream mode (Python IMAPClient's stream=True): run this program and talk IMAP
+    /// over its stdin/stdout, e.g. {"ssh", "host", "imapd"}. host/port and
+    /// TLS are then unused.
+    std::vector<std::string> stream_command;
+
+    std::chrono::milliseconds connect_timeout{30'000};
+    /// Python IMAPClient's `timeout`: the longest the server may stay silent while
+    /// a command waits for it. Zero disables it (not recommended).
+    std::chrono::milliseconds timeout{120'000};
+    /// FETCH/SEARCH/... address messages by UID (Python IMAPClient's use_uid).
+    bool use_uid = true;
+    /// Python IMAPClient's folder_encode: folder names are UTF-8 and go on the wire
+    /// in modified UTF-7 (and come back decoded). Off: names are passed and
+    /// returned exactly as on the wire.
+    bool folder_encode = true;
+    /// Python IMAPClient's normalise_times: fetched dates (INTERNALDATE, ENVELOPE's
+    /// date) are reported in the local time zone (datetime::offset set to
+    /// the local offset). Off: they keep the offset the server sent.
+    bool normalise_times = true;
+    /// Turn on COMPRESS=DEFLATE (client::compress()) right after a
+    /// successful login() / sasl_login() when the server offers it; a
+    /// server without it, or one that refuses it, is used uncompressed.
+    bool compress = false;
+
+    /// Memory bounds (see DESIGN.md): longest response line, largest
+    /// literal held in memory, events queued before they collapse into one
+    /// resync_needed.
+    std::size_t max_line = 1 << 20;
+    std::uint64_t max_literal = 256ull << 20;
+    std::size_t max_events = 1024;
+
+    /// Python IMAPClient's debug levels: 0 silent, 1 connection events, 3 commands
+    /// sent (credentials always redacted), 4 also responses received,
+    /// 5 also raw bytes. Lines go to `log` (stderr when empty).
+    int debug = 0;
+    std::function<void(std::string_view line)> log;
+};
+
+/// How client::listen() keeps a push connection alive.
+struct listen_options {
+    /// IDLE is ended and issued again this often. RFC 2177 allows servers
+    /// to drop an IDLE after 29 minutes; Gmail and NAT boxes drop idle
+    /// connections after about 10, so the default is 9.
+    std::chrono::milliseconds renew_interval{9 * 60'000};
+    /// How long the server may take to answer DONE before the connection is
+    /// declared dead (errc::timeout) and closed.
+    std::chrono::milliseconds grace{30'000};
+    /// Servers without IDLE: NOOP this often, behind the same event stream.
+    std::chrono::milliseconds poll_interval{60'000};
+};
+
+}  // namespace imapclient

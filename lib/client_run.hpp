@@ -1,0 +1,54 @@
+// How every operation of imapclient::ops reaches the connection:
+// client::run() -> client::start<Op>() -> perform(op) on the strand, which
+// for most operations runs their state machine (lib/operations/) in the
+// one loop client::impl::drive(), and for the few that work on the
+// transport (connect, STARTTLS, COMPRESS, IDLE) runs their coroutine.
+#pragma once
+
+#include "client_launch.hpp"
+#include "operations/extensions.hpp"
+#include "operations/flags.hpp"
+#include "operations/mailboxes.hpp"
+#include "operations/messages.hpp"
+#include "operations/session.hpp"
+
+#include <memory>
+
+namespace imapclient::detail {
+
+using impl_ptr = std::shared_ptr<client::impl>;
+
+template <typename R>
+asio::awaitable<op_result<R>> run_algorithm(impl_ptr self, std::unique_ptr<operations::operation<R>> op) {
+    if (self->check_state(false)) co_return refuse<R>(errc::not_connected, "not connected");
+    co_await self->drive(*op);
+    co_return std::move(op->result);
+}
+
+/// Most operations: their state machine in the generic loop.
+template <typename Op>
+asio::awaitable<op_result<typename Op::result_type>> perform(impl_ptr self, Op op) {
+    return run_algorithm(std::move(self), operations::make_algorithm(std::move(op)));
+}
+
+// The operations with coroutines of their own.
+asio::awaitable<op_result<connect_result>> perform(impl_ptr self, ops::connect op);
+asio::awaitable<op_result<command_result>> perform(impl_ptr self, ops::login op);
+asio::awaitable<op_result<command_result>> perform(impl_ptr self, ops::authenticate op);
+asio::awaitable<op_result<command_result>> perform(impl_ptr self, ops::starttls op);
+asio::awaitable<op_result<command_result>> perform(impl_ptr self, ops::compress op);
+asio::awaitable<op_result<command_result>> perform(impl_ptr self, ops::idle op);
+asio::awaitable<op_result<idle_result>> perform(impl_ptr self, ops::idle_check op);
+asio::awaitable<op_result<idle_result>> perform(impl_ptr self, ops::idle_done op);
+asio::awaitable<op_result<command_result>> perform(impl_ptr self, ops::listen op);
+
+}  // namespace imapclient::detail
+
+namespace imapclient {
+
+template <typename Op>
+void client::start(Op op, result_handler<typename Op::result_type> h) {
+    detail::launch(impl_, std::move(h), detail::perform(impl_, std::move(op)));
+}
+
+}  // namespace imapclient

@@ -1,0 +1,345 @@
+// CONDSTORE/QRESYNC (RFC 7162), ACL (RFC 4314) and QUOTA (RFC 9208)
+// operations. Like Python IMAPClient, ACL and QUOTA are refused up front
+// (capability_missing) when the server does not announce them.
+#include "operations/extensions.hpp"
+
+#include "engine/commands_condstore.hpp"
+#include "engine/commands_folders.hpp"
+#include "engine/commands_messages.hpp"
+#include "operations/mailboxes.hpp"
+#include "operations/messages.hpp"
+
+#include <algorithm>
+
+namespace imapclient::operations {
+
+namespace commands = engine::commands;
+using engine::command_request;
+using engine::completion;
+using engine::session_level;
+
+namespace {
+
+// A resync after months offline may report millions of vanished UIDs in a
+// few ranges; more than this is refused rather than allocated.
+constexpr std::size_t max_vanished = 10'000'000;
+
+// RFC 7162 3.2: a QRESYNC server implements CONDSTORE.
+engine::preconditions condstore_needs(std::string what) {
+    engine::preconditions p = needs_selected();
+    p.capability = {"CONDSTORE", "QRESYNC"};
+    p.what = std::move(what);
+    return p;
+}
+
+// Appends the UIDs of VANISHED (EARLIER) data; false when a set is
+// malformed or too large to expand.
+bool add_vanished(const vanished_data& v, std::vector<std::uint32_t>& out) {
+    auto uids = commands::expand_uid_set(v.uids, max_vanished - std::min(max_vanished - 1, out.size()));
+    if (!uids) return false;
+    out.insert(out.end(), uids->begin(), uids->end());
+    return true;
+}
+
+// The outcome when a VANISHED set could not be read: the data that came,
+// and an error that says to resync fully.
+template <typename T>
+void fail_on_bad_vanished(outcome<T>& out) {
+    if (out.first) return;
+    out.first = make_error_code(errc::protocol_violation);
+    out.second.status.text = "a VANISHED set was malformed or named more than " + std::to_string(max_vanished) +
+                             " UIDs; resync fully";
+}
+
+// Operations whose decoding may turn a successful reply into an error
+// (a VANISHED or [MODIFIED] set that cannot be read) finish here rather
+// than in one_command.
+template <typename Op, typename Build, typename Decode>
+class checked_command final : public operation<typename Op::result_type> {
+public:
+    checked_command(Op op, engine::preconditions needs, Build build, Decode decode)
+        : op_(std::move(op)), needs_(std::move(needs)), build_(std::move(build)), decode_(std::move(decode)) {}
+
+    std::optional<command_request> resume(const context& ctx, completion* last) override {
+        using R = typename Op::result_type;
+        if (last) {
+            this->result = decode_(op_, *last, ctx);
+            return std::nullopt;
+        }
+        if (auto r = ctx.engine.check(needs_)) {
+            this->result = refused<R>(*r);
+            return std::nullopt;
+        }
+        auto req = build_(op_, ctx);
+        if (req) req->needs = needs_;
+        return req;
+    }
+
+private:
+    Op op_;
+    engine::preconditions needs_;
+    Build build_;
+    Decode decode_;
+};
+
+template <typename Op, typename Build, typename Decode>
+algorithm_ptr<Op> checked(Op op, engine::preconditions needs, Build build, Decode decode) {
+    return std::make_unique<checked_command<Op, Build, Decode>>(std::move(op), std::move(needs), std::move(build),
+                                                                std::move(decode));
+}
+
+}  // namespace
+
+// ---- SELECT (QRESYNC ...) ---------------------------------------------------
+
+algorithm_ptr<ops::select_folder_qresync> make_algorithm(ops::select_folder_qresync op) {
+    engine::preconditions needs = needs_capability("QRESYNC", session_level::connected);
+    // RFC 7162 3.2.5: SELECT (QRESYNC ...) before ENABLE QRESYNC is a BAD.
+    needs.enabled = "QRESYNC";
+    auto build = [](const ops::select_folder_qresync& op, const context& ctx) -> std::optional<command_request> {
+        return commands::select_qresync(op.folder, op.params, op.readonly, ctx.folder_encode);
+    };
+    auto decode = [](const ops::select_folder_qresync& op, completion& c, const context& ctx) {
+        using R = qresync_select_result;
+        if (c.ec) return with_status<R>(c);
+        R r;
+        static_cast<select_result&>(r) = selected_result(ctx.engine.mailbox());
+        r.uid_validity_changed = !r.uid_validity || *r.uid_validity != op.params.uid_validity;
+        // With a mailbox already selected, what the server sent before
+        // "OK [CLOSED]" still concerned the old one (RFC 7162 3.2.11).
+        auto first = c.responses.begin();
+        for (auto it = c.responses.begin(); it != c.responses.end(); ++it)
+            if (auto* s = std::get_if<status_response>(&*it); s && s->code && s->code->name == "CLOSED") first = it + 1;
+        bool sets_ok = true;
+        for (auto it = first; it != c.responses.end(); ++it) {
+            if (auto* v = std::get_if<vanished_data>(&*it)) sets_ok = add_vanished(*v, r.vanished) && sets_ok;
+            // Without a UID it cannot be matched to a cached message.
+            else if (auto* f = std::get_if<fetch_data>(&*it)) add_fetch(r.changed, std::move(*f), true);
+        }
+        if (r.uid_validity_changed) {
+            // The server is to send nothing then; whatever came is meaningless.
+            r.vanished.clear();
+            r.changed.clear();
+        }
+        auto out = with_status(c, std::move(r));
+        if (!sets_ok) fail_on_bad_vanished(out);
+        return out;
+    };
+    return checked(std::move(op), std::move(needs), build, decode);
+}
+
+// ---- FETCH (CHANGEDSINCE ...) ----------------------------------------------
+
+algorithm_ptr<ops::fetch_changed_since> make_algorithm(ops::fetch_changed_since op) {
+    engine::preconditions needs = condstore_needs("CONDSTORE");
+    if (op.vanished) needs.enabled = "QRESYNC";
+    auto build = [](const ops::fetch_changed_since& op, const context& ctx) -> std::optional<command_request> {
+        if (op.vanished && !ctx.use_uid)
+            throw std::invalid_argument("the VANISHED modifier needs UID FETCH (use_uid)");
+        if (op.messages.empty()) return std::nullopt;
+        std::vector<std::string> items = op.items;
+        if (items.empty()) items.emplace_back("FLAGS");
+        return commands::fetch_changed_since(op.messages, std::move(items), op.mod_seq, op.vanished, ctx.use_uid);
+    };
+    auto decode = [](const ops::fetch_changed_since&, completion& c, const context& ctx) {
+        changes_result r;
+        bool sets_ok = true;
+        for (auto& resp : c.responses) {
+            if (auto* v = std::get_if<vanished_data>(&resp)) sets_ok = add_vanished(*v, r.vanished) && sets_ok;
+            else if (auto* f = std::get_if<fetch_data>(&resp)) add_fetch(r.messages, std::move(*f), ctx.use_uid);
+        }
+        if (ctx.normalise_times)
+            for (auto& [key, m] : r.messages) commands::normalise_times(m);
+        auto out = with_status(c, std::move(r));
+        if (!sets_ok) fail_on_bad_vanished(out);
+        return out;
+    };
+    return checked(std::move(op), std::move(needs), build, decode);
+}
+
+// ---- STORE (UNCHANGEDSINCE ...) --------------------------------------------
+
+algorithm_ptr<ops::store_unchanged_since> make_algorithm(ops::store_unchanged_since op) {
+    engine::preconditions needs = condstore_needs("STORE");
+    needs.writable = true;
+    auto build = [](const ops::store_unchanged_since& op, const context& ctx) -> std::optional<command_request> {
+        if (op.messages.empty()) return std::nullopt;
+        return commands::store_unchanged_since(op.messages, op.change, op.flags, op.unchanged_since, op.silent,
+                                               ctx.use_uid);
+    };
+    auto decode = [](const ops::store_unchanged_since& op, completion& c, const context& ctx) {
+        conditional_store_result r;
+        for (auto& resp : c.responses) {
+            auto* f = std::get_if<fetch_data>(&resp);
+            if (!f || (ctx.use_uid && !f->uid)) continue;
+            const std::uint32_t key = ctx.use_uid ? *f->uid : f->seq;
+            if (f->modseq) r.modseqs[key] = *f->modseq;
+            if (!op.silent && f->flags) r.flags[key] = std::move(*f->flags);
+        }
+        // OK [MODIFIED 7,9] (or NO [MODIFIED ...] from a server that refused
+        // the whole command over it).
+        bool unreadable = false;
+        std::string_view set_text;
+        if (c.status.code && c.status.code->name == "MODIFIED") {
+            set_text = c.status.code->uid_set;
+            while (!set_text.empty() && set_text.back() == ' ') set_text.remove_suffix(1);
+            if (auto ids = commands::expand_uid_set(set_text)) r.modified = std::move(*ids);
+            else unreadable = !c.ec;
+        }
+        auto out = with_status(c, std::move(r));
+        if (unreadable) {
+            out.first = make_error_code(errc::protocol_violation);
+            out.second.status.text = "unreadable [MODIFIED] set: " + std::string(set_text.substr(0, 80));
+        }
+        return out;
+    };
+    return checked(std::move(op), std::move(needs), build, decode);
+}
+
+// ---- ACL --------------------------------------------------------------------
+
+template <>
+struct one_command_rules<ops::getacl> {
+    static engine::preconditions needs(const ops::getacl&, const context&) {
+        return needs_capability("ACL", session_level::connected);
+    }
+    static std::optional<command_request> command(const ops::getacl& op, const context& ctx) {
+        return commands::getacl(op.folder, ctx.folder_encode);
+    }
+    static acl_result decode(const ops::getacl&, completion& c, const context&) {
+        acl_result r;
+        for (auto& resp : c.responses)
+            if (auto* a = std::get_if<acl_data>(&resp))
+                for (auto& e : a->entries) r.entries.push_back(std::move(e));
+        return r;
+    }
+};
+algorithm_ptr<ops::getacl> make_algorithm(ops::getacl op) { return one(std::move(op)); }
+
+template <>
+struct one_command_rules<ops::setacl> {
+    static engine::preconditions needs(const ops::setacl&, const context&) {
+        return needs_capability("ACL", session_level::connected);
+    }
+    static std::optional<command_request> command(const ops::setacl& op, const context& ctx) {
+        return commands::setacl(op.folder, op.who, op.what, ctx.folder_encode);
+    }
+    static command_result decode(const ops::setacl&, completion& c, const context&) {
+        return {{}, std::move(c.responses)};
+    }
+};
+algorithm_ptr<ops::setacl> make_algorithm(ops::setacl op) { return one(std::move(op)); }
+
+// ---- QUOTA ------------------------------------------------------------------
+
+namespace {
+
+engine::preconditions quota_needs() { return needs_capability("QUOTA", session_level::connected); }
+
+quota_root_result to_quota_root(completion& c, const context& ctx) {
+    quota_root_result r;
+    for (auto& resp : c.responses) {
+        if (auto* q = std::get_if<quotaroot_data>(&resp)) {
+            r.mailbox = commands::folder_name_out(q->mailbox, ctx.folder_encode);
+            for (auto& root : q->roots) r.quota_roots.push_back(std::move(root));
+        }
+    }
+    r.quotas = commands::to_quotas(c.responses);
+    return r;
+}
+
+}  // namespace
+
+template <>
+struct one_command_rules<ops::get_quota_root> {
+    static engine::preconditions needs(const ops::get_quota_root&, const context&) { return quota_needs(); }
+    static std::optional<command_request> command(const ops::get_quota_root& op, const context& ctx) {
+        return commands::getquotaroot(op.folder, ctx.folder_encode);
+    }
+    static quota_root_result decode(const ops::get_quota_root&, completion& c, const context& ctx) {
+        return to_quota_root(c, ctx);
+    }
+};
+algorithm_ptr<ops::get_quota_root> make_algorithm(ops::get_quota_root op) { return one(std::move(op)); }
+
+template <>
+struct one_command_rules<ops::get_quota> {
+    static engine::preconditions needs(const ops::get_quota&, const context&) { return quota_needs(); }
+    static std::optional<command_request> command(const ops::get_quota& op, const context& ctx) {
+        return commands::getquotaroot(op.folder, ctx.folder_encode);
+    }
+    static quota_result decode(const ops::get_quota&, completion& c, const context& ctx) {
+        return {to_quota_root(c, ctx).quotas, {}};
+    }
+};
+algorithm_ptr<ops::get_quota> make_algorithm(ops::get_quota op) { return one(std::move(op)); }
+
+namespace {
+
+// SETQUOTA names one root with all its limits: one command per root, in
+// the order the roots first appear. RFC 9208 lets the server omit the
+// QUOTA response: then GETQUOTA asks for it, so that the result says what
+// the limits now are.
+class set_quota_algorithm final : public operation<quota_result> {
+public:
+    explicit set_quota_algorithm(ops::set_quota op) {
+        for (auto& q : op.quotas) {
+            auto it = std::find_if(roots_.begin(), roots_.end(), [&](const auto& r) { return r.first == q.quota_root; });
+            if (it == roots_.end()) {
+                roots_.emplace_back(q.quota_root, std::vector<std::pair<std::string, std::uint64_t>>{});
+                it = std::prev(roots_.end());
+            }
+            it->second.emplace_back(q.resource, q.limit);
+        }
+    }
+
+    std::optional<command_request> resume(const context& ctx, completion* last) override {
+        if (!last) {
+            if (auto r = ctx.engine.check(quota_needs())) {
+                result = refused<quota_result>(*r);
+                return std::nullopt;
+            }
+            return next_root();
+        }
+        auto got = commands::to_quotas(last->responses);
+        if (asked_getquota_) {
+            asked_getquota_ = false;
+            if (!last->ec) add(got);
+            return next_root();
+        }
+        result.second.status = last->status;
+        if (last->ec) {
+            add(got);
+            result.first = last->ec;
+            return std::nullopt;
+        }
+        if (got.empty()) {
+            asked_getquota_ = true;
+            return commands::getquota(roots_[next_ - 1].first);
+        }
+        add(got);
+        return next_root();
+    }
+
+private:
+    std::optional<command_request> next_root() {
+        if (next_ == roots_.size()) return std::nullopt;
+        auto& [root, limits] = roots_[next_++];
+        return commands::setquota(root, std::move(limits));
+    }
+    void add(const std::vector<quota>& got) {
+        result.second.quotas.insert(result.second.quotas.end(), got.begin(), got.end());
+    }
+
+    std::vector<std::pair<std::string, std::vector<std::pair<std::string, std::uint64_t>>>> roots_;
+    std::size_t next_ = 0;
+    bool asked_getquota_ = false;
+};
+
+}  // namespace
+
+algorithm_ptr<ops::set_quota> make_algorithm(ops::set_quota op) {
+    return std::make_unique<set_quota_algorithm>(std::move(op));
+}
+
+}  // namespace imapclient::operations

@@ -1,0 +1,191 @@
+// Session operations: LOGIN, AUTHENTICATE, LOGOUT, NOOP, CAPABILITY,
+// ENABLE, ID and raw commands. Each: what it needs, what it sends, what it
+// returns.
+#include "operations/session.hpp"
+
+#include "engine/commands.hpp"
+#include "engine/commands_session.hpp"
+
+#include <variant>
+
+namespace imapclient::operations {
+
+namespace commands = engine::commands;
+using engine::command_request;
+using engine::completion;
+
+namespace {
+
+command_result with_responses(completion& c) { return {{}, std::move(c.responses)}; }
+
+// Credentials in clear text only with the user's consent, and never when
+// the server says LOGINDISABLED.
+std::optional<engine::refusal> plaintext_refusal(const context& ctx, const char* what) {
+    if (!ctx.tls && !ctx.allow_plaintext_login)
+        return engine::refusal{make_error_code(errc::plaintext_login_refused),
+                               std::string("no TLS; set allow_plaintext_login to send ") + what + " in clear text"};
+    return std::nullopt;
+}
+
+// LOGIN and AUTHENTICATE: refused up front without TLS (unless allowed) or
+// the mechanism; NO is a failed login, and the new capabilities are asked
+// for when the OK did not carry them (RFC 9051 6.2.2 allows either).
+class authentication final : public operation<command_result> {
+public:
+    explicit authentication(std::variant<ops::login, ops::authenticate> op) : op_(std::move(op)) {}
+
+    std::optional<command_request> resume(const context& ctx, completion* last) override {
+        switch (step_++) {
+        case 0: {
+            if (auto r = refusal(ctx)) {
+                result = refused<command_result>(*r);
+                return std::nullopt;
+            }
+            if (auto* login = std::get_if<ops::login>(&op_))
+                return commands::login(std::move(login->username), std::move(login->password));
+            auto& mech = std::get<ops::authenticate>(op_).mechanism;
+            cancel_reason_ = mech.cancel_reason;
+            return commands::authenticate(std::move(mech), ctx.engine.has_capability("SASL-IR"));
+        }
+        case 1:
+            if (cancel_reason_ && !cancel_reason_->empty()) {
+                // The mechanism cancelled ("*"): the login failed, for its
+                // reason, whatever the server answered. A server that says OK
+                // to a cancelled exchange (SCRAM: one that could not prove it
+                // knows the password) keeps no connection.
+                const auto ec = make_error_code(errc::sasl_cancelled);
+                if (!last->ec) close_connection = engine::refusal{ec, *cancel_reason_};
+                last->status.text = *cancel_reason_;
+                result = {ec, command_result{last->status, {}}};
+                return std::nullopt;
+            }
+            if (last->ec == make_error_code(errc::no)) last->ec = make_error_code(errc::login_failed);
+            result = with_status(*last, with_responses(*last));
+            if (result.first || !ctx.engine.capabilities().empty()) return std::nullopt;
+            return commands::capability();
+        default:
+            // CAPABILITY's failure (the connection is gone) is the login's.
+            if (last->ec) result = with_status<command_result>(*last);
+            return std::nullopt;
+        }
+    }
+
+private:
+    std::optional<engine::refusal> refusal(const context& ctx) const {
+        if (auto r = ctx.engine.check(needs_connection())) return r;
+        if (std::holds_alternative<ops::login>(op_)) {
+            if (auto r = plaintext_refusal(ctx, "the password")) return r;
+            if (ctx.engine.has_capability("LOGINDISABLED"))
+                return engine::refusal{make_error_code(errc::plaintext_login_refused),
+                                       "the server announces LOGINDISABLED"};
+            return std::nullopt;
+        }
+        if (auto r = plaintext_refusal(ctx, "credentials")) return r;
+        const auto& name = std::get<ops::authenticate>(op_).mechanism.name;
+        return ctx.engine.check(needs_capability("AUTH=" + name, engine::session_level::connected));
+    }
+
+    std::variant<ops::login, ops::authenticate> op_;
+    std::shared_ptr<std::string> cancel_reason_;
+    int step_ = 0;
+};
+
+}  // namespace
+
+algorithm_ptr<ops::login> make_algorithm(ops::login op) { return std::make_unique<authentication>(std::move(op)); }
+algorithm_ptr<ops::authenticate> make_algorithm(ops::authenticate op) {
+    return std::make_unique<authentication>(std::move(op));
+}
+
+// ---- LOGOUT: the connection closes after its OK ---------------------------
+
+namespace {
+
+class logout_algorithm final : public operation<command_result> {
+public:
+    std::optional<command_request> resume(const context&, completion* last) override {
+        if (!last) {
+            auto req = commands::logout();
+            req.needs = needs_connection();
+            return req;
+        }
+        result = with_status(*last, with_responses(*last));
+        if (!last->ec) close_connection = engine::refusal{make_error_code(errc::not_connected), "logged out"};
+        return std::nullopt;
+    }
+};
+
+}  // namespace
+
+algorithm_ptr<ops::logout> make_algorithm(ops::logout) { return std::make_unique<logout_algorithm>(); }
+
+// ---- NOOP, CAPABILITY, raw commands: the untagged data is the result -------
+
+template <>
+struct one_command_rules<ops::noop> {
+    static engine::preconditions needs(const ops::noop&, const context&) { return needs_connection(); }
+    static std::optional<command_request> command(const ops::noop&, const context&) { return commands::noop(); }
+    static command_result decode(const ops::noop&, completion& c, const context&) { return with_responses(c); }
+};
+algorithm_ptr<ops::noop> make_algorithm(ops::noop op) { return one(op); }
+
+template <>
+struct one_command_rules<ops::capability> {
+    static engine::preconditions needs(const ops::capability&, const context&) { return needs_connection(); }
+    static std::optional<command_request> command(const ops::capability&, const context&) {
+        return commands::capability();
+    }
+    static command_result decode(const ops::capability&, completion& c, const context&) { return with_responses(c); }
+};
+algorithm_ptr<ops::capability> make_algorithm(ops::capability op) { return one(op); }
+
+template <>
+struct one_command_rules<ops::raw_command> {
+    static engine::preconditions needs(const ops::raw_command&, const context&) { return needs_connection(); }
+    static std::optional<command_request> command(const ops::raw_command& op, const context&) {
+        return commands::raw(op.command_line);
+    }
+    static command_result decode(const ops::raw_command&, completion& c, const context&) {
+        return with_responses(c);
+    }
+};
+algorithm_ptr<ops::raw_command> make_algorithm(ops::raw_command op) { return one(std::move(op)); }
+
+// ---- ENABLE and ID: refused up front unless offered -----------------------
+
+template <>
+struct one_command_rules<ops::enable> {
+    static engine::preconditions needs(const ops::enable&, const context&) {
+        return needs_capability("ENABLE", engine::session_level::connected);
+    }
+    static std::optional<command_request> command(const ops::enable& op, const context&) {
+        return commands::enable(op.capabilities);
+    }
+    static enable_result decode(const ops::enable&, completion& c, const context&) {
+        enable_result r;
+        for (auto& resp : c.responses)
+            if (auto* e = std::get_if<enabled_data>(&resp))
+                r.enabled.insert(r.enabled.end(), e->capabilities.begin(), e->capabilities.end());
+        return r;
+    }
+};
+algorithm_ptr<ops::enable> make_algorithm(ops::enable op) { return one(std::move(op)); }
+
+template <>
+struct one_command_rules<ops::id> {
+    static engine::preconditions needs(const ops::id&, const context&) {
+        return needs_capability("ID", engine::session_level::connected);
+    }
+    static std::optional<command_request> command(const ops::id& op, const context&) {
+        return commands::id(op.parameters);
+    }
+    static id_result decode(const ops::id&, completion& c, const context&) {
+        id_result r;
+        for (auto& resp : c.responses)
+            if (auto* d = std::get_if<id_data>(&resp)) r.fields = d->fields;
+        return r;
+    }
+};
+algorithm_ptr<ops::id> make_algorithm(ops::id op) { return one(std::move(op)); }
+
+}  // namespace imapclient::operations
