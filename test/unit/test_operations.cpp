@@ -1,0 +1,321 @@
+// The operations layer without sockets: preconditions checked by the engine
+// when a command is submitted, and each kind of operation state machine
+// (one command, several commands, refusals, closing the connection) run
+// against a scripted server.
+#include "engine_script.hpp"
+#include "operations/extensions.hpp"
+#include "operations/flags.hpp"
+#include "operations/mailboxes.hpp"
+#include "operations/messages.hpp"
+#include "operations/session.hpp"
+
+using namespace engine_script;
+namespace op = imapclient::operations;
+
+namespace {
+
+struct settings {
+    bool use_uid = true;
+    bool tls = true;
+};
+
+op::context context_of(const script& s, settings st = {}) {
+    return op::context{.engine = s.eng, .use_uid = st.use_uid, .folder_encode = true, .normalise_times = false,
+                       .tls = st.tls, .allow_plaintext_login = false};
+}
+
+// Runs an operation to its end as the actor's loop does: each command it
+// asks for is submitted and written, and the server answers with the next
+// of `replies` ("$T" stands for the command's tag). Returns the command
+// lines written, in order.
+template <typename R>
+std::vector<std::string> drive(script& s, op::operation<R>& o, std::vector<std::string> replies, settings st = {}) {
+    std::vector<std::string> written;
+    std::optional<completion> last;
+    std::size_t next_reply = 0;
+    for (;;) {
+        auto req = o.resume(context_of(s, st), last ? &*last : nullptr);
+        if (!req) break;
+        const auto id = s.submit(std::move(*req));
+        const std::string w = s.flush();
+        if (!s.completed(id)) {
+            REQUIRE(!w.empty());
+            written.push_back(w.substr(w.find(' ') + 1));
+            REQUIRE(next_reply < replies.size());
+            std::string reply = replies[next_reply++];
+            const std::string tag = w.substr(0, w.find(' '));
+            for (auto at = reply.find("$T"); at != std::string::npos; at = reply.find("$T"))
+                reply.replace(at, 2, tag);
+            s.server(reply);
+        }
+        last = s.result(id);
+    }
+    CHECK(next_reply == replies.size());
+    return written;
+}
+
+void authenticated(script& s, std::string_view caps = "IMAP4rev1") {
+    s.server("* PREAUTH [CAPABILITY " + std::string(caps) + "] hi\r\n");
+    REQUIRE(s.eng.state() == session_state::authenticated);
+}
+
+void selected(script& s, std::string_view caps = "IMAP4rev1", bool readonly = false) {
+    authenticated(s, caps);
+    auto c = s.run(cmd::select("INBOX", readonly), readonly ? "A1 EXAMINE INBOX\r\n" : "A1 SELECT INBOX\r\n",
+                   "* 3 EXISTS\r\n* OK [UIDVALIDITY 7] v\r\n");
+    REQUIRE(!c.ec);
+}
+
+}  // namespace
+
+// ---- preconditions ----------------------------------------------------------
+
+TEST_CASE("preconditions: each rule refuses with its own error, before anything is written", "[preconditions]") {
+    script s;
+    preconditions none;
+    CHECK_FALSE(s.eng.check(none));  // nothing asked: the engine's own tests submit before a greeting
+
+    preconditions connected{.level = session_level::connected};
+    auto r = s.eng.check(connected);
+    REQUIRE(r);
+    CHECK(r->ec == ec_of(errc::not_connected));
+
+    s.greet("IMAP4rev1 STARTTLS");
+    CHECK_FALSE(s.eng.check(connected));
+    preconditions before_login{.level = session_level::not_authenticated};
+    CHECK_FALSE(s.eng.check(before_login));
+    preconditions logged_in{.level = session_level::authenticated, .what = "COMPRESS"};
+    r = s.eng.check(logged_in);
+    REQUIRE(r);
+    CHECK(r->ec == ec_of(errc::illegal_state));
+    CHECK(r->text == "COMPRESS is only allowed once logged in");
+
+    preconditions in_mailbox{.level = session_level::selected};
+    r = s.eng.check(in_mailbox);
+    REQUIRE(r);
+    CHECK(r->ec == ec_of(errc::illegal_state));
+    CHECK(r->text == "no mailbox selected");
+
+    preconditions offered{.level = session_level::connected, .capability = {"MOVE"}};
+    r = s.eng.check(offered);
+    REQUIRE(r);
+    CHECK(r->ec == ec_of(errc::capability_missing));
+    CHECK(r->text == "the server does not offer MOVE");
+    preconditions either{.level = session_level::connected, .capability = {"CONDSTORE", "STARTTLS"}};
+    CHECK_FALSE(s.eng.check(either));  // one of them is enough
+}
+
+TEST_CASE("preconditions: ENABLEd extensions, writable mailboxes, a closed connection", "[preconditions]") {
+    script s;
+    selected(s, "IMAP4rev1 QRESYNC ENABLE", true);
+    preconditions qresync{.level = session_level::connected, .capability = {"QRESYNC"}, .enabled = "QRESYNC"};
+    auto r = s.eng.check(qresync);
+    REQUIRE(r);
+    CHECK(r->ec == ec_of(errc::illegal_state));
+    CHECK(r->text == "QRESYNC is not enabled: call enable({\"QRESYNC\"}) first");
+
+    preconditions writable{.level = session_level::selected, .writable = true, .what = "STORE"};
+    r = s.eng.check(writable);
+    REQUIRE(r);
+    CHECK(r->ec == ec_of(errc::read_only));
+    CHECK(r->text == "the mailbox is selected read-only: STORE refused");
+
+    s.fail(ec_of(errc::timeout), "silence");
+    r = s.eng.check(preconditions{.level = session_level::connected});
+    REQUIRE(r);
+    CHECK(r->ec == ec_of(errc::timeout));  // the close reason, not a generic code
+}
+
+TEST_CASE("preconditions: a submitted command that fails them completes at once and writes nothing",
+          "[preconditions]") {
+    script s;
+    authenticated(s);
+    auto req = cmd::fetch(sequence_set("1:3"), {"FLAGS"}, {}, true);
+    req.needs = op::needs_selected();
+    const auto id = s.submit(std::move(req));
+    CHECK(s.flush().empty());
+    const auto& c = s.result(id);
+    CHECK(c.ec == ec_of(errc::illegal_state));
+    CHECK(c.status.text == "no mailbox selected");
+    // The session is unharmed, and the refused command used no tag.
+    auto ok = s.run(cmd::noop(), "A1 NOOP\r\n");
+    CHECK(!ok.ec);
+}
+
+// ---- one-command operations ------------------------------------------------
+
+TEST_CASE("operations: FETCH split over several responses is merged into one message", "[operations]") {
+    script s;
+    selected(s);
+    auto o = op::make_algorithm(ops::fetch{sequence_set("5"), {"FLAGS", "ENVELOPE"}, {}});
+    auto lines = drive(s, *o,
+                       {"* 1 FETCH (UID 5 FLAGS (\\Seen))\r\n"
+                        "* 1 FETCH (UID 5 ENVELOPE (NIL \"Hi\" NIL NIL NIL NIL NIL NIL NIL NIL))\r\n"
+                        "$T OK done\r\n"});
+    CHECK(lines == std::vector<std::string>{"UID FETCH 5 (FLAGS ENVELOPE)\r\n"});
+    REQUIRE(!o->result.first);
+    REQUIRE(o->result.second.messages.size() == 1);
+    const auto& m = o->result.second.messages.at(5);
+    REQUIRE(m.flags);
+    CHECK(*m.flags == std::vector<std::string>{"\\Seen"});
+    REQUIRE(m.envelope);
+    CHECK(m.envelope->subject == "Hi");
+    CHECK(o->result.second.status.text == "done");
+}
+
+TEST_CASE("operations: search() keeps an ESEARCH answer", "[operations]") {
+    script s;
+    selected(s);
+    auto o = op::make_algorithm(ops::search{"ALL", {}});
+    drive(s, *o, {"* ESEARCH (TAG \"$T\") UID ALL 1:3,7\r\n$T OK done\r\n"});
+    CHECK(o->result.second.ids == std::vector<std::uint32_t>{1, 2, 3, 7});
+}
+
+TEST_CASE("operations: refusals come from the preconditions, before anything is sent", "[operations]") {
+    script s;
+    selected(s, "IMAP4rev1", true);  // EXAMINEd, no MOVE, no UIDPLUS
+    auto move = op::make_algorithm(ops::move{sequence_set("1"), "Archive"});
+    CHECK(drive(s, *move, {}).empty());
+    CHECK(move->result.first == ec_of(errc::capability_missing));
+    CHECK(move->result.second.status.text == "the server does not offer MOVE");
+
+    auto store = op::make_algorithm(ops::store_flags{sequence_set("1"), flag_change::add, {"\\Seen"}, false});
+    CHECK(drive(s, *store, {}).empty());
+    CHECK(store->result.first == ec_of(errc::read_only));
+
+    auto expunge = op::make_algorithm(ops::expunge{sequence_set("1")});
+    CHECK(drive(s, *expunge, {}).empty());
+    CHECK(expunge->result.first == ec_of(errc::capability_missing));
+    CHECK(s.written.find("EXPUNGE") == std::string::npos);
+}
+
+TEST_CASE("operations: an empty message set asks nothing but still checks the session", "[operations]") {
+    script s;
+    authenticated(s);
+    auto not_selected = op::make_algorithm(ops::store_flags{sequence_set(), flag_change::add, {"\\Seen"}, false});
+    CHECK(drive(s, *not_selected, {}).empty());
+    CHECK(not_selected->result.first == ec_of(errc::illegal_state));
+
+    script t;
+    selected(t);
+    auto empty = op::make_algorithm(ops::store_flags{sequence_set(), flag_change::add, {"\\Seen"}, false});
+    CHECK(drive(t, *empty, {}).empty());
+    CHECK(!empty->result.first);
+    CHECK(empty->result.second.messages.empty());
+}
+
+// ---- operations of several commands -----------------------------------------
+
+TEST_CASE("operations: LOGIN asks for the capabilities only when its OK did not carry them", "[operations]") {
+    SECTION("OK with [CAPABILITY]: one command") {
+        script s;
+        s.greet();
+        auto o = op::make_algorithm(ops::login{"u", "p"});
+        auto lines = drive(s, *o, {"$T OK [CAPABILITY IMAP4rev1 IDLE] in\r\n"});
+        CHECK(lines.size() == 1);
+        CHECK(!o->result.first);
+        CHECK(s.eng.has_capability("IDLE"));
+    }
+    SECTION("plain OK: CAPABILITY follows") {
+        script s;
+        s.greet();
+        auto o = op::make_algorithm(ops::login{"u", "p"});
+        auto lines = drive(s, *o, {"$T OK in\r\n", "* CAPABILITY IMAP4rev1 MOVE\r\n$T OK\r\n"});
+        REQUIRE(lines.size() == 2);
+        CHECK(lines[1] == "CAPABILITY\r\n");
+        CHECK(o->result.second.status.text == "in");
+        CHECK(s.eng.has_capability("MOVE"));
+    }
+    SECTION("NO is login_failed") {
+        script s;
+        s.greet();
+        auto o = op::make_algorithm(ops::login{"u", "p"});
+        drive(s, *o, {"$T NO [AUTHENTICATIONFAILED] bad\r\n"});
+        CHECK(o->result.first == ec_of(errc::login_failed));
+        CHECK(o->result.second.status.text == "bad");
+    }
+    SECTION("without TLS and without consent: refused, nothing sent") {
+        script s;
+        s.greet();
+        auto o = op::make_algorithm(ops::login{"u", "p"});
+        CHECK(drive(s, *o, {}, settings{.tls = false}).empty());
+        CHECK(o->result.first == ec_of(errc::plaintext_login_refused));
+    }
+}
+
+TEST_CASE("operations: LOGOUT asks for the connection to be closed after its OK", "[operations]") {
+    script s;
+    authenticated(s);
+    auto o = op::make_algorithm(ops::logout{});
+    drive(s, *o, {"* BYE bye\r\n$T OK out\r\n"});
+    CHECK(!o->result.first);
+    REQUIRE(o->close_connection);
+    CHECK(o->close_connection->ec == ec_of(errc::not_connected));
+}
+
+TEST_CASE("operations: UNSELECT's fallback examines an impossible name, then CLOSE if it existed",
+          "[operations]") {
+    SECTION("NO: nothing is selected, done") {
+        script s;
+        selected(s);
+        auto o = op::make_algorithm(ops::unselect_folder{});
+        auto lines = drive(s, *o, {"$T NO no such mailbox\r\n"});
+        REQUIRE(lines.size() == 1);
+        CHECK(lines[0].rfind("EXAMINE imapclient-unselect-", 0) == 0);
+        CHECK(!o->result.first);
+        CHECK(s.eng.state() == session_state::authenticated);
+    }
+    SECTION("OK: CLOSE deselects it") {
+        script s;
+        selected(s);
+        auto o = op::make_algorithm(ops::unselect_folder{});
+        auto lines = drive(s, *o, {"* 0 EXISTS\r\n$T OK [READ-ONLY] examined\r\n", "$T OK closed\r\n"});
+        REQUIRE(lines.size() == 2);
+        CHECK(lines[1] == "CLOSE\r\n");
+        CHECK(o->result.second.status.text == "closed");
+    }
+    SECTION("with UNSELECT: one command") {
+        script s;
+        selected(s, "IMAP4rev1 UNSELECT");
+        auto o = op::make_algorithm(ops::unselect_folder{});
+        CHECK(drive(s, *o, {"$T OK\r\n"}) == std::vector<std::string>{"UNSELECT\r\n"});
+    }
+}
+
+TEST_CASE("operations: find_special_folder goes LIST, XLIST, NAMESPACE, common names", "[operations]") {
+    script s;
+    authenticated(s, "IMAP4rev1 XLIST NAMESPACE");
+    auto o = op::make_algorithm(ops::find_special_folder{"\\Sent"});
+    auto lines = drive(s, *o,
+                       {"* LIST () \"/\" INBOX\r\n* LIST () \"/\" \"INBOX/Sent Items\"\r\n$T OK\r\n",
+                        "* XLIST (\\Inbox) \"/\" INBOX\r\n$T OK\r\n",
+                        "* NAMESPACE ((\"INBOX/\" \"/\")) NIL NIL\r\n$T OK\r\n"});
+    CHECK(lines == std::vector<std::string>{"LIST \"\" \"*\"\r\n", "XLIST \"\" \"*\"\r\n", "NAMESPACE\r\n"});
+    REQUIRE(o->result.second);
+    CHECK(*o->result.second == "INBOX/Sent Items");
+}
+
+TEST_CASE("operations: set_quota sends one SETQUOTA per root, and GETQUOTA when the reply had no QUOTA",
+          "[operations]") {
+    script s;
+    authenticated(s, "IMAP4rev1 QUOTA");
+    auto o = op::make_algorithm(ops::set_quota{{{"a", "STORAGE", 0, 100}, {"b", "STORAGE", 0, 5}, {"a", "MESSAGE", 0, 9}}});
+    auto lines = drive(s, *o,
+                       {"* QUOTA a (STORAGE 1 100 MESSAGE 2 9)\r\n$T OK\r\n", "$T OK\r\n",
+                        "* QUOTA b (STORAGE 0 5)\r\n$T OK\r\n"});
+    CHECK(lines == std::vector<std::string>{"SETQUOTA a (STORAGE 100 MESSAGE 9)\r\n", "SETQUOTA b (STORAGE 5)\r\n",
+                                            "GETQUOTA b\r\n"});
+    CHECK(!o->result.first);
+    CHECK(o->result.second.quotas.size() == 3);
+}
+
+TEST_CASE("operations: a command of a multi-command operation that fails ends it with that error",
+          "[operations]") {
+    script s;
+    authenticated(s, "IMAP4rev1 QUOTA");
+    auto o = op::make_algorithm(ops::set_quota{{{"a", "STORAGE", 0, 100}, {"b", "STORAGE", 0, 5}}});
+    auto lines = drive(s, *o, {"$T NO [OVERQUOTA] not allowed\r\n"});
+    CHECK(lines.size() == 1);
+    CHECK(o->result.first == ec_of(errc::no));
+    CHECK(o->result.second.status.text == "not allowed");
+}
