@@ -1,4 +1,4 @@
-// IDLE with the seed's interface: idle(), idle_check(timeout), idle_done().
+// IDLE with Python IMAPClient's interface: idle(), idle_check(timeout), idle_done().
 // What the server says while idling is what nobody asked for, so it flows
 // through the engine's event queue; these operations wait on it.
 #include "client_run.hpp"
@@ -81,7 +81,7 @@ asio::awaitable<op_result<idle_result>> client::impl::do_idle_check(std::chrono:
     }
     idle_result r;
     if (!ec) r.events = drain_events();
-    // Like the seed (imaplib raises abort at EOF), a lost connection is an
+    // Like Python IMAPClient (imaplib raises abort at EOF), a lost connection is an
     // error, not just one more event: the events that came before it,
     // connection_closed included, are still in the result.
     if (!ec && engine_.closed()) {

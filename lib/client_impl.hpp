@@ -57,7 +57,7 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     boost::asio::awaitable<op_result<command_result>> do_starttls(std::shared_ptr<boost::asio::ssl::context> ctx);
     void wait_event(result_handler<event> h);
 
-    // ---- IDLE with the seed's idle() / idle_check() / idle_done() ---------
+    // ---- IDLE with Python IMAPClient's idle() / idle_check() / idle_done() ---------
     struct idle_session {
         explicit idle_session(const net::executor& ex) : signal(ex) {}
         engine::command_id id = 0;

@@ -9,7 +9,7 @@
 namespace imapclient::detail {
 
 /// "GET <url> oauth_consumer_key="...",oauth_nonce="...",...": the
-/// signed request string sasl::xoauth sends (the seed's oauth_login via
+/// signed request string sasl::xoauth sends (Python IMAPClient's oauth_login via
 /// python-oauth2's build_xoauth_string).
 std::string xoauth_request(std::string_view url, std::string_view token, std::string_view token_secret,
                            std::string_view consumer_key, std::string_view consumer_secret,

@@ -1,4 +1,4 @@
-// The seed's "simple example", with co_await: shows the id, size and flags
+// Python IMAPClient's "simple example", with co_await: shows the id, size and flags
 // of every non-deleted message in INBOX.
 //
 //   simple_example HOST PORT USER PASSWORD [--tls|--starttls|--plain] [--ca-file F]

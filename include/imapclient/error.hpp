@@ -1,5 +1,5 @@
 // Errors: error codes of the library's own category, and the exception
-// types (mirroring the seed's) that a failing co_await throws with the
+// types (mirroring Python IMAPClient's) that a failing co_await throws with the
 // default completion token.
 #pragma once
 

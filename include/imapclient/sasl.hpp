@@ -63,7 +63,7 @@ sasl_mechanism scram_sha_256(std::string username, std::string password, std::st
 sasl_mechanism scram_sha_1(std::string username, std::string password, std::string authorization_identity = {},
                            unsigned max_iterations = 100000);
 
-/// The seed's oauth_login(): Gmail's legacy XOAUTH with an OAuth 1.0a
+/// Python IMAPClient's oauth_login(): Gmail's legacy XOAUTH with an OAuth 1.0a
 /// HMAC-SHA1 signed request for `url`
 /// (e.g. "https://mail.google.com/mail/b/user@gmail.com/imap/").
 sasl_mechanism xoauth(std::string url, std::string oauth_token, std::string oauth_token_secret,

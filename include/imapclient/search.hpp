@@ -1,4 +1,4 @@
-// Search criteria as the seed's search() takes them: a list of items, or
+// Search criteria as Python IMAPClient's search() takes them: a list of items, or
 // one raw string passed through.
 #pragma once
 

@@ -302,7 +302,7 @@ std::vector<quota> to_quotas(const std::vector<response>& responses) {
 }
 
 const std::vector<std::string>& popular_special_folder_names(std::string_view attribute) {
-    // The seed's _POPULAR_SPECIAL_FOLDERS, with a few more names common
+    // Python IMAPClient's _POPULAR_SPECIAL_FOLDERS, with a few more names common
     // providers use (Outlook's "Junk E-mail", Yahoo's "Bulk Mail").
     static const std::vector<std::pair<std::string, std::vector<std::string>>> table = {
         {"\\Sent", {"Sent", "Sent Items", "Sent items", "Sent Messages", "Sent Mail"}},

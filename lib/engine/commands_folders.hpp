@@ -23,11 +23,11 @@ namespace imapclient::engine::commands {
 command_request list(std::string_view command, std::string directory, std::string pattern, bool encode,
                      std::vector<std::string> return_options = {});
 
-/// STATUS mailbox (items); no items means the seed's default MESSAGES
+/// STATUS mailbox (items); no items means Python IMAPClient's default MESSAGES
 /// RECENT UIDNEXT UIDVALIDITY UNSEEN.
 command_request status(std::string mailbox, std::vector<std::string> items, bool encode);
 
-/// The seed's default STATUS items.
+/// Python IMAPClient's default STATUS items.
 const std::vector<std::string>& default_status_items();
 
 /// CREATE / DELETE / SUBSCRIBE / UNSUBSCRIBE of one mailbox.
@@ -59,7 +59,7 @@ command_request setquota(std::string root, std::vector<std::pair<std::string, st
 // ---- conversions ------------------------------------------------------
 
 /// A wire folder name as the caller sees it: decoded from modified UTF-7
-/// when `decode` (an invalid encoding is kept as sent, as the seed does).
+/// when `decode` (an invalid encoding is kept as sent, as Python IMAPClient does).
 std::string folder_name_out(std::string_view wire_name, bool decode);
 
 folder_info to_folder_info(const list_data& l, bool decode);
@@ -69,7 +69,7 @@ folder_status_result to_folder_status(const std::vector<response>& responses);
 namespace_result to_namespace(const std::vector<response>& responses, bool decode);
 std::vector<quota> to_quotas(const std::vector<response>& responses);
 
-/// The common names the seed looks for when no folder carries a special-use
+/// The common names Python IMAPClient looks for when no folder carries a special-use
 /// attribute ("\\Sent" -> "Sent", "Sent Items", ...). Empty for attributes
 /// it knows no names for. The attribute is matched case-insensitively, with
 /// or without its backslash.

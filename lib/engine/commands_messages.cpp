@@ -80,7 +80,7 @@ command_builder start(std::string_view tag, std::string_view verb, bool uid, con
 
 command_request sort(std::vector<std::string> sort_criteria, search_criteria criteria, std::string charset,
                      bool uid) {
-    // The seed takes "REVERSE SIZE" as one string as well as a list.
+    // Python IMAPClient takes "REVERSE SIZE" as one string as well as a list.
     std::vector<std::string> keys;
     for (const auto& s : sort_criteria) {
         std::size_t i = 0;

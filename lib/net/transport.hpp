@@ -1,6 +1,6 @@
 // Layer 3: the byte stream under one connection — TCP, TLS over TCP
-// (implicit or after STARTTLS), or a child process's stdin/stdout (the
-// seed's stream mode). Coroutine-friendly; used only inside the library.
+// (implicit or after STARTTLS), or a child process's stdin/stdout (Python
+// IMAPClient's stream mode). Coroutine-friendly; used only inside the library.
 #pragma once
 
 #include <imapclient/error.hpp>

@@ -76,7 +76,7 @@ std::string usage_text() {
       --ca-file FILE     trust the CAs in this PEM file instead of the system store
       --insecure         do not verify the server's certificate (testing only)
       --timeout SECONDS  how long the server may stay silent (and connect timeout)
-  -f, --file FILE        the seed's INI config ([DEFAULT] or [main]: host, port,
+  -f, --file FILE        Python IMAPClient's INI config ([DEFAULT] or [main]: host, port,
                          ssl, starttls, ssl_check_hostname, ssl_verify_cert,
                          ssl_ca_file, timeout, username, password, oauth2,
                          oauth2_access_token); the command line wins
@@ -170,15 +170,15 @@ settings parse_ini(const std::string& text, const std::string& source) {
         else if (key == "oauth2_client_id" || key == "oauth2_client_secret" || key == "oauth2_refresh_token")
             s.oauth2_refresh_settings = s.oauth2_refresh_settings || !value.empty();
         else if (key == "stream" || key == "expect_failure") {
-            // The seed's live-test keys: nothing to do for an interactive shell.
+            // Python IMAPClient's live-test keys: nothing to do for an interactive shell.
             if (key == "stream" && parse_bool(value, where))
                 throw usage_error(where + ": stream mode is not supported by the shell");
         } else {
             throw usage_error(where + ": unknown key '" + key + "'");
         }
     }
-    // The seed's two booleans: ssl wins; ssl = false with starttls upgrades;
-    // ssl = false alone is a deliberate clear-text setup (as in the seed).
+    // Python IMAPClient's two booleans: ssl wins; ssl = false with starttls upgrades;
+    // ssl = false alone is a deliberate clear-text setup (as in Python IMAPClient).
     if (starttls && (!ssl_given || !ssl)) s.security = ic::security::starttls;
     else if (ssl_given) s.security = ssl ? ic::security::tls : ic::security::plain;
     if (starttls && ssl_given && ssl)

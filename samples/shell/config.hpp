@@ -1,6 +1,6 @@
-// What the shell connects to and how: command-line options, the seed's INI
-// file (-f), and the environment (imapclient_username/_password, as the
-// seed's live tests read them). The command line wins over the file.
+// What the shell connects to and how: command-line options, Python IMAPClient's INI
+// file (-f), and the environment (imapclient_username/_password, as Python
+// IMAPClient's live tests read them). The command line wins over the file.
 #pragma once
 
 #include <imapclient/client.hpp>
@@ -39,14 +39,14 @@ struct settings {
 /// Parses argv (without argv[0]). Throws usage_error.
 settings parse_command_line(const std::vector<std::string>& args);
 
-/// Reads the seed's INI keys from the [DEFAULT] or [main] section (keys
-/// before any section header count too; other sections, the seed's
+/// Reads Python IMAPClient's INI keys from the [DEFAULT] or [main] section (keys
+/// before any section header count too; other sections, Python IMAPClient's
 /// alternates, are ignored). Throws usage_error on unreadable files, bad
 /// lines, unknown keys and bad values.
 settings parse_ini(const std::string& text, const std::string& source_name);
 settings read_ini_file(const std::string& path);
 
-/// imapclient_username / imapclient_password, as the seed reads them.
+/// imapclient_username / imapclient_password, as Python IMAPClient reads them.
 settings from_environment();
 
 /// `over` wins wherever it has a value.

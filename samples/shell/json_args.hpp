@@ -87,7 +87,7 @@ public:
         return v ? std::move(*v) : std::move(fallback);
     }
 
-    /// A parameter of the seed's *args kind (enable(*capabilities)): every
+    /// A parameter of Python IMAPClient's *args kind (enable(*capabilities)): every
     /// positional argument from `index` on, or one list (or keyword).
     std::vector<std::string> rest_strings(std::size_t index, std::string_view name);
 

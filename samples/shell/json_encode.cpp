@@ -252,7 +252,7 @@ json::value to_json(const ic::status_response& s) {
 
 json::value to_json(const ic::fetch_data& f) {
     // Only what the server sent: an item that was not fetched is absent,
-    // as in the seed's per-message dict.
+    // as in Python IMAPClient's per-message dict.
     json::object o;
     o["seq"] = f.seq;
     if (f.uid) o["uid"] = *f.uid;
@@ -272,7 +272,7 @@ json::value to_json(const ic::fetch_data& f) {
     if (f.save_date) o["save_date"] = to_json(*f.save_date);
     if (f.preview) o["preview"] = bytes_to_json(*f.preview);
     if (!f.sections.empty()) {
-        // Keyed as the seed keys them: "BODY[]", "BODY[]<0>" for a partial.
+        // Keyed as Python IMAPClient keys them: "BODY[]", "BODY[]<0>" for a partial.
         json::object sections;
         for (const auto& s : f.sections) {
             std::string name = s.name;
@@ -290,7 +290,7 @@ json::value to_json(const ic::fetch_data& f) {
 }
 
 json::value to_json(const ic::thread_node& t) {
-    // The seed's nested tuples: the chain of ids, then one array per branch.
+    // Python IMAPClient's nested tuples: the chain of ids, then one array per branch.
     json::array a;
     for (auto id : t.ids) a.push_back(id);
     for (const auto& c : t.children) a.push_back(to_json(c));

@@ -4,7 +4,7 @@
 //   - byte strings are JSON strings when they are valid UTF-8, otherwise
 //     {"base64": "..."};
 //   - dates are ISO 8601 strings with their offset;
-//   - structs are objects with the C++ field names, which are the seed's
+//   - structs are objects with the C++ field names, which are Python IMAPClient's
 //     (envelope: date, subject, from_, sender, ...; address: name, route,
 //     mailbox, host); results keep their `status` (the tagged reply);
 //   - fetch and flag results are objects keyed by message id;

@@ -1,4 +1,4 @@
-// imap-shell: the seed's imapclient.interact. Connects (and logs in) from
+// imap-shell: Python IMAPClient's imapclient.interact. Connects (and logs in) from
 // the command line or an INI file, then lets a person, or a program through
 // --script, call any method of the client. See `imap-shell --help` and the
 // README.
@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
         }
     }
 
-    // The seed prompts for what is missing. A script without a username
+    // Python IMAPClient prompts for what is missing. A script without a username
     // connects without logging in (the script may call login itself).
     if (!script_in && !config.username) {
         config.username = shell::ask("Username: ", true);

@@ -1,4 +1,4 @@
-// The shell's method table: a name, how to call it (the seed's parameter
+// The shell's method table: a name, how to call it (Python IMAPClient's parameter
 // names, usable as keywords), and a coroutine that converts the JSON
 // arguments, calls the client and converts the result back to JSON.
 //

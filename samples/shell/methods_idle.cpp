@@ -1,4 +1,4 @@
-// IDLE as in the seed (idle, idle_check, idle_done) and the push listener
+// IDLE as in Python IMAPClient (idle, idle_check, idle_done) and the push listener
 // (listen for a while, returning what it pushed).
 #include "json_encode.hpp"
 #include "methods.hpp"

@@ -28,7 +28,7 @@ void add_message_methods(std::vector<method_info>& t) {
                      co_return to_json(r);
                  }});
     t.push_back({"thread", "(algorithm=\"REFERENCES\", criteria=\"ALL\", charset=\"UTF-8\")",
-                 "THREAD (RFC 5256); each thread is the seed's nested list",
+                 "THREAD (RFC 5256); each thread is Python IMAPClient's nested list",
                  [](session& s, call_args& a) -> awaitable<json::value> {
                      auto algorithm = a.get<std::string>(0, "algorithm", "REFERENCES");
                      auto criteria = a.get<ic::search_criteria>(1, "criteria", "ALL");
