@@ -2,6 +2,8 @@
 // raw values, each tolerant of what real servers send (see QUIRKS.md).
 #include "wire/cursor.hpp"
 
+#include "wire/utf8.hpp"
+
 #include <charconv>
 #include <limits>
 
@@ -17,19 +19,14 @@ std::string upper(std::string_view s) {
 // Literal length.
 
 void advance_utf8(utf8_walk& w, std::string_view data, std::uint64_t n) noexcept {
-    const auto* d = reinterpret_cast<const unsigned char*>(data.data());
-    const std::size_t size = data.size();
-    while (!w.invalid && w.chars < n && w.pos < size) {
-        unsigned char b = d[w.pos];
-        std::size_t len = b < 0x80 ? 1
-                        : (b >= 0xC2 && b <= 0xDF) ? 2
-                        : (b >= 0xE0 && b <= 0xEF) ? 3
-                        : (b >= 0xF0 && b <= 0xF4) ? 4 : 0;
-        if (len == 0) { w.invalid = true; return; }
-        if (size - w.pos < len) return;  // the character is not all here yet
-        for (std::size_t k = 1; k < len; ++k)
-            if ((d[w.pos + k] & 0xC0) != 0x80) { w.invalid = true; return; }
-        w.pos += len;
+    while (!w.invalid && w.chars < n && w.pos < data.size()) {
+        const utf8_char c = decode_utf8(data, w.pos, utf8_check::boundaries);
+        if (c.status == utf8_status::truncated) return;  // the character is not all here yet
+        if (c.status != utf8_status::ok) {
+            w.invalid = true;
+            return;
+        }
+        w.pos += c.size;
         ++w.chars;
     }
 }

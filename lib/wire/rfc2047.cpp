@@ -6,6 +6,9 @@
 // as it was, so no information is lost.
 #include <imapclient/types.hpp>
 
+#include "wire/base64.hpp"
+#include "wire/utf8.hpp"
+
 #include <iconv.h>
 
 #include <cctype>
@@ -34,38 +37,6 @@ int hex_value(char c) {
     return -1;
 }
 
-int b64_value(char c) {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-}
-
-std::optional<std::string> decode_b(std::string_view text) {
-    std::string out;
-    std::uint32_t acc = 0;
-    int bits = 0;
-    std::size_t i = 0;
-    for (; i < text.size() && text[i] != '='; ++i) {
-        int v = b64_value(text[i]);
-        if (v < 0) return std::nullopt;
-        acc = (acc << 6) | static_cast<std::uint32_t>(v);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out += static_cast<char>((acc >> bits) & 0xFF);
-            acc &= (1u << bits) - 1;
-        }
-    }
-    // Padding is optional (many mailers drop it), but only "=" may follow.
-    for (; i < text.size(); ++i)
-        if (text[i] != '=') return std::nullopt;
-    if (bits >= 6) return std::nullopt;  // a lone base64 digit carries no byte
-    return out;
-}
-
 std::optional<std::string> decode_q(std::string_view text) {
     std::string out;
     for (std::size_t i = 0; i < text.size(); ++i) {
@@ -84,38 +55,6 @@ std::optional<std::string> decode_q(std::string_view text) {
         }
     }
     return out;
-}
-
-bool valid_utf8(std::string_view s) {
-    std::size_t i = 0;
-    while (i < s.size()) {
-        unsigned char b0 = static_cast<unsigned char>(s[i]);
-        if (b0 < 0x80) {
-            ++i;
-            continue;
-        }
-        int len;
-        std::uint32_t cp;
-        std::uint32_t min;
-        if ((b0 & 0xE0) == 0xC0) {
-            len = 2, cp = b0 & 0x1F, min = 0x80;
-        } else if ((b0 & 0xF0) == 0xE0) {
-            len = 3, cp = b0 & 0x0F, min = 0x800;
-        } else if ((b0 & 0xF8) == 0xF0) {
-            len = 4, cp = b0 & 0x07, min = 0x10000;
-        } else {
-            return false;
-        }
-        if (i + len > s.size()) return false;
-        for (int k = 1; k < len; ++k) {
-            unsigned char b = static_cast<unsigned char>(s[i + k]);
-            if ((b & 0xC0) != 0x80) return false;
-            cp = (cp << 6) | (b & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-        i += len;
-    }
-    return true;
 }
 
 std::optional<std::string> via_iconv(const std::string& charset, std::string_view bytes) {
@@ -149,25 +88,18 @@ std::optional<std::string> via_iconv(const std::string& charset, std::string_vie
 // Converts bytes in `charset` to UTF-8, or nullopt when it cannot.
 std::optional<std::string> to_utf8(const std::string& charset, std::string_view bytes) {
     if (charset == "utf-8" || charset == "utf8") {
-        if (!valid_utf8(bytes)) return std::nullopt;
+        if (!wire::is_valid_utf8(bytes)) return std::nullopt;
         return std::string(bytes);
     }
     if (charset == "us-ascii" || charset == "ascii") {
         // Mislabelled UTF-8 is common and harmless to accept.
-        if (!valid_utf8(bytes)) return std::nullopt;
+        if (!wire::is_valid_utf8(bytes)) return std::nullopt;
         return std::string(bytes);
     }
     if (charset == "iso-8859-1" || charset == "latin1" || charset == "iso8859-1" || charset == "latin-1") {
+        // Every Latin-1 byte is the code point of the same number.
         std::string out;
-        for (char ch : bytes) {
-            unsigned char b = static_cast<unsigned char>(ch);
-            if (b < 0x80) {
-                out += ch;
-            } else {
-                out += static_cast<char>(0xC0 | (b >> 6));
-                out += static_cast<char>(0x80 | (b & 0x3F));
-            }
-        }
+        for (char ch : bytes) wire::append_utf8(out, static_cast<unsigned char>(ch));
         return out;
     }
     // Labels that mailers use for a superset of what they name.
@@ -213,7 +145,8 @@ std::optional<encoded_word> parse_word(std::string_view raw, std::size_t pos) {
     w.charset = cs;
     char enc = lower(raw[q1 + 1]);
     if (enc == 'b') {
-        w.bytes = decode_b(text);
+        // Padding is optional (many mailers drop it).
+        w.bytes = wire::base64_decode_relaxed(text);
     } else if (enc == 'q') {
         w.bytes = decode_q(text);
     } else {

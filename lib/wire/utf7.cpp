@@ -3,93 +3,44 @@
 // "&" and "-".
 #include <imapclient/utf7.hpp>
 
+#include "wire/base64.hpp"
+#include "wire/utf8.hpp"
+
 #include <cstdint>
 #include <stdexcept>
-#include <vector>
+#include <utility>
 
 namespace imapclient {
 namespace {
-
-constexpr char b64_alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
-
-int b64_value(char c) {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == ',') return 63;
-    return -1;
-}
 
 bool is_direct(std::uint32_t cp) { return cp >= 0x20 && cp <= 0x7e && cp != '&'; }
 
 // Strict UTF-8 decoding: overlong forms, surrogates and values past
 // U+10FFFF are refused, so that every name has exactly one encoding.
 std::uint32_t next_code_point(std::string_view s, std::size_t& i) {
-    auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-    unsigned char b0 = byte(i);
-    if (b0 < 0x80) {
-        ++i;
-        return b0;
+    const wire::utf8_char c = wire::decode_utf8(s, i);
+    switch (c.status) {
+    case wire::utf8_status::ok: break;
+    case wire::utf8_status::bad_lead: throw std::invalid_argument("encode_utf7: invalid UTF-8 lead byte");
+    case wire::utf8_status::truncated: throw std::invalid_argument("encode_utf7: truncated UTF-8 sequence");
+    case wire::utf8_status::bad_continuation:
+        throw std::invalid_argument("encode_utf7: invalid UTF-8 continuation byte");
+    case wire::utf8_status::overlong: throw std::invalid_argument("encode_utf7: overlong UTF-8 sequence");
+    case wire::utf8_status::too_large: throw std::invalid_argument("encode_utf7: code point past U+10FFFF");
+    case wire::utf8_status::surrogate: throw std::invalid_argument("encode_utf7: UTF-8 encoded surrogate");
     }
-    int len;
-    std::uint32_t cp;
-    std::uint32_t min;
-    if ((b0 & 0xE0) == 0xC0) {
-        len = 2, cp = b0 & 0x1F, min = 0x80;
-    } else if ((b0 & 0xF0) == 0xE0) {
-        len = 3, cp = b0 & 0x0F, min = 0x800;
-    } else if ((b0 & 0xF8) == 0xF0) {
-        len = 4, cp = b0 & 0x07, min = 0x10000;
-    } else {
-        throw std::invalid_argument("encode_utf7: invalid UTF-8 lead byte");
-    }
-    if (i + len > s.size()) throw std::invalid_argument("encode_utf7: truncated UTF-8 sequence");
-    for (int k = 1; k < len; ++k) {
-        unsigned char b = byte(i + k);
-        if ((b & 0xC0) != 0x80) throw std::invalid_argument("encode_utf7: invalid UTF-8 continuation byte");
-        cp = (cp << 6) | (b & 0x3F);
-    }
-    if (cp < min) throw std::invalid_argument("encode_utf7: overlong UTF-8 sequence");
-    if (cp > 0x10FFFF) throw std::invalid_argument("encode_utf7: code point past U+10FFFF");
-    if (cp >= 0xD800 && cp <= 0xDFFF) throw std::invalid_argument("encode_utf7: UTF-8 encoded surrogate");
-    i += len;
-    return cp;
+    i += c.size;
+    return c.code_point;
 }
 
-void append_utf8(std::string& out, std::uint32_t cp) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
+void append_unit(std::string& utf16be, std::uint32_t unit) {
+    utf16be += static_cast<char>(unit >> 8);
+    utf16be += static_cast<char>(unit & 0xFF);
 }
 
-void flush_base64(std::string& out, const std::vector<std::uint16_t>& units) {
+void flush_base64(std::string& out, const std::string& utf16be) {
     out += '&';
-    std::uint32_t acc = 0;
-    int bits = 0;
-    for (std::uint16_t u : units) {
-        acc = (acc << 16) | u;
-        bits += 16;
-        while (bits >= 6) {
-            bits -= 6;
-            out += b64_alphabet[(acc >> bits) & 0x3F];
-        }
-        acc &= (1u << bits) - 1;
-    }
-    if (bits > 0) out += b64_alphabet[(acc << (6 - bits)) & 0x3F];
+    out += wire::base64_encode_unpadded(utf16be, wire::base64_alphabet::mailbox);
     out += '-';
 }
 
@@ -98,7 +49,7 @@ void flush_base64(std::string& out, const std::vector<std::uint16_t>& units) {
 std::string encode_utf7(std::string_view utf8) {
     std::string out;
     out.reserve(utf8.size());
-    std::vector<std::uint16_t> pending;
+    std::string pending;  // UTF-16BE
     std::size_t i = 0;
     while (i < utf8.size()) {
         std::uint32_t cp = next_code_point(utf8, i);
@@ -113,10 +64,10 @@ std::string encode_utf7(std::string_view utf8) {
         }
         if (cp >= 0x10000) {
             std::uint32_t v = cp - 0x10000;
-            pending.push_back(static_cast<std::uint16_t>(0xD800 | (v >> 10)));
-            pending.push_back(static_cast<std::uint16_t>(0xDC00 | (v & 0x3FF)));
+            append_unit(pending, 0xD800 | (v >> 10));
+            append_unit(pending, 0xDC00 | (v & 0x3FF));
         } else {
-            pending.push_back(static_cast<std::uint16_t>(cp));
+            append_unit(pending, cp);
         }
     }
     if (!pending.empty()) flush_base64(out, pending);
@@ -144,21 +95,16 @@ std::optional<std::string> try_decode_utf7(std::string_view in) {
             i = end + 1;
             continue;
         }
-        std::uint32_t acc = 0;
-        int bits = 0;
+        // Padding bits must be zero and fewer than one digit, so that the
+        // encoding stays canonical; half a UTF-16 unit is no character.
+        const auto utf16be = wire::base64_decode_unpadded(in.substr(i + 1, end - i - 1), wire::base64_alphabet::mailbox);
+        if (!utf16be || utf16be->size() % 2 != 0) return std::nullopt;
         std::uint32_t high_surrogate = 0;
-        for (std::size_t k = i + 1; k < end; ++k) {
-            int v = b64_value(in[k]);
-            if (v < 0) return std::nullopt;
-            acc = (acc << 6) | static_cast<std::uint32_t>(v);
-            bits += 6;
-            if (bits < 16) continue;
-            bits -= 16;
-            std::uint32_t unit = (acc >> bits) & 0xFFFF;
-            acc &= (1u << bits) - 1;
+        for (std::size_t k = 0; k < utf16be->size(); k += 2) {
+            const std::uint32_t unit = std::uint32_t(std::uint8_t((*utf16be)[k])) << 8 | std::uint8_t((*utf16be)[k + 1]);
             if (high_surrogate) {
                 if (unit < 0xDC00 || unit > 0xDFFF) return std::nullopt;
-                append_utf8(out, 0x10000 + ((high_surrogate - 0xD800) << 10) + (unit - 0xDC00));
+                wire::append_utf8(out, 0x10000 + ((high_surrogate - 0xD800) << 10) + (unit - 0xDC00));
                 high_surrogate = 0;
             } else if (unit >= 0xD800 && unit <= 0xDBFF) {
                 high_surrogate = unit;
@@ -167,11 +113,10 @@ std::optional<std::string> try_decode_utf7(std::string_view in) {
             } else if (is_direct(unit) || unit == '&') {
                 return std::nullopt;  // must have been written directly
             } else {
-                append_utf8(out, unit);
+                wire::append_utf8(out, unit);
             }
         }
-        // Leftover bits are padding: fewer than one base64 digit, all zero.
-        if (high_surrogate || bits >= 6 || acc != 0) return std::nullopt;
+        if (high_surrogate) return std::nullopt;
         i = end + 1;
     }
     return out;
