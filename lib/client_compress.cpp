@@ -8,7 +8,6 @@
 // then on the reader inflates (feed_compressed) and the writer deflates
 // (compress_write) in client_actor.cpp.
 #include "client_run.hpp"
-#include "engine/commands_session.hpp"
 
 #include <boost/asio/use_awaitable.hpp>
 
@@ -30,7 +29,7 @@ asio::awaitable<op_result<command_result>> client::impl::do_compress() {
     if (!engine_.has_capability("COMPRESS=DEFLATE"))
         co_return refuse<command_result>(errc::capability_missing, "the server does not offer COMPRESS=DEFLATE");
     compress_requested_ = true;
-    auto req = engine::commands::compress_deflate();
+    auto req = operations::commands::compress_deflate();
     auto c = co_await async_run(std::move(req), asio::use_awaitable);
     // NO/BAD: the connection goes on uncompressed (RFC 4978 3). A cancelled
     // COMPRESS that the server still accepts is turned on by the reader all

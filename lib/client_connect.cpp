@@ -3,7 +3,6 @@
 // connection, and LOGIN / AUTHENTICATE, which may turn COMPRESS on after.
 #include "client_run.hpp"
 
-#include "engine/commands_session.hpp"
 
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -11,7 +10,7 @@
 namespace imapclient {
 
 namespace asio = boost::asio;
-namespace commands = engine::commands;
+namespace commands = operations::commands;
 using detail::refuse;
 using detail::with_status;
 
@@ -121,7 +120,7 @@ asio::awaitable<op_result<command_result>> client::impl::do_starttls(std::shared
     // The reader does the handshake once the OK has come (upgrade_to_tls).
     // No context given: the one of the client's options, else the default.
     tls_context_ = ctx ? std::move(ctx) : opts_.ssl_context;
-    auto c = co_await async_run(engine::commands::starttls(), asio::use_awaitable);
+    auto c = co_await async_run(operations::commands::starttls(), asio::use_awaitable);
     if (c.ec) {
         if (c.ec == make_error_code(errc::no) || c.ec == make_error_code(errc::bad))
             c.ec = make_error_code(errc::tls_required);
@@ -129,7 +128,7 @@ asio::awaitable<op_result<command_result>> client::impl::do_starttls(std::shared
     }
     // Capabilities are asked again over TLS (RFC 9051 6.2.1); this also
     // waits for the handshake, which holds every write back until done.
-    auto caps = co_await async_run(engine::commands::capability(), asio::use_awaitable);
+    auto caps = co_await async_run(operations::commands::capability(), asio::use_awaitable);
     if (caps.ec) co_return with_status<command_result>(caps);
     if (!transport_.is_tls())
         co_return refuse<command_result>(errc::tls_required, "the connection is not encrypted after STARTTLS");

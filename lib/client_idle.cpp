@@ -30,7 +30,7 @@ asio::awaitable<op_result<command_result>> client::impl::do_idle() {
     if (!engine_.has_capability("IDLE")) co_return refuse<command_result>(errc::capability_missing, "no IDLE capability");
     auto session = std::make_shared<idle_session>(strand_);
     idle_ = session;
-    auto req = engine::commands::idle();
+    auto req = operations::commands::idle();
     req.on_continuation = [session](std::string_view) -> std::optional<std::string> {
         session->started = true;
         session->signal.cancel();
@@ -144,7 +144,7 @@ asio::awaitable<op_result<command_result>> client::impl::do_listen(listen_option
             poll.expires_after(lo.poll_interval);
             co_await poll.async_wait(tuple_awaitable);
             if (co_await cancelled()) co_return aborted();
-            auto c = co_await async_run(engine::commands::noop(), tuple_awaitable);
+            auto c = co_await async_run(operations::commands::noop(), tuple_awaitable);
             auto& done = std::get<0>(c);
             if (done.ec && is_abort(done.ec)) co_return detail::with_status<command_result>(done);
             continue;

@@ -3,7 +3,6 @@
 // sans-io connection_engine.
 #pragma once
 
-#include "engine/commands.hpp"
 #include "engine/engine.hpp"
 #include "net/deflate_stream.hpp"
 #include "operations/operation.hpp"

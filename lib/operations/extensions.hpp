@@ -3,11 +3,62 @@
 // actor (lib/actor/idle.cpp).
 #pragma once
 
+#include "operations/encoding.hpp"
 #include "operations/operation.hpp"
 
 #include <imapclient/ops/extensions.hpp>
 
 namespace imapclient::operations {
+
+/// The commands of this topic: their encoding and routing rules (what
+/// they collect, whether they are barriers). Unit-tested on their own.
+namespace commands {
+
+/// The largest mod-sequence RFC 7162 allows (63 bits).
+inline constexpr std::uint64_t max_mod_seq = 0x7fff'ffff'ffff'ffffULL;
+
+/// SELECT / EXAMINE mailbox (QRESYNC (uidvalidity modseq [known-uids
+/// [(seqs uids)]])). A barrier like SELECT; besides SELECT's data it
+/// collects the FETCH responses and the VANISHED (EARLIER) the server
+/// sends for the changes (a plain VANISHED stays an event). Invalid params
+/// (uid_validity 0, modseq outside 1..2^63-1, empty or '*'/'$' sets, a
+/// sequence match whose sets name different numbers of messages) throw
+/// std::invalid_argument when built.
+command_request select_qresync(std::string mailbox, const qresync_params& params, bool readonly,
+                               bool encode = true);
+
+/// FETCH / UID FETCH set (items) (CHANGEDSINCE modseq [VANISHED]). With
+/// `vanished` (UID FETCH only: std::invalid_argument otherwise) it also
+/// collects VANISHED (EARLIER); then it is a barrier, since that data does
+/// not name the command it answers.
+command_request fetch_changed_since(const sequence_set& set, std::vector<std::string> items, std::uint64_t mod_seq,
+                                    bool vanished, bool uid);
+
+/// STORE / UID STORE set (UNCHANGEDSINCE modseq) [+|-]FLAGS[.SILENT]
+/// (flags). Collects FETCH data even when silent: the server reports each
+/// stored message's new MODSEQ. The refused ones are in the tagged reply's
+/// [MODIFIED set].
+command_request store_unchanged_since(const sequence_set& set, flag_change change, std::vector<std::string> flags,
+                                      std::uint64_t unchanged_since, bool silent, bool uid);
+
+command_request getacl(std::string mailbox, bool encode);
+
+/// SETACL mailbox identifier rights; empty rights: DELETEACL mailbox identifier.
+command_request setacl(std::string mailbox, std::string identifier, std::string rights, bool encode);
+
+command_request getquotaroot(std::string mailbox, bool encode);
+
+command_request getquota(std::string root);
+
+/// SETQUOTA root (RESOURCE limit ...); an empty list removes every limit.
+command_request setquota(std::string root, std::vector<std::pair<std::string, std::uint64_t>> limits);
+
+std::vector<quota> to_quotas(const std::vector<response>& responses);
+
+command_request idle();
+
+}  // namespace commands
+
 
 algorithm_ptr<ops::select_folder_qresync> make_algorithm(ops::select_folder_qresync);
 algorithm_ptr<ops::fetch_changed_since> make_algorithm(ops::fetch_changed_since);

@@ -4,14 +4,44 @@
 // these (after the session checks).
 #include "operations/flags.hpp"
 
-#include "engine/commands.hpp"
-#include "engine/commands_messages.hpp"
-
+#include "operations/messages.hpp"
 #include <imapclient/utf7.hpp>
+
+namespace imapclient::operations::commands {
+
+command_request store(const sequence_set& set, flag_change mode, bool gmail_labels, std::vector<std::string> values,
+                      bool silent, bool uid) {
+    std::string item = mode == flag_change::add ? "+" : mode == flag_change::remove ? "-" : "";
+    item += gmail_labels ? "X-GM-LABELS" : "FLAGS";
+    if (silent) item += ".SILENT";
+    command_request r;
+    r.name = uid ? "UID STORE" : "STORE";
+    r.build = [set, item = std::move(item), values = std::move(values), gmail_labels, uid](std::string_view tag,
+                                                                                         const literal_support& l) {
+        auto b = start_command(tag, "STORE", uid, l);
+        b.set(set).atom(item);
+        if (gmail_labels) {
+            b.open_paren();
+            for (const auto& label : values) b.string(encode_utf7(label));
+            b.close_paren();
+        } else {
+            b.flag_list(values);
+        }
+        return std::move(b).finish();
+    };
+    if (!silent) r.collects = kind_bit<fetch_data>();
+    if (uid) {
+        if (!silent) r.uid_ranges = uid_ranges(set);
+    } else {
+        r.exclusive = true;
+    }
+    return r;
+}
+
+}  // namespace imapclient::operations::commands
 
 namespace imapclient::operations {
 
-namespace commands = engine::commands;
 using engine::command_request;
 using engine::completion;
 using engine::session_level;

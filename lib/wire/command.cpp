@@ -46,12 +46,6 @@ void refuse_nul(std::string_view s, const char* what) {
         throw std::invalid_argument(std::string(what) + ": a NUL byte cannot be sent (only in a BINARY literal8)");
 }
 
-bool has_8bit(std::string_view s) {
-    for (char ch : s)
-        if (static_cast<unsigned char>(ch) >= 0x80) return true;
-    return false;
-}
-
 bool iequals(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i) {
@@ -120,6 +114,14 @@ bool is_sequence_set_text(std::string_view s) {
     }
 }
 
+}  // namespace
+
+bool has_8bit(std::string_view s) {
+    for (char ch : s)
+        if (static_cast<unsigned char>(ch) >= 0x80) return true;
+    return false;
+}
+
 bool criteria_have_8bit(const std::vector<search_item>& items) {
     for (const search_item& item : items) {
         if (auto* s = std::get_if<std::string>(&item.value); s && has_8bit(*s)) return true;
@@ -127,8 +129,6 @@ bool criteria_have_8bit(const std::vector<search_item>& items) {
     }
     return false;
 }
-
-}  // namespace
 
 bool is_atom(std::string_view s) noexcept {
     if (s.empty()) return false;

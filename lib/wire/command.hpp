@@ -88,6 +88,11 @@ private:
 
 /// True when s may be sent as an atom (RFC 3501 ATOM-CHAR*), non-empty.
 bool is_atom(std::string_view s) noexcept;
+/// Any byte of 0x80 or above (then the text is not US-ASCII).
+bool has_8bit(std::string_view s);
+/// Any string among search criteria (nested lists included) with 8-bit
+/// bytes: the search needs CHARSET UTF-8.
+bool criteria_have_8bit(const std::vector<search_item>& items);
 /// "1-Feb-1994" (search dates).
 std::string format_search_date(std::chrono::year_month_day d);
 

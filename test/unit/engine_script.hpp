@@ -4,8 +4,11 @@
 // completed exactly once and that nothing was written that should not be.
 #pragma once
 
-#include "engine/commands.hpp"
 #include "engine/engine.hpp"
+#include "operations/extensions.hpp"
+#include "operations/mailboxes.hpp"
+#include "operations/messages.hpp"
+#include "operations/session.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -20,7 +23,7 @@ namespace engine_script {
 
 using namespace imapclient;
 using namespace imapclient::engine;
-namespace cmd = imapclient::engine::commands;
+namespace cmd = imapclient::operations::commands;
 
 /// How the server's bytes reach the engine: whole, one byte at a time (the
 /// result must not depend on the chunking), or through prepare()/commit().

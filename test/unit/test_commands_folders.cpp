@@ -1,7 +1,8 @@
 // Folder, ACL and quota commands: what goes on the wire (modified UTF-7 or
 // not, quoting, literals), how their untagged data is collected and turned
 // into results, and which of them may share the wire.
-#include "engine/commands_folders.hpp"
+#include "operations/extensions.hpp"
+#include "operations/mailboxes.hpp"
 #include "engine_script.hpp"
 
 #include <imapclient/utf7.hpp>

@@ -1,7 +1,8 @@
 // The message commands' encodings (SORT, THREAD, X-GM-RAW, MULTIAPPEND,
 // COPY, MOVE, EXPUNGE, STORE), their routing rules in the engine, and the
 // helpers the client uses on their results (UID sets, normalise_times).
-#include "engine/commands_messages.hpp"
+#include "operations/flags.hpp"
+#include "operations/messages.hpp"
 #include "engine_script.hpp"
 
 #include <boost/asio/error.hpp>

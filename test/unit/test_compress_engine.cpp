@@ -1,7 +1,7 @@
 // The engine's side of COMPRESS=DEFLATE: a barrier; nothing after its OK is
 // parsed (it is compressed) and nothing is written until the caller has
 // turned the streams on; a NO changes nothing.
-#include "engine/commands_session.hpp"
+#include "operations/session.hpp"
 #include "engine_script.hpp"
 #include "net/deflate_stream.hpp"
 

@@ -2,9 +2,10 @@
 // FETCH (CHANGEDSINCE ...) and STORE (UNCHANGEDSINCE ...), their routing
 // in the engine (what they collect, what stays an event), ENABLED
 // tracking, and the mailbox state under VANISHED.
-#include "engine/commands_condstore.hpp"
-#include "engine/commands_messages.hpp"
-#include "engine/commands_session.hpp"
+#include "operations/extensions.hpp"
+#include "operations/flags.hpp"
+#include "operations/messages.hpp"
+#include "operations/session.hpp"
 #include "engine_script.hpp"
 
 #include <imapclient/condstore.hpp>

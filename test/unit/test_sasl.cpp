@@ -2,7 +2,7 @@
 // exchange through the engine (SASL-IR, challenges, cancellation).
 #include "engine_script.hpp"
 
-#include "engine/commands_session.hpp"
+#include "operations/session.hpp"
 #include "sasl_oauth1.hpp"
 #include "sasl_scram.hpp"
 #include "wire/base64.hpp"
@@ -13,7 +13,7 @@ using namespace engine_script;
 using imapclient::sasl_mechanism;
 namespace sasl = imapclient::sasl;
 namespace wire = imapclient::wire;
-namespace commands = imapclient::engine::commands;
+namespace commands = imapclient::operations::commands;
 
 TEST_CASE("base64: RFC 4648 test vectors both ways", "[sasl]") {
     const std::pair<const char*, const char*> vectors[] = {
