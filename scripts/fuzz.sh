@@ -8,7 +8,7 @@
 # the library and the targets (-Dfuzzing=true) with ASan + UBSan and
 # libFuzzer's coverage hooks (-fsanitize=fuzzer-no-link; libFuzzer's main is
 # linked into the targets only). -O0: two thirds of -O1's compile time
-# (lib/client_ops.cpp: 18 s vs 27 s here), which is most of this step's
+# (the old lib/client_ops.cpp: 18 s vs 27 s here), which is most of this step's
 # cost in CI. -fno-sanitize=function: clang 14 cannot emit its prologue
 # data for split coroutine functions ("Cannot represent a difference across
 # sections"). b_lundef=false: the sanitizer runtimes are linked into the

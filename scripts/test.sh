@@ -42,7 +42,7 @@ run_step() {
 
 # The suite's build: gcc (the compiler most users build with) at -O0 with
 # ASan + UBSan, which compiles as fast as a plain -O2 build (22-23 s for
-# lib/client_ops.cpp here; -O2 with sanitizers takes 85 s). The samples and
+# the old lib/client_ops.cpp here; -O2 with sanitizers takes 85 s). The samples and
 # the benchmark programs are built (and the samples run) in it too. An
 # existing build directory is switched to these options.
 # detect_leaks: LeakSanitizer at exit; abort_on_error / halt_on_error: the

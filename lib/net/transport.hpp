@@ -1,4 +1,4 @@
-// Layer 3: the byte stream under one connection — TCP, TLS over TCP
+// Layer 4 (net): the byte stream under one connection — TCP, TLS over TCP
 // (implicit or after STARTTLS), or a child process's stdin/stdout (Python
 // IMAPClient's stream mode). Coroutine-friendly; used only inside the library.
 #pragma once

@@ -3,7 +3,7 @@
 // returns.
 #include "operations/session.hpp"
 
-#include "wire/base64.hpp"
+#include "text/base64.hpp"
 
 #include <memory>
 #include <stdexcept>
@@ -69,8 +69,8 @@ command_request authenticate(sasl_mechanism mechanism, bool initial_response) {
             if (!first) throw std::invalid_argument("SASL mechanism " + x->mech.name + " gave no initial response");
             // RFC 4959: an empty initial response is sent as "=".
             if (first->empty()) b.raw("=");
-            else if (x->mech.secret) b.secret(wire::base64_encode(*first));
-            else b.raw(wire::base64_encode(*first));
+            else if (x->mech.secret) b.secret(text::base64_encode(*first));
+            else b.raw(text::base64_encode(*first));
         }
         return std::move(b).finish();
     };
@@ -81,12 +81,12 @@ command_request authenticate(sasl_mechanism mechanism, bool initial_response) {
             // client's first message.
             x->first_sent = true;
             reply = x->mech.step({});
-        } else if (auto challenge = wire::base64_decode(challenge_text)) {
+        } else if (auto challenge = text::base64_decode(challenge_text)) {
             reply = x->mech.step(*challenge);
         }
         // "*" cancels (RFC 9051 6.2.2); the server then answers BAD.
         if (!reply) return std::string("*\r\n");
-        return wire::base64_encode(*reply) + "\r\n";
+        return text::base64_encode(*reply) + "\r\n";
     };
     r.exclusive = true;
     r.kind = command_kind::authenticate;

@@ -2,7 +2,7 @@
 // raw values, each tolerant of what real servers send (see QUIRKS.md).
 #include "wire/cursor.hpp"
 
-#include "wire/utf8.hpp"
+#include "text/utf8.hpp"
 
 #include <charconv>
 #include <limits>
@@ -20,9 +20,9 @@ std::string upper(std::string_view s) {
 
 void advance_utf8(utf8_walk& w, std::string_view data, std::uint64_t n) noexcept {
     while (!w.invalid && w.chars < n && w.pos < data.size()) {
-        const utf8_char c = decode_utf8(data, w.pos, utf8_check::boundaries);
-        if (c.status == utf8_status::truncated) return;  // the character is not all here yet
-        if (c.status != utf8_status::ok) {
+        const text::utf8_char c = text::decode_utf8(data, w.pos, text::utf8_check::boundaries);
+        if (c.status == text::utf8_status::truncated) return;  // the character is not all here yet
+        if (c.status != text::utf8_status::ok) {
             w.invalid = true;
             return;
         }

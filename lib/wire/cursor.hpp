@@ -78,7 +78,7 @@ std::string upper(std::string_view s);
 struct utf8_walk {
     std::size_t pos = 0;       // bytes consumed
     std::uint64_t chars = 0;   // characters consumed
-    bool invalid = false;      // no UTF-8 (utf8_check::boundaries): the byte count stands
+    bool invalid = false;      // no UTF-8 (text::utf8_check::boundaries): the byte count stands
 };
 
 /// Advances the walk over `data` (which starts at the literal's first byte)

@@ -7,7 +7,7 @@
 #include "fake_server.hpp"
 #include "harness.hpp"
 
-#include "client_launch.hpp"
+#include "actor/launch.hpp"
 
 #include <imapclient/utf7.hpp>
 

@@ -3,7 +3,7 @@
 // connection, ENABLE and ID.
 #include "fake_server.hpp"
 #include "harness.hpp"
-#include "wire/base64.hpp"
+#include "text/base64.hpp"
 
 using namespace std::chrono_literals;
 using imapclient::client;
@@ -93,16 +93,16 @@ TEST_CASE("SCRAM (scripted): a wrong server signature cancels the login; an OK a
           "[seed][session][scram]") {
     const bool server_says_ok = GENERATE(false, true);
     test::fake_server server([server_says_ok](test::fake_connection& c) {
-        namespace wire = imapclient::wire;
+        namespace text = imapclient::text;
         c.send("* OK [CAPABILITY IMAP4rev1 AUTH=SCRAM-SHA-256] fake ready\r\n");
         const std::string tag = c.expect("AUTHENTICATE SCRAM-SHA-256");
         c.send("+ \r\n");  // no SASL-IR: the client-first answers this
-        const std::string first = wire::base64_decode(c.read_line()).value_or("");
+        const std::string first = text::base64_decode(c.read_line()).value_or("");
         const auto r = first.find(",r=");
         if (r == std::string::npos) throw std::runtime_error("no nonce in the client-first message: " + first);
-        c.send("+ " + wire::base64_encode("r=" + first.substr(r + 3) + "srv,s=c2FsdA==,i=4096") + "\r\n");
+        c.send("+ " + text::base64_encode("r=" + first.substr(r + 3) + "srv,s=c2FsdA==,i=4096") + "\r\n");
         c.read_line();  // the client-final message with the proof
-        c.send("+ " + wire::base64_encode("v=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=") + "\r\n");
+        c.send("+ " + text::base64_encode("v=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=") + "\r\n");
         const std::string answer = c.read_line();
         if (answer != "*") throw std::runtime_error("expected the client to cancel, got: " + answer);
         c.send(tag + (server_says_ok ? " OK authenticated anyway\r\n" : " BAD cancelled\r\n"));

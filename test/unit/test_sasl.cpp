@@ -3,16 +3,16 @@
 #include "engine_script.hpp"
 
 #include "operations/session.hpp"
-#include "sasl_oauth1.hpp"
-#include "sasl_scram.hpp"
-#include "wire/base64.hpp"
+#include "sasl/oauth1.hpp"
+#include "sasl/scram.hpp"
+#include "text/base64.hpp"
 
 #include <imapclient/sasl.hpp>
 
 using namespace engine_script;
 using imapclient::sasl_mechanism;
 namespace sasl = imapclient::sasl;
-namespace wire = imapclient::wire;
+namespace text = imapclient::text;
 namespace commands = imapclient::operations::commands;
 
 TEST_CASE("base64: RFC 4648 test vectors both ways", "[sasl]") {
@@ -21,17 +21,17 @@ TEST_CASE("base64: RFC 4648 test vectors both ways", "[sasl]") {
         {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
     };
     for (auto [plain, encoded] : vectors) {
-        CHECK(wire::base64_encode(plain) == encoded);
-        CHECK(wire::base64_decode(encoded) == std::optional<std::string>(plain));
+        CHECK(text::base64_encode(plain) == encoded);
+        CHECK(text::base64_decode(encoded) == std::optional<std::string>(plain));
     }
     std::string all;
     for (int i = 0; i < 256; ++i) all += static_cast<char>(i);
-    CHECK(wire::base64_decode(wire::base64_encode(all)) == std::optional<std::string>(all));
+    CHECK(text::base64_decode(text::base64_encode(all)) == std::optional<std::string>(all));
 }
 
 TEST_CASE("base64: malformed text is refused", "[sasl]") {
     for (const char* bad : {"Zg=", "Zg", "Z===", "Zm9v!A==", "Zg==Zg==", "Zh==", "Zm9=", "Zm 9v", "=Zm9"})
-        CHECK_FALSE(wire::base64_decode(bad));
+        CHECK_FALSE(text::base64_decode(bad));
 }
 
 TEST_CASE("sasl: PLAIN, XOAUTH2 and OAUTHBEARER messages", "[sasl]") {
@@ -169,7 +169,7 @@ TEST_CASE("sasl: SCRAM escapes ',' and '=' in names; the authzid goes into the G
     // The channel binding attribute repeats the GS2 header (base64 of "n,a=admin=3D1,").
     auto final = m.step("r=NONCEserver,s=c2FsdA==,i=4096");
     REQUIRE(final);
-    CHECK(final->rfind("c=" + wire::base64_encode("n,a=admin=3D1,") + ",r=NONCEserver,p=", 0) == 0);
+    CHECK(final->rfind("c=" + text::base64_encode("n,a=admin=3D1,") + ",r=NONCEserver,p=", 0) == 0);
     // A random nonce per mechanism.
     auto a = sasl::scram_sha_256("u", "p");
     auto b = sasl::scram_sha_256("u", "p");
@@ -213,10 +213,10 @@ TEST_CASE("AUTHENTICATE: a server-first mechanism sees each decoded challenge", 
     s.greet("IMAP4rev1 SASL-IR AUTH=X-TEST");
     auto id = s.submit(commands::authenticate(m, true));
     CHECK(s.flush() == "A1 AUTHENTICATE X-TEST\r\n");  // no initial response: server first
-    s.server("+ " + wire::base64_encode("first challenge") + "\r\n");
-    CHECK(s.flush() == wire::base64_encode("reply-1") + "\r\n");
-    s.server("+ " + wire::base64_encode(std::string("\0bin\xff", 5)) + "\r\n");
-    CHECK(s.flush() == wire::base64_encode("reply-2") + "\r\n");
+    s.server("+ " + text::base64_encode("first challenge") + "\r\n");
+    CHECK(s.flush() == text::base64_encode("reply-1") + "\r\n");
+    s.server("+ " + text::base64_encode(std::string("\0bin\xff", 5)) + "\r\n");
+    CHECK(s.flush() == text::base64_encode("reply-2") + "\r\n");
     s.server("A1 OK done\r\n");
     CHECK(s.result(id).ec == error_code{});
     CHECK(seen == std::vector<std::string>{"first challenge", std::string("\0bin\xff", 5)});
@@ -244,7 +244,7 @@ TEST_CASE("AUTHENTICATE: a malformed challenge or a refusing mechanism cancels w
         s.greet("IMAP4rev1 AUTH=X-TEST");
         s.submit(commands::authenticate(m, false));
         s.flush();
-        s.server("+ " + wire::base64_encode("c") + "\r\n");
+        s.server("+ " + text::base64_encode("c") + "\r\n");
         CHECK(s.flush() == "*\r\n");
         CHECK(calls == 1);
     }

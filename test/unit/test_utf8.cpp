@@ -2,15 +2,15 @@
 // for names and header text, boundaries only for the literal framer.
 #include <catch2/catch.hpp>
 
-#include "wire/utf8.hpp"
+#include "text/utf8.hpp"
 
 #include <string>
 #include <utility>
 #include <vector>
 
-namespace wire = imapclient::wire;
-using wire::utf8_check;
-using wire::utf8_status;
+namespace text = imapclient::text;
+using text::utf8_check;
+using text::utf8_status;
 
 namespace {
 
@@ -35,12 +35,12 @@ TEST_CASE("utf8: decodes every length of sequence", "[utf8]") {
         const std::string& s = text;
         INFO(static_cast<unsigned long>(cp));
         for (auto check : {utf8_check::strict, utf8_check::boundaries}) {
-            const auto c = wire::decode_utf8(s, 0, check);
+            const auto c = text::decode_utf8(s, 0, check);
             CHECK(c.status == utf8_status::ok);
             CHECK(c.code_point == cp);
             CHECK(c.size == s.size());
         }
-        CHECK(wire::is_valid_utf8(s));
+        CHECK(text::is_valid_utf8(s));
     }
 }
 
@@ -48,17 +48,17 @@ TEST_CASE("utf8: decodes at a position, not from the start", "[utf8]") {
     const std::string s = "a\xc3\xbc\xe2\x82\xac\xf0\x9f\x98\x80z";
     std::vector<char32_t> cps;
     for (std::size_t i = 0; i < s.size();) {
-        const auto c = wire::decode_utf8(s, i);
+        const auto c = text::decode_utf8(s, i);
         REQUIRE(c.status == utf8_status::ok);
         cps.push_back(c.code_point);
         i += c.size;
     }
     CHECK(cps == std::vector<char32_t>{U'a', 0xFC, 0x20AC, 0x1F600, U'z'});
-    CHECK(wire::decode_utf8(s, 1).size == 2);
-    CHECK(wire::decode_utf8(s, 3).size == 3);
-    CHECK(wire::decode_utf8(s, 6).size == 4);
+    CHECK(text::decode_utf8(s, 1).size == 2);
+    CHECK(text::decode_utf8(s, 3).size == 3);
+    CHECK(text::decode_utf8(s, 6).size == 4);
     // The middle of a sequence is no place to start.
-    CHECK(wire::decode_utf8(s, 2).status == utf8_status::bad_lead);
+    CHECK(text::decode_utf8(s, 2).status == utf8_status::bad_lead);
 }
 
 TEST_CASE("utf8: strict decoding names each kind of error", "[utf8]") {
@@ -85,43 +85,43 @@ TEST_CASE("utf8: strict decoding names each kind of error", "[utf8]") {
     };
     for (const auto& [s, status] : bad) {
         INFO(s);
-        const auto c = wire::decode_utf8(s, 0);
+        const auto c = text::decode_utf8(s, 0);
         CHECK(c.status == status);
         CHECK(c.size == 0);
-        CHECK_FALSE(wire::is_valid_utf8(s));
-        CHECK_FALSE(wire::is_valid_utf8("ok " + s + " ok"));
+        CHECK_FALSE(text::is_valid_utf8(s));
+        CHECK_FALSE(text::is_valid_utf8("ok " + s + " ok"));
     }
     // Truncation is checked before the continuation bytes that are there.
-    CHECK(wire::decode_utf8("\xe6\x41", 0).status == utf8_status::truncated);
+    CHECK(text::decode_utf8("\xe6\x41", 0).status == utf8_status::truncated);
 }
 
 TEST_CASE("utf8: boundaries only check the lead and the continuation bytes", "[utf8]") {
     // Well-formed in shape, wrong in value: one character each here.
     for (const std::string s : {"\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xf0\x8f\xbf\xbf"}) {
         INFO(s);
-        const auto c = wire::decode_utf8(s, 0, utf8_check::boundaries);
+        const auto c = text::decode_utf8(s, 0, utf8_check::boundaries);
         CHECK(c.status == utf8_status::ok);
         CHECK(c.size == s.size());
-        CHECK(wire::decode_utf8(s, 0).status != utf8_status::ok);
+        CHECK(text::decode_utf8(s, 0).status != utf8_status::ok);
     }
     // Leads that can start nothing valid are refused at once, even with
     // nothing after them, so the framer never waits on them.
     for (const std::string s : {"\xc0", "\xc1\xbf", "\xf5", "\xf7\xbf\xbf\xbf", "\x80", "\xff"}) {
         INFO(s);
-        CHECK(wire::decode_utf8(s, 0, utf8_check::boundaries).status == utf8_status::bad_lead);
+        CHECK(text::decode_utf8(s, 0, utf8_check::boundaries).status == utf8_status::bad_lead);
     }
-    CHECK(wire::decode_utf8("\xc0", 0).status == utf8_status::truncated);
-    CHECK(wire::decode_utf8("\xe0\x80", 0, utf8_check::boundaries).status == utf8_status::truncated);
-    CHECK(wire::decode_utf8("\xe0\x80(", 0, utf8_check::boundaries).status == utf8_status::bad_continuation);
+    CHECK(text::decode_utf8("\xc0", 0).status == utf8_status::truncated);
+    CHECK(text::decode_utf8("\xe0\x80", 0, utf8_check::boundaries).status == utf8_status::truncated);
+    CHECK(text::decode_utf8("\xe0\x80(", 0, utf8_check::boundaries).status == utf8_status::bad_continuation);
 }
 
 TEST_CASE("utf8: is_valid_utf8 on whole strings", "[utf8]") {
-    CHECK(wire::is_valid_utf8(""));
-    CHECK(wire::is_valid_utf8("INBOX"));
-    CHECK(wire::is_valid_utf8("Entw\xc3\xbcrfe"));
-    CHECK(wire::is_valid_utf8(bytes("a\0b", 3)));
-    CHECK_FALSE(wire::is_valid_utf8("Entw\xfcrfe"));  // Latin-1
-    CHECK_FALSE(wire::is_valid_utf8("ab\xc3"));        // cut in the middle
+    CHECK(text::is_valid_utf8(""));
+    CHECK(text::is_valid_utf8("INBOX"));
+    CHECK(text::is_valid_utf8("Entw\xc3\xbcrfe"));
+    CHECK(text::is_valid_utf8(bytes("a\0b", 3)));
+    CHECK_FALSE(text::is_valid_utf8("Entw\xfcrfe"));  // Latin-1
+    CHECK_FALSE(text::is_valid_utf8("ab\xc3"));        // cut in the middle
 }
 
 TEST_CASE("utf8: append_utf8 and decode_utf8 agree on every scalar value", "[utf8]") {
@@ -129,9 +129,9 @@ TEST_CASE("utf8: append_utf8 and decode_utf8 agree on every scalar value", "[utf
     for (char32_t cp = 0; cp <= 0x10FFFF; ++cp) {
         if (cp >= 0xD800 && cp <= 0xDFFF) continue;
         s.clear();
-        wire::append_utf8(s, cp);
+        text::append_utf8(s, cp);
         const std::size_t size = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-        const auto c = wire::decode_utf8(s, 0);
+        const auto c = text::decode_utf8(s, 0);
         if (c.status != utf8_status::ok || c.code_point != cp || c.size != size || s.size() != size) {
             INFO(static_cast<unsigned long>(cp));
             FAIL("round trip");
@@ -143,7 +143,7 @@ TEST_CASE("utf8: append_utf8 and decode_utf8 agree on every scalar value", "[utf
 TEST_CASE("utf8: append_utf8 writes the table's forms", "[utf8]") {
     for (const auto& [text, cp] : valid) {
         std::string s;
-        wire::append_utf8(s, cp);
+        text::append_utf8(s, cp);
         CHECK(s == text);
     }
 }

@@ -1,6 +1,6 @@
 // Every operation of imapclient::ops, one line each: client::start<Op> is
 // compiled here for each of them (client.hpp declares it only).
-#include "client_run.hpp"
+#include "actor/run.hpp"
 
 namespace imapclient {
 

@@ -3,7 +3,7 @@
 // caller's executor, with the caller's cancellation slot wired in.
 #pragma once
 
-#include "client_impl.hpp"
+#include "actor/actor.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace imapclient::wire {
+namespace imapclient::text {
 
 /// Why a sequence is not UTF-8. The distinctions matter to callers that
 /// report them (encode_utf7) or that can wait for more bytes (truncated).
@@ -46,4 +46,4 @@ bool is_valid_utf8(std::string_view bytes) noexcept;
 /// (not a surrogate, at most U+10FFFF).
 void append_utf8(std::string& out, char32_t cp);
 
-}  // namespace imapclient::wire
+}  // namespace imapclient::text

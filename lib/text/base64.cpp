@@ -1,6 +1,6 @@
-#include "wire/base64.hpp"
+#include "text/base64.hpp"
 
-namespace imapclient::wire {
+namespace imapclient::text {
 
 namespace {
 
@@ -88,4 +88,4 @@ std::optional<std::string> base64_decode_unpadded(std::string_view text, base64_
     return decode_digits(text, alphabet, true);
 }
 
-}  // namespace imapclient::wire
+}  // namespace imapclient::text

@@ -1,6 +1,6 @@
-#include "wire/utf8.hpp"
+#include "text/utf8.hpp"
 
-namespace imapclient::wire {
+namespace imapclient::text {
 
 utf8_char decode_utf8(std::string_view bytes, std::size_t pos, utf8_check check) noexcept {
     const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(bytes[k]); };
@@ -62,4 +62,4 @@ void append_utf8(std::string& out, char32_t cp) {
     }
 }
 
-}  // namespace imapclient::wire
+}  // namespace imapclient::text

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace imapclient::wire {
+namespace imapclient::text {
 
 enum class base64_alphabet : std::uint8_t {
     standard,  // "+/"
@@ -33,4 +33,4 @@ std::optional<std::string> base64_decode_relaxed(std::string_view text);
 std::string base64_encode_unpadded(std::string_view bytes, base64_alphabet alphabet);
 std::optional<std::string> base64_decode_unpadded(std::string_view text, base64_alphabet alphabet);
 
-}  // namespace imapclient::wire
+}  // namespace imapclient::text

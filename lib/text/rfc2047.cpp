@@ -6,8 +6,8 @@
 // as it was, so no information is lost.
 #include <imapclient/types.hpp>
 
-#include "wire/base64.hpp"
-#include "wire/utf8.hpp"
+#include "text/base64.hpp"
+#include "text/utf8.hpp"
 
 #include <iconv.h>
 
@@ -88,18 +88,18 @@ std::optional<std::string> via_iconv(const std::string& charset, std::string_vie
 // Converts bytes in `charset` to UTF-8, or nullopt when it cannot.
 std::optional<std::string> to_utf8(const std::string& charset, std::string_view bytes) {
     if (charset == "utf-8" || charset == "utf8") {
-        if (!wire::is_valid_utf8(bytes)) return std::nullopt;
+        if (!text::is_valid_utf8(bytes)) return std::nullopt;
         return std::string(bytes);
     }
     if (charset == "us-ascii" || charset == "ascii") {
         // Mislabelled UTF-8 is common and harmless to accept.
-        if (!wire::is_valid_utf8(bytes)) return std::nullopt;
+        if (!text::is_valid_utf8(bytes)) return std::nullopt;
         return std::string(bytes);
     }
     if (charset == "iso-8859-1" || charset == "latin1" || charset == "iso8859-1" || charset == "latin-1") {
         // Every Latin-1 byte is the code point of the same number.
         std::string out;
-        for (char ch : bytes) wire::append_utf8(out, static_cast<unsigned char>(ch));
+        for (char ch : bytes) text::append_utf8(out, static_cast<unsigned char>(ch));
         return out;
     }
     // Labels that mailers use for a superset of what they name.
@@ -146,7 +146,7 @@ std::optional<encoded_word> parse_word(std::string_view raw, std::size_t pos) {
     char enc = lower(raw[q1 + 1]);
     if (enc == 'b') {
         // Padding is optional (many mailers drop it).
-        w.bytes = wire::base64_decode_relaxed(text);
+        w.bytes = text::base64_decode_relaxed(text);
     } else if (enc == 'q') {
         w.bytes = decode_q(text);
     } else {

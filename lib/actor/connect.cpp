@@ -1,7 +1,7 @@
 // The operations that work on the transport: connect (TCP, implicit TLS,
 // STARTTLS at connect time, greeting, capabilities), STARTTLS on a running
 // connection, and LOGIN / AUTHENTICATE, which may turn COMPRESS on after.
-#include "client_run.hpp"
+#include "actor/run.hpp"
 
 
 #include <boost/asio/ssl/context.hpp>

@@ -5,7 +5,7 @@
 // transport (connect, STARTTLS, COMPRESS, IDLE) runs their coroutine.
 #pragma once
 
-#include "client_launch.hpp"
+#include "actor/launch.hpp"
 #include "operations/extensions.hpp"
 #include "operations/flags.hpp"
 #include "operations/mailboxes.hpp"

@@ -3,8 +3,8 @@
 // "&" and "-".
 #include <imapclient/utf7.hpp>
 
-#include "wire/base64.hpp"
-#include "wire/utf8.hpp"
+#include "text/base64.hpp"
+#include "text/utf8.hpp"
 
 #include <cstdint>
 #include <stdexcept>
@@ -18,16 +18,16 @@ bool is_direct(std::uint32_t cp) { return cp >= 0x20 && cp <= 0x7e && cp != '&';
 // Strict UTF-8 decoding: overlong forms, surrogates and values past
 // U+10FFFF are refused, so that every name has exactly one encoding.
 std::uint32_t next_code_point(std::string_view s, std::size_t& i) {
-    const wire::utf8_char c = wire::decode_utf8(s, i);
+    const text::utf8_char c = text::decode_utf8(s, i);
     switch (c.status) {
-    case wire::utf8_status::ok: break;
-    case wire::utf8_status::bad_lead: throw std::invalid_argument("encode_utf7: invalid UTF-8 lead byte");
-    case wire::utf8_status::truncated: throw std::invalid_argument("encode_utf7: truncated UTF-8 sequence");
-    case wire::utf8_status::bad_continuation:
+    case text::utf8_status::ok: break;
+    case text::utf8_status::bad_lead: throw std::invalid_argument("encode_utf7: invalid UTF-8 lead byte");
+    case text::utf8_status::truncated: throw std::invalid_argument("encode_utf7: truncated UTF-8 sequence");
+    case text::utf8_status::bad_continuation:
         throw std::invalid_argument("encode_utf7: invalid UTF-8 continuation byte");
-    case wire::utf8_status::overlong: throw std::invalid_argument("encode_utf7: overlong UTF-8 sequence");
-    case wire::utf8_status::too_large: throw std::invalid_argument("encode_utf7: code point past U+10FFFF");
-    case wire::utf8_status::surrogate: throw std::invalid_argument("encode_utf7: UTF-8 encoded surrogate");
+    case text::utf8_status::overlong: throw std::invalid_argument("encode_utf7: overlong UTF-8 sequence");
+    case text::utf8_status::too_large: throw std::invalid_argument("encode_utf7: code point past U+10FFFF");
+    case text::utf8_status::surrogate: throw std::invalid_argument("encode_utf7: UTF-8 encoded surrogate");
     }
     i += c.size;
     return c.code_point;
@@ -40,7 +40,7 @@ void append_unit(std::string& utf16be, std::uint32_t unit) {
 
 void flush_base64(std::string& out, const std::string& utf16be) {
     out += '&';
-    out += wire::base64_encode_unpadded(utf16be, wire::base64_alphabet::mailbox);
+    out += text::base64_encode_unpadded(utf16be, text::base64_alphabet::mailbox);
     out += '-';
 }
 
@@ -97,14 +97,14 @@ std::optional<std::string> try_decode_utf7(std::string_view in) {
         }
         // Padding bits must be zero and fewer than one digit, so that the
         // encoding stays canonical; half a UTF-16 unit is no character.
-        const auto utf16be = wire::base64_decode_unpadded(in.substr(i + 1, end - i - 1), wire::base64_alphabet::mailbox);
+        const auto utf16be = text::base64_decode_unpadded(in.substr(i + 1, end - i - 1), text::base64_alphabet::mailbox);
         if (!utf16be || utf16be->size() % 2 != 0) return std::nullopt;
         std::uint32_t high_surrogate = 0;
         for (std::size_t k = 0; k < utf16be->size(); k += 2) {
             const std::uint32_t unit = std::uint32_t(std::uint8_t((*utf16be)[k])) << 8 | std::uint8_t((*utf16be)[k + 1]);
             if (high_surrogate) {
                 if (unit < 0xDC00 || unit > 0xDFFF) return std::nullopt;
-                wire::append_utf8(out, 0x10000 + ((high_surrogate - 0xD800) << 10) + (unit - 0xDC00));
+                text::append_utf8(out, 0x10000 + ((high_surrogate - 0xD800) << 10) + (unit - 0xDC00));
                 high_surrogate = 0;
             } else if (unit >= 0xD800 && unit <= 0xDBFF) {
                 high_surrogate = unit;
@@ -113,7 +113,7 @@ std::optional<std::string> try_decode_utf7(std::string_view in) {
             } else if (is_direct(unit) || unit == '&') {
                 return std::nullopt;  // must have been written directly
             } else {
-                wire::append_utf8(out, unit);
+                text::append_utf8(out, unit);
             }
         }
         if (high_surrogate) return std::nullopt;

@@ -1,7 +1,7 @@
 // The public face of imapclient::client: construction, accessors, and the
 // event wait; the operations reach the connection through client::run()
 // (lib/client_run.hpp).
-#include "client_launch.hpp"
+#include "actor/launch.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>

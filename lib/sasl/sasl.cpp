@@ -1,9 +1,9 @@
 // The built-in SASL mechanisms (sasl.hpp).
 #include <imapclient/sasl.hpp>
 
-#include "sasl_oauth1.hpp"
-#include "sasl_scram.hpp"
-#include "wire/base64.hpp"
+#include "sasl/oauth1.hpp"
+#include "sasl/scram.hpp"
+#include "text/base64.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -85,7 +85,7 @@ std::string scram_nonce() {
     unsigned char raw[24];
     if (RAND_bytes(raw, sizeof raw) != 1) throw std::runtime_error("no random bytes for the SCRAM nonce");
     // base64 is printable and has no ',' (RFC 5802 5.1: c-nonce).
-    return wire::base64_encode(std::string_view(reinterpret_cast<const char*>(raw), sizeof raw));
+    return text::base64_encode(std::string_view(reinterpret_cast<const char*>(raw), sizeof raw));
 }
 
 }  // namespace
@@ -163,7 +163,7 @@ std::string xoauth_request(std::string_view url, std::string_view token, std::st
               base.size(), mac, &mac_len))
         throw std::runtime_error("HMAC-SHA1 failed");
     params.emplace_back("oauth_signature",
-                        wire::base64_encode(std::string_view(reinterpret_cast<const char*>(mac), mac_len)));
+                        text::base64_encode(std::string_view(reinterpret_cast<const char*>(mac), mac_len)));
     std::sort(params.begin(), params.end());
     std::string out = "GET " + std::string(url) + " ";
     bool first = true;

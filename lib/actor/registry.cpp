@@ -1,6 +1,6 @@
 // Breaks the reference cycle between a client's impl and its pending
 // operations when the execution context shuts down (see client_impl.hpp).
-#include "client_impl.hpp"
+#include "actor/actor.hpp"
 
 #include <boost/asio/execution/context.hpp>
 #include <boost/asio/execution_context.hpp>

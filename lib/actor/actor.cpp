@@ -1,5 +1,5 @@
 // The actor: reader, writer and watchdog coroutines around the engine.
-#include "client_impl.hpp"
+#include "actor/actor.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>

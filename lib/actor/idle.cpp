@@ -1,7 +1,7 @@
 // IDLE with Python IMAPClient's interface: idle(), idle_check(timeout), idle_done().
 // What the server says while idling is what nobody asked for, so it flows
 // through the engine's event queue; these operations wait on it.
-#include "client_run.hpp"
+#include "actor/run.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>

@@ -5,9 +5,9 @@
 //   client-final  c=biws,r=CNONCE+SNONCE,p=PROOF
 //   server-final  v=SERVER_SIGNATURE     (checked: the server knows the password too)
 // then the client's empty response and the server's tagged OK.
-#include "sasl_scram.hpp"
+#include "sasl/scram.hpp"
 
-#include "wire/base64.hpp"
+#include "text/base64.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -113,7 +113,7 @@ struct exchange {
         if (!nonce || !salt_b64 || !iter_text) return fail("malformed server-first message");
         if (nonce->size() <= client_nonce.size() || nonce->compare(0, client_nonce.size(), client_nonce) != 0)
             return fail("the server's nonce does not extend the client's");
-        const auto salt = wire::base64_decode(*salt_b64);
+        const auto salt = text::base64_decode(*salt_b64);
         if (!salt || salt->empty()) return fail("malformed salt");
         unsigned long iterations = 0;
         if (iter_text->empty() || iter_text->size() > 9 ||
@@ -125,7 +125,7 @@ struct exchange {
             return fail("iteration count " + std::to_string(iterations) + " is above the limit of " +
                         std::to_string(max_iterations));
 
-        const std::string channel_binding = wire::base64_encode(gs2_header());
+        const std::string channel_binding = text::base64_encode(gs2_header());
         const std::string final_without_proof = "c=" + channel_binding + ",r=" + std::string(*nonce);
         const std::string auth_message =
             client_first_bare + "," + std::string(server_first) + "," + final_without_proof;
@@ -137,13 +137,13 @@ struct exchange {
         const bytes proof = xor_bytes(client_key, client_signature);
         expected_server_signature = hmac(md, hmac(md, salted, "Server Key"), auth_message);
         state = sent_final;
-        return final_without_proof + ",p=" + wire::base64_encode(proof);
+        return final_without_proof + ",p=" + text::base64_encode(proof);
     }
 
     std::optional<std::string> check_server_final(std::string_view server_final) {
         if (auto e = attribute(server_final, 'e')) return fail("the server refused: " + std::string(*e));
         const auto v = attribute(server_final, 'v');
-        const auto signature = v ? wire::base64_decode(*v) : std::nullopt;
+        const auto signature = v ? text::base64_decode(*v) : std::nullopt;
         if (!signature || signature->size() != expected_server_signature.size() ||
             CRYPTO_memcmp(signature->data(), expected_server_signature.data(), signature->size()) != 0)
             return fail("the server's signature does not match: it does not know the password");

@@ -7,7 +7,7 @@
 // the compressed stream, so it is inflated and parsed, not dropped. From
 // then on the reader inflates (feed_compressed) and the writer deflates
 // (compress_write) in client_actor.cpp.
-#include "client_run.hpp"
+#include "actor/run.hpp"
 
 #include <boost/asio/use_awaitable.hpp>
 

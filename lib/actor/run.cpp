@@ -1,6 +1,6 @@
 // The one loop that runs every operation's state machine on the actor's
 // strand, and what those state machines may see of the session.
-#include "client_run.hpp"
+#include "actor/run.hpp"
 
 #include <boost/asio/use_awaitable.hpp>
 
