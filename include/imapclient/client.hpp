@@ -113,12 +113,13 @@ public:
             [ex = get_executor(), this](auto handler, Op op) {
                 // Work is tracked on the handler's executor until it has run,
                 // as Asio requires of an initiating function.
-                boost::asio::any_io_executor handler_ex = boost::asio::prefer(
-                    boost::asio::get_associated_executor(handler, ex), boost::asio::execution::outstanding_work.tracked);
+                boost::asio::any_io_executor handler_ex =
+                    boost::asio::prefer(boost::asio::get_associated_executor(handler, ex),
+                                        boost::asio::execution::outstanding_work.tracked);
                 start(std::move(op),
-                      result_handler<result>{boost::asio::any_completion_handler<void(error_code, result)>(
-                                                 std::move(handler)),
-                                             std::move(handler_ex)});
+                      result_handler<result>{
+                          boost::asio::any_completion_handler<void(error_code, result)>(std::move(handler)),
+                          std::move(handler_ex)});
             },
             token, std::move(op));
     }
@@ -170,12 +171,12 @@ public:
     /// (Python IMAPClient's oauth2_login(user, access_token, mech, vendor));
     /// as sasl_login().
     template <typename Token = use_awaitable_t>
-    auto oauth2_login(std::string user, std::string access_token, std::string mech = "XOAUTH2",
-                      std::string vendor = {}, Token&& token = {}) {
-        sasl_mechanism m = iequals(mech, "OAUTHBEARER")
-                               ? sasl::oauthbearer(std::move(user), std::move(access_token), options().host,
-                                                   options().port)
-                               : sasl::xoauth2(std::move(user), std::move(access_token), std::move(vendor));
+    auto oauth2_login(std::string user, std::string access_token, std::string mech = "XOAUTH2", std::string vendor = {},
+                      Token&& token = {}) {
+        sasl_mechanism m =
+            iequals(mech, "OAUTHBEARER")
+                ? sasl::oauthbearer(std::move(user), std::move(access_token), options().host, options().port)
+                : sasl::xoauth2(std::move(user), std::move(access_token), std::move(vendor));
         return sasl_login(std::move(m), std::forward<Token>(token));
     }
 
@@ -183,9 +184,9 @@ public:
     /// port; as sasl_login().
     template <typename Token = use_awaitable_t>
     auto oauthbearer_login(std::string identity, std::string access_token, Token&& token = {}) {
-        return sasl_login(sasl::oauthbearer(std::move(identity), std::move(access_token), options().host,
-                                            options().port),
-                          std::forward<Token>(token));
+        return sasl_login(
+            sasl::oauthbearer(std::move(identity), std::move(access_token), options().host, options().port),
+            std::forward<Token>(token));
     }
 
     /// Gmail's legacy OAuth 1.0a XOAUTH (Python IMAPClient's oauth_login());
@@ -439,8 +440,7 @@ public:
     template <typename Token = use_awaitable_t>
     auto fetch(sequence_set messages, std::vector<std::string> items, std::vector<std::string> modifiers = {},
                Token&& token = {}) {
-        return run(ops::fetch{std::move(messages), std::move(items), std::move(modifiers)},
-                   std::forward<Token>(token));
+        return run(ops::fetch{std::move(messages), std::move(items), std::move(modifiers)}, std::forward<Token>(token));
     }
 
     /// Sends APPEND of a message (RFC 5322 bytes) with optional flags and
@@ -641,8 +641,9 @@ public:
     auto next_event(Token&& token = {}) {
         return boost::asio::async_initiate<Token, void(error_code, event)>(
             [ex = get_executor(), this](auto handler) {
-                boost::asio::any_io_executor handler_ex = boost::asio::prefer(
-                    boost::asio::get_associated_executor(handler, ex), boost::asio::execution::outstanding_work.tracked);
+                boost::asio::any_io_executor handler_ex =
+                    boost::asio::prefer(boost::asio::get_associated_executor(handler, ex),
+                                        boost::asio::execution::outstanding_work.tracked);
                 start_next_event(result_handler<event>{
                     boost::asio::any_completion_handler<void(error_code, event)>(std::move(handler)),
                     std::move(handler_ex)});

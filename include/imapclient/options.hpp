@@ -10,7 +10,9 @@
 #include <string_view>
 #include <vector>
 
-namespace boost::asio::ssl { class context; }
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace imapclient {
 

@@ -3,7 +3,6 @@
 // connection, and LOGIN / AUTHENTICATE, which may turn COMPRESS on after.
 #include "actor/run.hpp"
 
-
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -59,7 +58,8 @@ asio::awaitable<op_result<connect_result>> client::impl::do_connect() {
         if (auto ec = co_await transport_.connect_tcp(opts_.host, port)) co_return fail(ec, "TCP connect failed");
         if (co_await cancelled()) co_return fail(aborted, "connect cancelled");
         if (implicit_tls)
-            if (auto ec = co_await transport_.handshake_tls(*ctx, opts_.host)) co_return fail(ec, "TLS handshake failed");
+            if (auto ec = co_await transport_.handshake_tls(*ctx, opts_.host))
+                co_return fail(ec, "TLS handshake failed");
     }
 
     if (co_await cancelled()) co_return fail(aborted, "connect cancelled");
@@ -151,7 +151,9 @@ asio::awaitable<op_result<command_result>> client::impl::authenticate(
 
 namespace detail {
 
-asio::awaitable<op_result<connect_result>> perform(impl_ptr self, ops::connect) { return self->do_connect(); }
+asio::awaitable<op_result<connect_result>> perform(impl_ptr self, ops::connect) {
+    return self->do_connect();
+}
 
 asio::awaitable<op_result<command_result>> perform(impl_ptr self, ops::starttls op) {
     return self->do_starttls(std::move(op.ssl_context));

@@ -5,9 +5,10 @@
 
 #include <stdexcept>
 
+#include <algorithm>
+#include <iterator>
 #include "operations/mailboxes.hpp"
 #include "operations/messages.hpp"
-#include <algorithm>
 
 namespace imapclient::operations::commands {
 
@@ -45,7 +46,7 @@ command_request select_qresync(std::string mailbox, const qresync_params& params
     // with a build of its own for the parameter.
     command_request r = select(std::string(), readonly, encode);
     r.build = [mailbox = std::move(mailbox), verb = r.name, params, encode](std::string_view tag,
-                                                                          const literal_support& l) {
+                                                                            const literal_support& l) {
         command_builder b(tag, verb, l);
         b.mailbox(mailbox, encode);
         b.open_paren().atom("QRESYNC").open_paren().number(params.uid_validity).number(params.mod_seq);
@@ -84,8 +85,8 @@ command_request store_unchanged_since(const sequence_set& set, flag_change chang
     if (silent) item += ".SILENT";
     command_request r;
     r.name = uid ? "UID STORE" : "STORE";
-    r.build = [set, item = std::move(item), flags = std::move(flags), unchanged_since, uid](
-                  std::string_view tag, const literal_support& l) {
+    r.build = [set, item = std::move(item), flags = std::move(flags), unchanged_since, uid](std::string_view tag,
+                                                                                            const literal_support& l) {
         command_builder b(tag, uid ? "UID" : "STORE", l);
         if (uid) b.atom("STORE");
         b.set(set).open_paren().atom("UNCHANGEDSINCE").number(unchanged_since).close_paren();
@@ -94,8 +95,10 @@ command_request store_unchanged_since(const sequence_set& set, flag_change chang
     };
     // Even a silent conditional STORE gets "* n FETCH (UID u MODSEQ (m))".
     r.collects = kind_bit<fetch_data>();
-    if (uid) r.uid_ranges = uid_ranges(set);
-    else r.exclusive = true;
+    if (uid)
+        r.uid_ranges = uid_ranges(set);
+    else
+        r.exclusive = true;
     return r;
 }
 
@@ -206,8 +209,8 @@ template <typename T>
 void fail_on_bad_vanished(outcome<T>& out) {
     if (out.first) return;
     out.first = make_error_code(errc::protocol_violation);
-    out.second.status.text = "a VANISHED set was malformed or named more than " + std::to_string(max_vanished) +
-                             " UIDs; resync fully";
+    out.second.status.text =
+        "a VANISHED set was malformed or named more than " + std::to_string(max_vanished) + " UIDs; resync fully";
 }
 
 // Operations whose decoding may turn a successful reply into an error
@@ -273,7 +276,8 @@ algorithm_ptr<ops::select_folder_qresync> make_algorithm(ops::select_folder_qres
         for (auto it = first; it != c.responses.end(); ++it) {
             if (auto* v = std::get_if<vanished_data>(&*it)) sets_ok = add_vanished(*v, r.vanished) && sets_ok;
             // Without a UID it cannot be matched to a cached message.
-            else if (auto* f = std::get_if<fetch_data>(&*it)) add_fetch(r.changed, std::move(*f), true);
+            else if (auto* f = std::get_if<fetch_data>(&*it))
+                add_fetch(r.changed, std::move(*f), true);
         }
         if (r.uid_validity_changed) {
             // The server is to send nothing then; whatever came is meaningless.
@@ -293,8 +297,7 @@ algorithm_ptr<ops::fetch_changed_since> make_algorithm(ops::fetch_changed_since 
     engine::preconditions needs = condstore_needs("CONDSTORE");
     if (op.vanished) needs.enabled = "QRESYNC";
     auto build = [](const ops::fetch_changed_since& op, const context& ctx) -> std::optional<command_request> {
-        if (op.vanished && !ctx.use_uid)
-            throw std::invalid_argument("the VANISHED modifier needs UID FETCH (use_uid)");
+        if (op.vanished && !ctx.use_uid) throw std::invalid_argument("the VANISHED modifier needs UID FETCH (use_uid)");
         if (op.messages.empty()) return std::nullopt;
         std::vector<std::string> items = op.items;
         if (items.empty()) items.emplace_back("FLAGS");
@@ -304,8 +307,10 @@ algorithm_ptr<ops::fetch_changed_since> make_algorithm(ops::fetch_changed_since 
         changes_result r;
         bool sets_ok = true;
         for (auto& resp : c.responses) {
-            if (auto* v = std::get_if<vanished_data>(&resp)) sets_ok = add_vanished(*v, r.vanished) && sets_ok;
-            else if (auto* f = std::get_if<fetch_data>(&resp)) add_fetch(r.messages, std::move(*f), ctx.use_uid);
+            if (auto* v = std::get_if<vanished_data>(&resp))
+                sets_ok = add_vanished(*v, r.vanished) && sets_ok;
+            else if (auto* f = std::get_if<fetch_data>(&resp))
+                add_fetch(r.messages, std::move(*f), ctx.use_uid);
         }
         if (ctx.normalise_times)
             for (auto& [key, m] : r.messages) commands::normalise_times(m);
@@ -342,8 +347,10 @@ algorithm_ptr<ops::store_unchanged_since> make_algorithm(ops::store_unchanged_si
         if (c.status.code && c.status.code->name == "MODIFIED") {
             set_text = c.status.code->uid_set;
             while (!set_text.empty() && set_text.back() == ' ') set_text.remove_suffix(1);
-            if (auto ids = commands::expand_uid_set(set_text)) r.modified = std::move(*ids);
-            else unreadable = !c.ec;
+            if (auto ids = commands::expand_uid_set(set_text))
+                r.modified = std::move(*ids);
+            else
+                unreadable = !c.ec;
         }
         auto out = with_status(c, std::move(r));
         if (unreadable) {
@@ -367,13 +374,15 @@ struct one_command_rules<ops::getacl> {
     }
     static acl_result decode(const ops::getacl&, completion& c, const context&) {
         acl_result r;
-        for (auto& resp : c.responses)
-            if (auto* a = std::get_if<acl_data>(&resp))
-                for (auto& e : a->entries) r.entries.push_back(std::move(e));
+        each<acl_data>(c.responses, [&](acl_data& a) {
+            std::move(a.entries.begin(), a.entries.end(), std::back_inserter(r.entries));
+        });
         return r;
     }
 };
-algorithm_ptr<ops::getacl> make_algorithm(ops::getacl op) { return one(std::move(op)); }
+algorithm_ptr<ops::getacl> make_algorithm(ops::getacl op) {
+    return one(std::move(op));
+}
 
 template <>
 struct one_command_rules<ops::setacl> {
@@ -383,17 +392,19 @@ struct one_command_rules<ops::setacl> {
     static std::optional<command_request> command(const ops::setacl& op, const context& ctx) {
         return commands::setacl(op.folder, op.who, op.what, ctx.folder_encode);
     }
-    static command_result decode(const ops::setacl&, completion& c, const context&) {
-        return {{}, std::move(c.responses)};
-    }
+    static command_result decode(const ops::setacl&, completion& c, const context&) { return with_responses(c); }
 };
-algorithm_ptr<ops::setacl> make_algorithm(ops::setacl op) { return one(std::move(op)); }
+algorithm_ptr<ops::setacl> make_algorithm(ops::setacl op) {
+    return one(std::move(op));
+}
 
 // ---- QUOTA ------------------------------------------------------------------
 
 namespace {
 
-engine::preconditions quota_needs() { return needs_capability("QUOTA", session_level::connected); }
+engine::preconditions quota_needs() {
+    return needs_capability("QUOTA", session_level::connected);
+}
 
 quota_root_result to_quota_root(completion& c, const context& ctx) {
     quota_root_result r;
@@ -419,7 +430,9 @@ struct one_command_rules<ops::get_quota_root> {
         return to_quota_root(c, ctx);
     }
 };
-algorithm_ptr<ops::get_quota_root> make_algorithm(ops::get_quota_root op) { return one(std::move(op)); }
+algorithm_ptr<ops::get_quota_root> make_algorithm(ops::get_quota_root op) {
+    return one(std::move(op));
+}
 
 template <>
 struct one_command_rules<ops::get_quota> {
@@ -431,7 +444,9 @@ struct one_command_rules<ops::get_quota> {
         return {to_quota_root(c, ctx).quotas, {}};
     }
 };
-algorithm_ptr<ops::get_quota> make_algorithm(ops::get_quota op) { return one(std::move(op)); }
+algorithm_ptr<ops::get_quota> make_algorithm(ops::get_quota op) {
+    return one(std::move(op));
+}
 
 namespace {
 
@@ -443,7 +458,8 @@ class set_quota_algorithm final : public operation<quota_result> {
 public:
     explicit set_quota_algorithm(ops::set_quota op) {
         for (auto& q : op.quotas) {
-            auto it = std::find_if(roots_.begin(), roots_.end(), [&](const auto& r) { return r.first == q.quota_root; });
+            auto it =
+                std::find_if(roots_.begin(), roots_.end(), [&](const auto& r) { return r.first == q.quota_root; });
             if (it == roots_.end()) {
                 roots_.emplace_back(q.quota_root, std::vector<std::pair<std::string, std::uint64_t>>{});
                 it = std::prev(roots_.end());

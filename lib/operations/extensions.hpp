@@ -24,8 +24,7 @@ inline constexpr std::uint64_t max_mod_seq = 0x7fff'ffff'ffff'ffffULL;
 /// (uid_validity 0, modseq outside 1..2^63-1, empty or '*'/'$' sets, a
 /// sequence match whose sets name different numbers of messages) throw
 /// std::invalid_argument when built.
-command_request select_qresync(std::string mailbox, const qresync_params& params, bool readonly,
-                               bool encode = true);
+command_request select_qresync(std::string mailbox, const qresync_params& params, bool readonly, bool encode = true);
 
 /// FETCH / UID FETCH set (items) (CHANGEDSINCE modseq [VANISHED]). With
 /// `vanished` (UID FETCH only: std::invalid_argument otherwise) it also
@@ -58,7 +57,6 @@ std::vector<quota> to_quotas(const std::vector<response>& responses);
 command_request idle();
 
 }  // namespace commands
-
 
 algorithm_ptr<ops::select_folder_qresync> make_algorithm(ops::select_folder_qresync);
 algorithm_ptr<ops::fetch_changed_since> make_algorithm(ops::fetch_changed_since);

@@ -4,8 +4,8 @@
 // these (after the session checks).
 #include "operations/flags.hpp"
 
-#include "operations/messages.hpp"
 #include <imapclient/utf7.hpp>
+#include "operations/messages.hpp"
 
 namespace imapclient::operations::commands {
 
@@ -17,7 +17,7 @@ command_request store(const sequence_set& set, flag_change mode, bool gmail_labe
     command_request r;
     r.name = uid ? "UID STORE" : "STORE";
     r.build = [set, item = std::move(item), values = std::move(values), gmail_labels, uid](std::string_view tag,
-                                                                                         const literal_support& l) {
+                                                                                           const literal_support& l) {
         auto b = start_command(tag, "STORE", uid, l);
         b.set(set).atom(item);
         if (gmail_labels) {
@@ -95,7 +95,9 @@ struct one_command_rules<ops::get_flags> {
         return to_flags_result(c, false, ctx.use_uid);
     }
 };
-algorithm_ptr<ops::get_flags> make_algorithm(ops::get_flags op) { return one(std::move(op)); }
+algorithm_ptr<ops::get_flags> make_algorithm(ops::get_flags op) {
+    return one(std::move(op));
+}
 
 template <>
 struct one_command_rules<ops::store_flags> {
@@ -111,7 +113,9 @@ struct one_command_rules<ops::store_flags> {
         return to_flags_result(c, false, ctx.use_uid);
     }
 };
-algorithm_ptr<ops::store_flags> make_algorithm(ops::store_flags op) { return one(std::move(op)); }
+algorithm_ptr<ops::store_flags> make_algorithm(ops::store_flags op) {
+    return one(std::move(op));
+}
 
 template <>
 struct one_command_rules<ops::get_gmail_labels> {
@@ -123,7 +127,9 @@ struct one_command_rules<ops::get_gmail_labels> {
         return to_flags_result(c, true, ctx.use_uid);
     }
 };
-algorithm_ptr<ops::get_gmail_labels> make_algorithm(ops::get_gmail_labels op) { return one(std::move(op)); }
+algorithm_ptr<ops::get_gmail_labels> make_algorithm(ops::get_gmail_labels op) {
+    return one(std::move(op));
+}
 
 template <>
 struct one_command_rules<ops::store_gmail_labels> {
@@ -139,6 +145,8 @@ struct one_command_rules<ops::store_gmail_labels> {
         return to_flags_result(c, true, ctx.use_uid);
     }
 };
-algorithm_ptr<ops::store_gmail_labels> make_algorithm(ops::store_gmail_labels op) { return one(std::move(op)); }
+algorithm_ptr<ops::store_gmail_labels> make_algorithm(ops::store_gmail_labels op) {
+    return one(std::move(op));
+}
 
 }  // namespace imapclient::operations

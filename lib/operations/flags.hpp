@@ -23,7 +23,6 @@ command_request store(const sequence_set& set, flag_change mode, bool gmail_labe
 
 }  // namespace commands
 
-
 algorithm_ptr<ops::get_flags> make_algorithm(ops::get_flags);
 algorithm_ptr<ops::store_flags> make_algorithm(ops::store_flags);
 algorithm_ptr<ops::get_gmail_labels> make_algorithm(ops::get_gmail_labels);

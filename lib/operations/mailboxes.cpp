@@ -61,8 +61,8 @@ command_request select(std::string mailbox, bool readonly, bool encode) {
     };
     r.exclusive = true;
     r.kind = readonly ? command_kind::examine : command_kind::select;
-    r.collects = kind_bit<flags_data>() | kind_bit<exists_data>() | kind_bit<recent_data>() |
-                 kind_bit<status_response>();
+    r.collects =
+        kind_bit<flags_data>() | kind_bit<exists_data>() | kind_bit<recent_data>() | kind_bit<status_response>();
     return r;
 }
 
@@ -85,7 +85,9 @@ command_request unselect() {
     return r;
 }
 
-std::string_view impossible_mailbox() { return "imapclient-unselect-9c1f4e7a2b-no-such-mailbox"; }
+std::string_view impossible_mailbox() {
+    return "imapclient-unselect-9c1f4e7a2b-no-such-mailbox";
+}
 
 command_request examine_nothing() {
     command_request r;
@@ -98,8 +100,8 @@ command_request examine_nothing() {
     r.exclusive = true;
     r.kind = command_kind::examine;
     // As SELECT: whatever the server says about the (non-)mailbox is ours.
-    r.collects = kind_bit<flags_data>() | kind_bit<exists_data>() | kind_bit<recent_data>() |
-                 kind_bit<status_response>();
+    r.collects =
+        kind_bit<flags_data>() | kind_bit<exists_data>() | kind_bit<recent_data>() | kind_bit<status_response>();
     return r;
 }
 
@@ -135,7 +137,7 @@ command_request status(std::string mailbox, std::vector<std::string> items, bool
     command_request r;
     r.name = "STATUS";
     r.build = [mailbox = std::move(mailbox), items = std::move(items), encode](std::string_view tag,
-                                                                              const literal_support& l) {
+                                                                               const literal_support& l) {
         command_builder b(tag, "STATUS", l);
         b.mailbox(mailbox, encode);
         b.open_paren();
@@ -149,7 +151,9 @@ command_request status(std::string mailbox, std::vector<std::string> items, bool
     return r;
 }
 
-command_request create(std::string mailbox, bool encode) { return one_mailbox("CREATE", std::move(mailbox), encode); }
+command_request create(std::string mailbox, bool encode) {
+    return one_mailbox("CREATE", std::move(mailbox), encode);
+}
 
 command_request remove(std::string mailbox, bool encode) {
     auto r = one_mailbox("DELETE", std::move(mailbox), encode);
@@ -219,13 +223,20 @@ folder_status_result to_folder_status(const std::vector<response>& responses) {
         if (!s) continue;
         for (const auto& [name, value] : s->items) {
             out.items.emplace_back(name, value);
-            if (name == "MESSAGES") out.messages = clamp32(value);
-            else if (name == "RECENT") out.recent = clamp32(value);
-            else if (name == "UIDNEXT") out.uid_next = clamp32(value);
-            else if (name == "UIDVALIDITY") out.uid_validity = clamp32(value);
-            else if (name == "UNSEEN") out.unseen = clamp32(value);
-            else if (name == "HIGHESTMODSEQ") out.highest_modseq = value;
-            else if (name == "SIZE") out.size = value;
+            if (name == "MESSAGES")
+                out.messages = clamp32(value);
+            else if (name == "RECENT")
+                out.recent = clamp32(value);
+            else if (name == "UIDNEXT")
+                out.uid_next = clamp32(value);
+            else if (name == "UIDVALIDITY")
+                out.uid_validity = clamp32(value);
+            else if (name == "UNSEEN")
+                out.unseen = clamp32(value);
+            else if (name == "HIGHESTMODSEQ")
+                out.highest_modseq = value;
+            else if (name == "SIZE")
+                out.size = value;
         }
     }
     return out;
@@ -293,8 +304,6 @@ using engine::completion;
 
 namespace {
 
-command_result with_responses(completion& c) { return {{}, std::move(c.responses)}; }
-
 std::vector<list_data> list_data_of(std::vector<response>& responses) {
     std::vector<list_data> out;
     for (auto& r : responses)
@@ -338,7 +347,9 @@ struct one_command_rules<ops::select_folder> {
         return selected_result(ctx.engine.mailbox());
     }
 };
-algorithm_ptr<ops::select_folder> make_algorithm(ops::select_folder op) { return one(std::move(op)); }
+algorithm_ptr<ops::select_folder> make_algorithm(ops::select_folder op) {
+    return one(std::move(op));
+}
 
 template <>
 struct one_command_rules<ops::close_folder> : plain_command_rules<ops::close_folder> {
@@ -346,7 +357,9 @@ struct one_command_rules<ops::close_folder> : plain_command_rules<ops::close_fol
         return commands::close();
     }
 };
-algorithm_ptr<ops::close_folder> make_algorithm(ops::close_folder op) { return one(op); }
+algorithm_ptr<ops::close_folder> make_algorithm(ops::close_folder op) {
+    return one(op);
+}
 
 namespace {
 
@@ -356,26 +369,26 @@ class unselect_algorithm final : public operation<command_result> {
 public:
     std::optional<command_request> resume(const context& ctx, completion* last) override {
         switch (step_++) {
-        case 0: {
-            command_request req = ctx.engine.has_capability("UNSELECT") ? commands::unselect()
-                                                                        : commands::examine_nothing();
-            fallback_ = !ctx.engine.has_capability("UNSELECT");
-            req.needs = needs_selected();
-            return req;
-        }
-        case 1: {
-            const bool examined = fallback_ && !last->ec;
-            // The NO is what was wanted: nothing is selected now.
-            if (fallback_ && last->ec == make_error_code(errc::no)) last->ec = {};
-            result = with_status(*last, with_responses(*last));
-            // The impossible name exists after all: it is selected
-            // read-only, so CLOSE deselects it without expunging anything.
-            if (examined) return commands::close();
-            return std::nullopt;
-        }
-        default:
-            result = with_status(*last, with_responses(*last));
-            return std::nullopt;
+            case 0: {
+                command_request req =
+                    ctx.engine.has_capability("UNSELECT") ? commands::unselect() : commands::examine_nothing();
+                fallback_ = !ctx.engine.has_capability("UNSELECT");
+                req.needs = needs_selected();
+                return req;
+            }
+            case 1: {
+                const bool examined = fallback_ && !last->ec;
+                // The NO is what was wanted: nothing is selected now.
+                if (fallback_ && last->ec == make_error_code(errc::no)) last->ec = {};
+                result = with_status(*last, with_responses(*last));
+                // The impossible name exists after all: it is selected
+                // read-only, so CLOSE deselects it without expunging anything.
+                if (examined) return commands::close();
+                return std::nullopt;
+            }
+            default:
+                result = with_status(*last, with_responses(*last));
+                return std::nullopt;
         }
     }
 
@@ -407,7 +420,9 @@ struct one_command_rules<ops::list_folders> {
         return r;
     }
 };
-algorithm_ptr<ops::list_folders> make_algorithm(ops::list_folders op) { return one(std::move(op)); }
+algorithm_ptr<ops::list_folders> make_algorithm(ops::list_folders op) {
+    return one(std::move(op));
+}
 
 namespace {
 
@@ -425,36 +440,36 @@ public:
             return std::nullopt;
         }
         switch (step_) {
-        case step::start: {
-            // RFC 6154: RETURN (SPECIAL-USE) asks for the attributes
-            // explicitly; servers without LIST-EXTENDED may still put them
-            // in a plain LIST.
-            std::vector<std::string> ret;
-            if (eng.has_capability("SPECIAL-USE") && eng.has_capability("LIST-EXTENDED"))
-                ret.push_back("SPECIAL-USE");
-            auto req = commands::list("LIST", "", "*", ctx.folder_encode, std::move(ret));
-            req.needs = needs_connection();
-            step_ = step::listed;
-            return req;
-        }
-        case step::listed:
-            all_ = list_data_of(last->responses);
-            if (found(all_, ctx)) return std::nullopt;
-            if (eng.has_capability("XLIST")) {
-                step_ = step::xlisted;
-                return commands::list("XLIST", "", "*", ctx.folder_encode);
+            case step::start: {
+                // RFC 6154: RETURN (SPECIAL-USE) asks for the attributes
+                // explicitly; servers without LIST-EXTENDED may still put them
+                // in a plain LIST.
+                std::vector<std::string> ret;
+                if (eng.has_capability("SPECIAL-USE") && eng.has_capability("LIST-EXTENDED"))
+                    ret.push_back("SPECIAL-USE");
+                auto req = commands::list("LIST", "", "*", ctx.folder_encode, std::move(ret));
+                req.needs = needs_connection();
+                step_ = step::listed;
+                return req;
             }
-            return ask_namespace(ctx);
-        case step::xlisted: {
-            const auto xl = list_data_of(last->responses);
-            if (found(xl, ctx)) return std::nullopt;
-            return ask_namespace(ctx);
-        }
-        case step::namespaces:
-            for (auto& resp : last->responses)
-                if (auto* ns = std::get_if<namespace_data>(&resp))
-                    for (auto& e : ns->personal) prefixes_.push_back(e.prefix);
-            return by_popular_name(ctx);
+            case step::listed:
+                all_ = list_data_of(last->responses);
+                if (found(all_, ctx)) return std::nullopt;
+                if (eng.has_capability("XLIST")) {
+                    step_ = step::xlisted;
+                    return commands::list("XLIST", "", "*", ctx.folder_encode);
+                }
+                return ask_namespace(ctx);
+            case step::xlisted: {
+                const auto xl = list_data_of(last->responses);
+                if (found(xl, ctx)) return std::nullopt;
+                return ask_namespace(ctx);
+            }
+            case step::namespaces:
+                for (auto& resp : last->responses)
+                    if (auto* ns = std::get_if<namespace_data>(&resp))
+                        for (auto& e : ns->personal) prefixes_.push_back(e.prefix);
+                return by_popular_name(ctx);
         }
         return std::nullopt;
     }
@@ -495,7 +510,9 @@ namespace {
 
 // INBOX is case-insensitive (RFC 3501 5.1), but not every server's LIST
 // pattern matching knows it (Cyrus lists nothing for "inbox").
-std::string listed_name(const std::string& folder) { return iequals(folder, "INBOX") ? "INBOX" : folder; }
+std::string listed_name(const std::string& folder) {
+    return iequals(folder, "INBOX") ? "INBOX" : folder;
+}
 
 }  // namespace
 
@@ -515,7 +532,9 @@ struct one_command_rules<ops::folder_exists> {
         return false;
     }
 };
-algorithm_ptr<ops::folder_exists> make_algorithm(ops::folder_exists op) { return one(std::move(op)); }
+algorithm_ptr<ops::folder_exists> make_algorithm(ops::folder_exists op) {
+    return one(std::move(op));
+}
 
 template <>
 struct one_command_rules<ops::folder_status> {
@@ -527,7 +546,9 @@ struct one_command_rules<ops::folder_status> {
         return commands::to_folder_status(c.responses);
     }
 };
-algorithm_ptr<ops::folder_status> make_algorithm(ops::folder_status op) { return one(std::move(op)); }
+algorithm_ptr<ops::folder_status> make_algorithm(ops::folder_status op) {
+    return one(std::move(op));
+}
 
 // ---- CREATE, DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE -------------------------
 
@@ -537,7 +558,9 @@ struct one_command_rules<ops::create_folder> : plain_command_rules<ops::create_f
         return commands::create(op.folder, ctx.folder_encode);
     }
 };
-algorithm_ptr<ops::create_folder> make_algorithm(ops::create_folder op) { return one(std::move(op)); }
+algorithm_ptr<ops::create_folder> make_algorithm(ops::create_folder op) {
+    return one(std::move(op));
+}
 
 template <>
 struct one_command_rules<ops::delete_folder> : plain_command_rules<ops::delete_folder> {
@@ -545,7 +568,9 @@ struct one_command_rules<ops::delete_folder> : plain_command_rules<ops::delete_f
         return commands::remove(op.folder, ctx.folder_encode);
     }
 };
-algorithm_ptr<ops::delete_folder> make_algorithm(ops::delete_folder op) { return one(std::move(op)); }
+algorithm_ptr<ops::delete_folder> make_algorithm(ops::delete_folder op) {
+    return one(std::move(op));
+}
 
 template <>
 struct one_command_rules<ops::rename_folder> : plain_command_rules<ops::rename_folder> {
@@ -553,7 +578,9 @@ struct one_command_rules<ops::rename_folder> : plain_command_rules<ops::rename_f
         return commands::rename(op.old_name, op.new_name, ctx.folder_encode);
     }
 };
-algorithm_ptr<ops::rename_folder> make_algorithm(ops::rename_folder op) { return one(std::move(op)); }
+algorithm_ptr<ops::rename_folder> make_algorithm(ops::rename_folder op) {
+    return one(std::move(op));
+}
 
 template <>
 struct one_command_rules<ops::subscribe_folder> : plain_command_rules<ops::subscribe_folder> {
@@ -561,7 +588,9 @@ struct one_command_rules<ops::subscribe_folder> : plain_command_rules<ops::subsc
         return commands::subscribe(op.folder, ctx.folder_encode);
     }
 };
-algorithm_ptr<ops::subscribe_folder> make_algorithm(ops::subscribe_folder op) { return one(std::move(op)); }
+algorithm_ptr<ops::subscribe_folder> make_algorithm(ops::subscribe_folder op) {
+    return one(std::move(op));
+}
 
 template <>
 struct one_command_rules<ops::unsubscribe_folder> : plain_command_rules<ops::unsubscribe_folder> {
@@ -569,7 +598,9 @@ struct one_command_rules<ops::unsubscribe_folder> : plain_command_rules<ops::uns
         return commands::unsubscribe(op.folder, ctx.folder_encode);
     }
 };
-algorithm_ptr<ops::unsubscribe_folder> make_algorithm(ops::unsubscribe_folder op) { return one(std::move(op)); }
+algorithm_ptr<ops::unsubscribe_folder> make_algorithm(ops::unsubscribe_folder op) {
+    return one(std::move(op));
+}
 
 // ---- NAMESPACE ------------------------------------------------------------
 
@@ -585,6 +616,8 @@ struct one_command_rules<ops::namespace_> {
         return commands::to_namespace(c.responses, ctx.folder_encode);
     }
 };
-algorithm_ptr<ops::namespace_> make_algorithm(ops::namespace_ op) { return one(op); }
+algorithm_ptr<ops::namespace_> make_algorithm(ops::namespace_ op) {
+    return one(op);
+}
 
 }  // namespace imapclient::operations

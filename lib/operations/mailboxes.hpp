@@ -86,7 +86,6 @@ const list_data* find_by_popular_name(const std::vector<list_data>& folders, std
 
 }  // namespace commands
 
-
 algorithm_ptr<ops::select_folder> make_algorithm(ops::select_folder);
 algorithm_ptr<ops::close_folder> make_algorithm(ops::close_folder);
 algorithm_ptr<ops::unselect_folder> make_algorithm(ops::unselect_folder);

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include <charconv>
+#include <iterator>
 
 namespace imapclient::operations::commands {
 
@@ -29,8 +30,10 @@ void search_keys(command_builder& b, const std::vector<search_item>& items) {
     if (items.empty()) throw std::invalid_argument("search: empty criteria list");
     for (const search_item& item : items) {
         if (auto* s = std::get_if<std::string>(&item.value)) {
-            if (wire::is_atom(*s) || is_set_text(*s)) b.raw(*s);
-            else b.string(*s);
+            if (wire::is_atom(*s) || is_set_text(*s))
+                b.raw(*s);
+            else
+                b.string(*s);
         } else if (auto* n = std::get_if<std::int64_t>(&item.value)) {
             if (*n < 0) throw std::invalid_argument("search: negative number " + std::to_string(*n));
             b.number(static_cast<std::uint64_t>(*n));
@@ -46,8 +49,10 @@ void search_keys(command_builder& b, const std::vector<search_item>& items) {
 
 void criteria_with_charset(command_builder& b, const search_criteria& criteria, const std::string& charset) {
     if (!criteria.is_raw() && criteria.items().empty()) throw std::invalid_argument("search: empty criteria list");
-    if (!charset.empty()) b.astring(charset);
-    else b.atom(!criteria.is_raw() && wire::criteria_have_8bit(criteria.items()) ? "UTF-8" : "US-ASCII");
+    if (!charset.empty())
+        b.astring(charset);
+    else
+        b.atom(!criteria.is_raw() && wire::criteria_have_8bit(criteria.items()) ? "UTF-8" : "US-ASCII");
     if (criteria.is_raw()) {
         if (criteria.raw().empty()) throw std::invalid_argument("search: empty criteria");
         b.raw(criteria.raw());
@@ -77,7 +82,7 @@ command_request search(search_criteria criteria, std::string charset, bool uid) 
     command_request r;
     r.name = uid ? "UID SEARCH" : "SEARCH";
     r.build = [criteria = std::move(criteria), charset = std::move(charset), uid](std::string_view tag,
-                                                                                 const literal_support& l) {
+                                                                                  const literal_support& l) {
         command_builder b(tag, uid ? "UID" : "SEARCH", l);
         if (uid) b.atom("SEARCH");
         b.search(criteria, charset);
@@ -89,8 +94,7 @@ command_request search(search_criteria criteria, std::string charset, bool uid) 
     return r;
 }
 
-command_request sort(std::vector<std::string> sort_criteria, search_criteria criteria, std::string charset,
-                     bool uid) {
+command_request sort(std::vector<std::string> sort_criteria, search_criteria criteria, std::string charset, bool uid) {
     // Python IMAPClient takes "REVERSE SIZE" as one string as well as a list.
     std::vector<std::string> keys;
     for (const auto& s : sort_criteria) {
@@ -104,8 +108,8 @@ command_request sort(std::vector<std::string> sort_criteria, search_criteria cri
     }
     command_request r;
     r.name = uid ? "UID SORT" : "SORT";
-    r.build = [keys = std::move(keys), criteria = std::move(criteria), charset = std::move(charset),
-               uid](std::string_view tag, const literal_support& l) {
+    r.build = [keys = std::move(keys), criteria = std::move(criteria), charset = std::move(charset), uid](
+                  std::string_view tag, const literal_support& l) {
         if (keys.empty()) throw std::invalid_argument("SORT needs at least one sort criterion");
         auto b = start_command(tag, "SORT", uid, l);
         b.open_paren();
@@ -122,8 +126,8 @@ command_request sort(std::vector<std::string> sort_criteria, search_criteria cri
 command_request thread(std::string algorithm, search_criteria criteria, std::string charset, bool uid) {
     command_request r;
     r.name = uid ? "UID THREAD" : "THREAD";
-    r.build = [algorithm = std::move(algorithm), criteria = std::move(criteria), charset = std::move(charset),
-               uid](std::string_view tag, const literal_support& l) {
+    r.build = [algorithm = std::move(algorithm), criteria = std::move(criteria), charset = std::move(charset), uid](
+                  std::string_view tag, const literal_support& l) {
         auto b = start_command(tag, "THREAD", uid, l);
         b.atom(algorithm);
         criteria_with_charset(b, criteria, charset);
@@ -138,7 +142,7 @@ command_request gmail_search(std::string query, std::string charset, bool uid) {
     command_request r;
     r.name = uid ? "UID SEARCH" : "SEARCH";
     r.build = [query = std::move(query), charset = std::move(charset), uid](std::string_view tag,
-                                                                          const literal_support& l) {
+                                                                            const literal_support& l) {
         auto b = start_command(tag, "SEARCH", uid, l);
         if (!charset.empty()) b.atom("CHARSET").astring(charset);
         // Always a string: a query such as "1:5" or "NIL" must not turn into
@@ -170,8 +174,10 @@ command_request fetch(const sequence_set& set, const std::vector<std::string>& i
         return std::move(b).finish();
     };
     r.collects = kind_bit<fetch_data>();
-    if (uid) r.uid_ranges = uid_ranges(set);
-    else r.exclusive = true;
+    if (uid)
+        r.uid_ranges = uid_ranges(set);
+    else
+        r.exclusive = true;
     return r;
 }
 
@@ -179,8 +185,8 @@ command_request append(std::string mailbox, std::string message, std::vector<std
                        std::optional<datetime> when, bool encode) {
     command_request r;
     r.name = "APPEND";
-    r.build = [mailbox = std::move(mailbox), message = std::move(message), flags = std::move(flags),
-               when, encode](std::string_view tag, const literal_support& l) {
+    r.build = [mailbox = std::move(mailbox), message = std::move(message), flags = std::move(flags), when, encode](
+                  std::string_view tag, const literal_support& l) {
         command_builder b(tag, "APPEND", l);
         b.mailbox(mailbox, encode);
         if (!flags.empty()) b.flag_list(flags);
@@ -195,7 +201,7 @@ command_request multiappend(std::string mailbox, std::vector<append_item> messag
     command_request r;
     r.name = "MULTIAPPEND";
     r.build = [mailbox = std::move(mailbox), messages = std::move(messages), encode_name](std::string_view tag,
-                                                                                        const literal_support& l) {
+                                                                                          const literal_support& l) {
         if (messages.empty()) throw std::invalid_argument("MULTIAPPEND needs at least one message");
         command_builder b(tag, "APPEND", l);
         b.mailbox(mailbox, encode_name);
@@ -380,7 +386,9 @@ struct one_command_rules<ops::search> {
         return to_search_result(c.responses);
     }
 };
-algorithm_ptr<ops::search> make_algorithm(ops::search op) { return one(std::move(op)); }
+algorithm_ptr<ops::search> make_algorithm(ops::search op) {
+    return one(std::move(op));
+}
 
 template <>
 struct one_command_rules<ops::sort> {
@@ -394,7 +402,9 @@ struct one_command_rules<ops::sort> {
         return to_search_result(c.responses);
     }
 };
-algorithm_ptr<ops::sort> make_algorithm(ops::sort op) { return one(std::move(op)); }
+algorithm_ptr<ops::sort> make_algorithm(ops::sort op) {
+    return one(std::move(op));
+}
 
 template <>
 struct one_command_rules<ops::thread> {
@@ -406,13 +416,15 @@ struct one_command_rules<ops::thread> {
     }
     static thread_result decode(const ops::thread&, completion& c, const context&) {
         thread_result r;
-        for (auto& resp : c.responses)
-            if (auto* t = std::get_if<thread_data>(&resp))
-                for (auto& n : t->threads) r.threads.push_back(std::move(n));
+        each<thread_data>(c.responses, [&](thread_data& t) {
+            std::move(t.threads.begin(), t.threads.end(), std::back_inserter(r.threads));
+        });
         return r;
     }
 };
-algorithm_ptr<ops::thread> make_algorithm(ops::thread op) { return one(std::move(op)); }
+algorithm_ptr<ops::thread> make_algorithm(ops::thread op) {
+    return one(std::move(op));
+}
 
 template <>
 struct one_command_rules<ops::gmail_search> {
@@ -426,7 +438,9 @@ struct one_command_rules<ops::gmail_search> {
         return to_search_result(c.responses);
     }
 };
-algorithm_ptr<ops::gmail_search> make_algorithm(ops::gmail_search op) { return one(std::move(op)); }
+algorithm_ptr<ops::gmail_search> make_algorithm(ops::gmail_search op) {
+    return one(std::move(op));
+}
 
 // ---- FETCH ----------------------------------------------------------------
 
@@ -445,7 +459,9 @@ struct one_command_rules<ops::fetch> {
         return r;
     }
 };
-algorithm_ptr<ops::fetch> make_algorithm(ops::fetch op) { return one(std::move(op)); }
+algorithm_ptr<ops::fetch> make_algorithm(ops::fetch op) {
+    return one(std::move(op));
+}
 
 // ---- APPEND, MULTIAPPEND ----------------------------------------------------
 
@@ -464,7 +480,9 @@ struct one_command_rules<ops::append> {
         return r;
     }
 };
-algorithm_ptr<ops::append> make_algorithm(ops::append op) { return one(std::move(op)); }
+algorithm_ptr<ops::append> make_algorithm(ops::append op) {
+    return one(std::move(op));
+}
 
 template <>
 struct one_command_rules<ops::multiappend> {
@@ -484,7 +502,9 @@ struct one_command_rules<ops::multiappend> {
         return r;
     }
 };
-algorithm_ptr<ops::multiappend> make_algorithm(ops::multiappend op) { return one(std::move(op)); }
+algorithm_ptr<ops::multiappend> make_algorithm(ops::multiappend op) {
+    return one(std::move(op));
+}
 
 // ---- COPY, MOVE -------------------------------------------------------------
 
@@ -520,7 +540,9 @@ struct one_command_rules<ops::copy> {
     }
     static copy_result decode(const ops::copy&, completion& c, const context&) { return to_copy_result(c); }
 };
-algorithm_ptr<ops::copy> make_algorithm(ops::copy op) { return one(std::move(op)); }
+algorithm_ptr<ops::copy> make_algorithm(ops::copy op) {
+    return one(std::move(op));
+}
 
 template <>
 struct one_command_rules<ops::move> {
@@ -534,7 +556,9 @@ struct one_command_rules<ops::move> {
     }
     static copy_result decode(const ops::move&, completion& c, const context&) { return to_copy_result(c); }
 };
-algorithm_ptr<ops::move> make_algorithm(ops::move op) { return one(std::move(op)); }
+algorithm_ptr<ops::move> make_algorithm(ops::move op) {
+    return one(std::move(op));
+}
 
 // ---- EXPUNGE, UID EXPUNGE ---------------------------------------------------
 
@@ -543,9 +567,11 @@ namespace {
 expunge_result to_expunge_result(const completion& c) {
     expunge_result r;
     for (const auto& resp : c.responses) {
-        if (auto* e = std::get_if<expunge_data>(&resp)) r.expunged.push_back(e->seq);
+        if (auto* e = std::get_if<expunge_data>(&resp))
+            r.expunged.push_back(e->seq);
         else if (auto* v = std::get_if<vanished_data>(&resp))
-            if (auto uids = commands::expand_uid_set(v->uids)) r.vanished.insert(r.vanished.end(), uids->begin(), uids->end());
+            if (auto uids = commands::expand_uid_set(v->uids))
+                r.vanished.insert(r.vanished.end(), uids->begin(), uids->end());
     }
     return r;
 }
@@ -559,7 +585,9 @@ engine::preconditions expunge_needs(bool by_uid) {
 }
 
 // Python IMAPClient's expunge(messages) treats an empty list as no list.
-bool expunges_by_uid(const ops::expunge& op) { return op.messages && !op.messages->empty(); }
+bool expunges_by_uid(const ops::expunge& op) {
+    return op.messages && !op.messages->empty();
+}
 
 }  // namespace
 
@@ -574,11 +602,11 @@ struct one_command_rules<ops::expunge> {
         if (!ctx.use_uid) throw std::invalid_argument("expunge(messages) needs use_uid: UID EXPUNGE takes UIDs");
         return commands::expunge(op.messages);
     }
-    static expunge_result decode(const ops::expunge&, completion& c, const context&) {
-        return to_expunge_result(c);
-    }
+    static expunge_result decode(const ops::expunge&, completion& c, const context&) { return to_expunge_result(c); }
 };
-algorithm_ptr<ops::expunge> make_algorithm(ops::expunge op) { return one(std::move(op)); }
+algorithm_ptr<ops::expunge> make_algorithm(ops::expunge op) {
+    return one(std::move(op));
+}
 
 template <>
 struct one_command_rules<ops::uid_expunge> {
@@ -590,6 +618,8 @@ struct one_command_rules<ops::uid_expunge> {
         return to_expunge_result(c);
     }
 };
-algorithm_ptr<ops::uid_expunge> make_algorithm(ops::uid_expunge op) { return one(std::move(op)); }
+algorithm_ptr<ops::uid_expunge> make_algorithm(ops::uid_expunge op) {
+    return one(std::move(op));
+}
 
 }  // namespace imapclient::operations

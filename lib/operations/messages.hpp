@@ -24,8 +24,7 @@ command_request search(search_criteria criteria, std::string charset, bool uid);
 /// SORT / UID SORT (RFC 5256): "SORT (REVERSE DATE) UTF-8 criteria". The
 /// charset is mandatory in SORT; empty means US-ASCII, or UTF-8 when a
 /// criteria item has 8-bit bytes. Each sort key must be an atom.
-command_request sort(std::vector<std::string> sort_criteria, search_criteria criteria, std::string charset,
-                     bool uid);
+command_request sort(std::vector<std::string> sort_criteria, search_criteria criteria, std::string charset, bool uid);
 
 /// THREAD / UID THREAD (RFC 5256): "THREAD REFERENCES UTF-8 criteria".
 command_request thread(std::string algorithm, search_criteria criteria, std::string charset, bool uid);
@@ -75,7 +74,6 @@ std::chrono::minutes local_offset(std::chrono::sys_seconds when);
 void normalise_times(fetch_data& message, std::chrono::minutes (*offset_at)(std::chrono::sys_seconds) = local_offset);
 
 }  // namespace commands
-
 
 algorithm_ptr<ops::search> make_algorithm(ops::search);
 algorithm_ptr<ops::sort> make_algorithm(ops::sort);

@@ -10,6 +10,7 @@
 #include "engine/engine.hpp"
 
 #include <imapclient/error.hpp>
+#include <imapclient/ops/session.hpp>
 
 #include <memory>
 #include <optional>
@@ -128,9 +129,26 @@ algorithm_ptr<Op> one(Op op) {
     return std::make_unique<one_command<Op>>(std::move(op));
 }
 
+/// The result of the commands whose data is everything that came with them
+/// (NOOP, CAPABILITY, CREATE, raw commands, ...).
+inline command_result with_responses(engine::completion& c) {
+    return {{}, std::move(c.responses)};
+}
+
+/// Calls f with each untagged response of type Data, in order.
+template <typename Data, typename F>
+void each(std::vector<response>& responses, F f) {
+    for (auto& r : responses)
+        if (auto* d = std::get_if<Data>(&r)) f(*d);
+}
+
 /// Shorthands for preconditions.
-inline engine::preconditions needs_connection() { return {.level = engine::session_level::connected}; }
-inline engine::preconditions needs_selected() { return {.level = engine::session_level::selected}; }
+inline engine::preconditions needs_connection() {
+    return {.level = engine::session_level::connected};
+}
+inline engine::preconditions needs_selected() {
+    return {.level = engine::session_level::selected};
+}
 /// Connected, and the server offers `capability` (`what` names the
 /// feature in the refusal when it is not the capability itself).
 inline engine::preconditions needs_capability(std::string capability, engine::session_level level,

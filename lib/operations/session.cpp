@@ -18,7 +18,9 @@ command_request capability() {
     return r;
 }
 
-command_request noop() { return simple("NOOP"); }
+command_request noop() {
+    return simple("NOOP");
+}
 
 command_request logout() {
     auto r = simple("LOGOUT");
@@ -68,9 +70,12 @@ command_request authenticate(sasl_mechanism mechanism, bool initial_response) {
             x->first_sent = true;
             if (!first) throw std::invalid_argument("SASL mechanism " + x->mech.name + " gave no initial response");
             // RFC 4959: an empty initial response is sent as "=".
-            if (first->empty()) b.raw("=");
-            else if (x->mech.secret) b.secret(text::base64_encode(*first));
-            else b.raw(text::base64_encode(*first));
+            if (first->empty())
+                b.raw("=");
+            else if (x->mech.secret)
+                b.secret(text::base64_encode(*first));
+            else
+                b.raw(text::base64_encode(*first));
         }
         return std::move(b).finish();
     };
@@ -168,8 +173,6 @@ using engine::completion;
 
 namespace {
 
-command_result with_responses(completion& c) { return {{}, std::move(c.responses)}; }
-
 // Credentials in clear text only with the user's consent, and never when
 // the server says LOGINDISABLED.
 std::optional<engine::refusal> plaintext_refusal(const context& ctx, const char* what) {
@@ -188,37 +191,37 @@ public:
 
     std::optional<command_request> resume(const context& ctx, completion* last) override {
         switch (step_++) {
-        case 0: {
-            if (auto r = refusal(ctx)) {
-                result = refused<command_result>(*r);
-                return std::nullopt;
+            case 0: {
+                if (auto r = refusal(ctx)) {
+                    result = refused<command_result>(*r);
+                    return std::nullopt;
+                }
+                if (auto* login = std::get_if<ops::login>(&op_))
+                    return commands::login(std::move(login->username), std::move(login->password));
+                auto& mech = std::get<ops::authenticate>(op_).mechanism;
+                cancel_reason_ = mech.cancel_reason;
+                return commands::authenticate(std::move(mech), ctx.engine.has_capability("SASL-IR"));
             }
-            if (auto* login = std::get_if<ops::login>(&op_))
-                return commands::login(std::move(login->username), std::move(login->password));
-            auto& mech = std::get<ops::authenticate>(op_).mechanism;
-            cancel_reason_ = mech.cancel_reason;
-            return commands::authenticate(std::move(mech), ctx.engine.has_capability("SASL-IR"));
-        }
-        case 1:
-            if (cancel_reason_ && !cancel_reason_->empty()) {
-                // The mechanism cancelled ("*"): the login failed, for its
-                // reason, whatever the server answered. A server that says OK
-                // to a cancelled exchange (SCRAM: one that could not prove it
-                // knows the password) keeps no connection.
-                const auto ec = make_error_code(errc::sasl_cancelled);
-                if (!last->ec) close_connection = engine::refusal{ec, *cancel_reason_};
-                last->status.text = *cancel_reason_;
-                result = {ec, command_result{last->status, {}}};
+            case 1:
+                if (cancel_reason_ && !cancel_reason_->empty()) {
+                    // The mechanism cancelled ("*"): the login failed, for its
+                    // reason, whatever the server answered. A server that says OK
+                    // to a cancelled exchange (SCRAM: one that could not prove it
+                    // knows the password) keeps no connection.
+                    const auto ec = make_error_code(errc::sasl_cancelled);
+                    if (!last->ec) close_connection = engine::refusal{ec, *cancel_reason_};
+                    last->status.text = *cancel_reason_;
+                    result = {ec, command_result{last->status, {}}};
+                    return std::nullopt;
+                }
+                if (last->ec == make_error_code(errc::no)) last->ec = make_error_code(errc::login_failed);
+                result = with_status(*last, with_responses(*last));
+                if (result.first || !ctx.engine.capabilities().empty()) return std::nullopt;
+                return commands::capability();
+            default:
+                // CAPABILITY's failure (the connection is gone) is the login's.
+                if (last->ec) result = with_status<command_result>(*last);
                 return std::nullopt;
-            }
-            if (last->ec == make_error_code(errc::no)) last->ec = make_error_code(errc::login_failed);
-            result = with_status(*last, with_responses(*last));
-            if (result.first || !ctx.engine.capabilities().empty()) return std::nullopt;
-            return commands::capability();
-        default:
-            // CAPABILITY's failure (the connection is gone) is the login's.
-            if (last->ec) result = with_status<command_result>(*last);
-            return std::nullopt;
         }
     }
 
@@ -244,7 +247,9 @@ private:
 
 }  // namespace
 
-algorithm_ptr<ops::login> make_algorithm(ops::login op) { return std::make_unique<authentication>(std::move(op)); }
+algorithm_ptr<ops::login> make_algorithm(ops::login op) {
+    return std::make_unique<authentication>(std::move(op));
+}
 algorithm_ptr<ops::authenticate> make_algorithm(ops::authenticate op) {
     return std::make_unique<authentication>(std::move(op));
 }
@@ -269,7 +274,9 @@ public:
 
 }  // namespace
 
-algorithm_ptr<ops::logout> make_algorithm(ops::logout) { return std::make_unique<logout_algorithm>(); }
+algorithm_ptr<ops::logout> make_algorithm(ops::logout) {
+    return std::make_unique<logout_algorithm>();
+}
 
 // ---- NOOP, CAPABILITY, raw commands: the untagged data is the result -------
 
@@ -279,7 +286,9 @@ struct one_command_rules<ops::noop> {
     static std::optional<command_request> command(const ops::noop&, const context&) { return commands::noop(); }
     static command_result decode(const ops::noop&, completion& c, const context&) { return with_responses(c); }
 };
-algorithm_ptr<ops::noop> make_algorithm(ops::noop op) { return one(op); }
+algorithm_ptr<ops::noop> make_algorithm(ops::noop op) {
+    return one(op);
+}
 
 template <>
 struct one_command_rules<ops::capability> {
@@ -289,7 +298,9 @@ struct one_command_rules<ops::capability> {
     }
     static command_result decode(const ops::capability&, completion& c, const context&) { return with_responses(c); }
 };
-algorithm_ptr<ops::capability> make_algorithm(ops::capability op) { return one(op); }
+algorithm_ptr<ops::capability> make_algorithm(ops::capability op) {
+    return one(op);
+}
 
 template <>
 struct one_command_rules<ops::raw_command> {
@@ -297,11 +308,11 @@ struct one_command_rules<ops::raw_command> {
     static std::optional<command_request> command(const ops::raw_command& op, const context&) {
         return commands::raw(op.command_line);
     }
-    static command_result decode(const ops::raw_command&, completion& c, const context&) {
-        return with_responses(c);
-    }
+    static command_result decode(const ops::raw_command&, completion& c, const context&) { return with_responses(c); }
 };
-algorithm_ptr<ops::raw_command> make_algorithm(ops::raw_command op) { return one(std::move(op)); }
+algorithm_ptr<ops::raw_command> make_algorithm(ops::raw_command op) {
+    return one(std::move(op));
+}
 
 // ---- ENABLE and ID: refused up front unless offered -----------------------
 
@@ -315,13 +326,15 @@ struct one_command_rules<ops::enable> {
     }
     static enable_result decode(const ops::enable&, completion& c, const context&) {
         enable_result r;
-        for (auto& resp : c.responses)
-            if (auto* e = std::get_if<enabled_data>(&resp))
-                r.enabled.insert(r.enabled.end(), e->capabilities.begin(), e->capabilities.end());
+        each<enabled_data>(c.responses, [&](enabled_data& e) {
+            r.enabled.insert(r.enabled.end(), e.capabilities.begin(), e.capabilities.end());
+        });
         return r;
     }
 };
-algorithm_ptr<ops::enable> make_algorithm(ops::enable op) { return one(std::move(op)); }
+algorithm_ptr<ops::enable> make_algorithm(ops::enable op) {
+    return one(std::move(op));
+}
 
 template <>
 struct one_command_rules<ops::id> {
@@ -333,11 +346,12 @@ struct one_command_rules<ops::id> {
     }
     static id_result decode(const ops::id&, completion& c, const context&) {
         id_result r;
-        for (auto& resp : c.responses)
-            if (auto* d = std::get_if<id_data>(&resp)) r.fields = d->fields;
+        each<id_data>(c.responses, [&](id_data& d) { r.fields = std::move(d.fields); });
         return r;
     }
 };
-algorithm_ptr<ops::id> make_algorithm(ops::id op) { return one(std::move(op)); }
+algorithm_ptr<ops::id> make_algorithm(ops::id op) {
+    return one(std::move(op));
+}
 
 }  // namespace imapclient::operations

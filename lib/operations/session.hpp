@@ -45,7 +45,6 @@ command_request raw(std::string line);
 
 }  // namespace commands
 
-
 algorithm_ptr<ops::login> make_algorithm(ops::login);
 algorithm_ptr<ops::authenticate> make_algorithm(ops::authenticate);
 algorithm_ptr<ops::logout> make_algorithm(ops::logout);

@@ -20,8 +20,12 @@ struct settings {
 };
 
 op::context context_of(const script& s, settings st = {}) {
-    return op::context{.engine = s.eng, .use_uid = st.use_uid, .folder_encode = true, .normalise_times = false,
-                       .tls = st.tls, .allow_plaintext_login = false};
+    return op::context{.engine = s.eng,
+                       .use_uid = st.use_uid,
+                       .folder_encode = true,
+                       .normalise_times = false,
+                       .tls = st.tls,
+                       .allow_plaintext_login = false};
 }
 
 // Runs an operation to its end as the actor's loop does: each command it
@@ -44,8 +48,7 @@ std::vector<std::string> drive(script& s, op::operation<R>& o, std::vector<std::
             REQUIRE(next_reply < replies.size());
             std::string reply = replies[next_reply++];
             const std::string tag = w.substr(0, w.find(' '));
-            for (auto at = reply.find("$T"); at != std::string::npos; at = reply.find("$T"))
-                reply.replace(at, 2, tag);
+            for (auto at = reply.find("$T"); at != std::string::npos; at = reply.find("$T")) reply.replace(at, 2, tag);
             s.server(reply);
         }
         last = s.result(id);
@@ -253,8 +256,7 @@ TEST_CASE("operations: LOGOUT asks for the connection to be closed after its OK"
     CHECK(o->close_connection->ec == ec_of(errc::not_connected));
 }
 
-TEST_CASE("operations: UNSELECT's fallback examines an impossible name, then CLOSE if it existed",
-          "[operations]") {
+TEST_CASE("operations: UNSELECT's fallback examines an impossible name, then CLOSE if it existed", "[operations]") {
     SECTION("NO: nothing is selected, done") {
         script s;
         selected(s);
@@ -286,10 +288,10 @@ TEST_CASE("operations: find_special_folder goes LIST, XLIST, NAMESPACE, common n
     script s;
     authenticated(s, "IMAP4rev1 XLIST NAMESPACE");
     auto o = op::make_algorithm(ops::find_special_folder{"\\Sent"});
-    auto lines = drive(s, *o,
-                       {"* LIST () \"/\" INBOX\r\n* LIST () \"/\" \"INBOX/Sent Items\"\r\n$T OK\r\n",
-                        "* XLIST (\\Inbox) \"/\" INBOX\r\n$T OK\r\n",
-                        "* NAMESPACE ((\"INBOX/\" \"/\")) NIL NIL\r\n$T OK\r\n"});
+    auto lines =
+        drive(s, *o,
+              {"* LIST () \"/\" INBOX\r\n* LIST () \"/\" \"INBOX/Sent Items\"\r\n$T OK\r\n",
+               "* XLIST (\\Inbox) \"/\" INBOX\r\n$T OK\r\n", "* NAMESPACE ((\"INBOX/\" \"/\")) NIL NIL\r\n$T OK\r\n"});
     CHECK(lines == std::vector<std::string>{"LIST \"\" \"*\"\r\n", "XLIST \"\" \"*\"\r\n", "NAMESPACE\r\n"});
     REQUIRE(o->result.second);
     CHECK(*o->result.second == "INBOX/Sent Items");
@@ -299,18 +301,18 @@ TEST_CASE("operations: set_quota sends one SETQUOTA per root, and GETQUOTA when 
           "[operations]") {
     script s;
     authenticated(s, "IMAP4rev1 QUOTA");
-    auto o = op::make_algorithm(ops::set_quota{{{"a", "STORAGE", 0, 100}, {"b", "STORAGE", 0, 5}, {"a", "MESSAGE", 0, 9}}});
-    auto lines = drive(s, *o,
-                       {"* QUOTA a (STORAGE 1 100 MESSAGE 2 9)\r\n$T OK\r\n", "$T OK\r\n",
-                        "* QUOTA b (STORAGE 0 5)\r\n$T OK\r\n"});
+    auto o =
+        op::make_algorithm(ops::set_quota{{{"a", "STORAGE", 0, 100}, {"b", "STORAGE", 0, 5}, {"a", "MESSAGE", 0, 9}}});
+    auto lines = drive(
+        s, *o,
+        {"* QUOTA a (STORAGE 1 100 MESSAGE 2 9)\r\n$T OK\r\n", "$T OK\r\n", "* QUOTA b (STORAGE 0 5)\r\n$T OK\r\n"});
     CHECK(lines == std::vector<std::string>{"SETQUOTA a (STORAGE 100 MESSAGE 9)\r\n", "SETQUOTA b (STORAGE 5)\r\n",
                                             "GETQUOTA b\r\n"});
     CHECK(!o->result.first);
     CHECK(o->result.second.quotas.size() == 3);
 }
 
-TEST_CASE("operations: a command of a multi-command operation that fails ends it with that error",
-          "[operations]") {
+TEST_CASE("operations: a command of a multi-command operation that fails ends it with that error", "[operations]") {
     script s;
     authenticated(s, "IMAP4rev1 QUOTA");
     auto o = op::make_algorithm(ops::set_quota{{{"a", "STORAGE", 0, 100}, {"b", "STORAGE", 0, 5}}});

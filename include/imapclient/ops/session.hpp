@@ -13,7 +13,9 @@
 #include <utility>
 #include <vector>
 
-namespace boost::asio::ssl { class context; }
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace imapclient {
 
