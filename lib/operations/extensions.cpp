@@ -6,7 +6,6 @@
 #include <stdexcept>
 
 #include <algorithm>
-#include <iterator>
 #include "operations/mailboxes.hpp"
 #include "operations/messages.hpp"
 
@@ -373,11 +372,7 @@ struct one_command_rules<ops::getacl> {
         return commands::getacl(op.folder, ctx.folder_encode);
     }
     static acl_result decode(const ops::getacl&, completion& c, const context&) {
-        acl_result r;
-        each<acl_data>(c.responses, [&](acl_data& a) {
-            std::move(a.entries.begin(), a.entries.end(), std::back_inserter(r.entries));
-        });
-        return r;
+        return {gather(c.responses, &acl_data::entries), {}};
     }
 };
 algorithm_ptr<ops::getacl> make_algorithm(ops::getacl op) {

@@ -9,7 +9,6 @@
 #include <stdexcept>
 
 #include <charconv>
-#include <iterator>
 
 namespace imapclient::operations::commands {
 
@@ -415,11 +414,7 @@ struct one_command_rules<ops::thread> {
         return commands::thread(op.algorithm, op.criteria, op.charset, ctx.use_uid);
     }
     static thread_result decode(const ops::thread&, completion& c, const context&) {
-        thread_result r;
-        each<thread_data>(c.responses, [&](thread_data& t) {
-            std::move(t.threads.begin(), t.threads.end(), std::back_inserter(r.threads));
-        });
-        return r;
+        return {gather(c.responses, &thread_data::threads), {}};
     }
 };
 algorithm_ptr<ops::thread> make_algorithm(ops::thread op) {

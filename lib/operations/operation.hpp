@@ -12,6 +12,7 @@
 #include <imapclient/error.hpp>
 #include <imapclient/ops/session.hpp>
 
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -140,6 +141,15 @@ template <typename Data, typename F>
 void each(std::vector<response>& responses, F f) {
     for (auto& r : responses)
         if (auto* d = std::get_if<Data>(&r)) f(*d);
+}
+
+/// The `field` lists of every untagged response of type Data, end to end
+/// (GETACL's entries, THREAD's threads, ...).
+template <typename Data, typename T>
+std::vector<T> gather(std::vector<response>& responses, std::vector<T> Data::*field) {
+    std::vector<T> out;
+    each<Data>(responses, [&](Data& d) { std::move((d.*field).begin(), (d.*field).end(), std::back_inserter(out)); });
+    return out;
 }
 
 /// Shorthands for preconditions.

@@ -325,11 +325,7 @@ struct one_command_rules<ops::enable> {
         return commands::enable(op.capabilities);
     }
     static enable_result decode(const ops::enable&, completion& c, const context&) {
-        enable_result r;
-        each<enabled_data>(c.responses, [&](enabled_data& e) {
-            r.enabled.insert(r.enabled.end(), e.capabilities.begin(), e.capabilities.end());
-        });
-        return r;
+        return {gather(c.responses, &enabled_data::capabilities), {}};
     }
 };
 algorithm_ptr<ops::enable> make_algorithm(ops::enable op) {
