@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # The multi-threaded test under ThreadSanitizer: thread-tests
-# (test/integration/test_threads.cpp alone: 4 threads running one
+# (test/live/test_threads.cpp alone: 4 threads running one
 # io_context, 16 clients, calls and destruction across threads), built in
 # build-tsan/ (TSAN_BUILD_DIR overrides). The rest of the suite runs under
 # AddressSanitizer + UndefinedBehaviorSanitizer in scripts/test.sh's own
 # build; a TSan build of every test would add minutes of CI for code that
 # runs on one thread.
 #
-# gcc at -O0: half the compile time of -O1 (test_hostile.cpp: 23 s vs 50 s
-# here) and the test waits on sockets, not on the CPU. b_lundef=false: the
-# sanitizer runtime is linked into the executables, not the library.
+# gcc at -O0: half the compile time of -O1 (test/loopback/test_hostile.cpp:
+# 23 s vs 50 s here) and the test waits on sockets, not on the CPU.
+# b_lundef=false: the sanitizer runtime is linked into the executables, not
+# the library.
 # Needs a Dovecot (IMAP_HOST, IMAP_PORT...: run inside scripts/test.sh, or
 # after `set -a; . DIR/env; set +a` from test/servers/dovecot.sh). Ends
 # with the test program's own "test cases: ..." line.

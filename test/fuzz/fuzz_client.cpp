@@ -72,8 +72,8 @@ enum flag : unsigned {
 
 // FUZZ_CLIENT_ON_STRAND=1 runs every input on the client's strand: then a
 // cancellation never crosses executors, which keeps the known co_spawn
-// use-after-free (test_threads.cpp, "[cancel]") out of the way while
-// looking for other bugs.
+// use-after-free (test/live/test_threads.cpp, "[cancellation]") out of the
+// way while looking for other bugs.
 const bool force_on_strand = [] {
     const char* v = std::getenv("FUZZ_CLIENT_ON_STRAND");
     return v && *v == '1';
