@@ -81,6 +81,39 @@ TEST_CASE("plain connection: login, select, search, fetch, logout", "[live][dove
     });
 }
 
+TEST_CASE("operations as values: client::run(ops::X{...}) is the method of the same name", "[live][dovecot][operations]") {
+    auto env = test::dovecot();
+    test::run([&]() -> asio::awaitable<void> {
+        client c(co_await asio::this_coro::executor, test::plain_options(env));
+        imapclient::ops::connect connect;
+        co_await c.run(connect);
+        imapclient::ops::login login{.username = "alice", .password = "alicepass"};
+        co_await c.run(login);
+        std::string folder = co_await create_folder(c);
+        imapclient::ops::append append{.folder = folder, .message = test::make_message("as a value", "body")};
+        auto appended = co_await c.run(append);
+        imapclient::ops::select_folder select{.folder = folder};
+        auto sel = co_await c.run(select);
+        CHECK(sel.exists == 1);
+        imapclient::ops::fetch fetch{.messages = imapclient::sequence_set("1:*"), .items = flags_and_size};
+        auto by_value = co_await c.run(fetch);
+        auto by_method = co_await c.fetch(imapclient::sequence_set("1:*"), flags_and_size);
+        REQUIRE(by_value.messages.size() == 1);
+        CHECK(by_value.messages.begin()->second.size == by_method.messages.begin()->second.size);
+        if (appended.uid) CHECK(by_value.messages.begin()->first == *appended.uid);
+        // A refusal comes from the operation's preconditions, as for the method.
+        imapclient::ops::move move{.messages = imapclient::sequence_set("1"), .folder = "INBOX"};
+        imapclient::ops::close_folder close;
+        co_await c.run(close);
+        auto [ec, r] = co_await c.run(move, asio::as_tuple(asio::use_awaitable));
+        CHECK(ec == make_error_code(imapclient::errc::illegal_state));
+        CHECK(r.status.text == "no mailbox selected");
+        co_await c.delete_folder(folder);
+        imapclient::ops::logout logout;
+        co_await c.run(logout);
+    });
+}
+
 TEST_CASE("fetch: ENVELOPE, BODYSTRUCTURE, INTERNALDATE and sequence numbers without use_uid", "[live][dovecot]") {
     auto env = test::dovecot();
     test::run([&]() -> asio::awaitable<void> {
