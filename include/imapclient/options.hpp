@@ -16,6 +16,8 @@ class context;
 
 namespace imapclient {
 
+class byte_stream;  // stream.hpp
+
 enum class security {
     tls,       // implicit TLS (port 993)
     starttls,  // plain connection upgraded with STARTTLS; never falls back
@@ -37,6 +39,10 @@ struct client_options {
     /// over its stdin/stdout, e.g. {"ssh", "host", "imapd"}. host/port and
     /// TLS are then unused.
     std::vector<std::string> stream_command;
+    /// A stream of the caller's instead of TCP (see stream.hpp), made by
+    /// connect(). host and port are then only the names TLS verifies and
+    /// OAUTHBEARER sends.
+    std::function<std::unique_ptr<byte_stream>()> stream;
 
     std::chrono::milliseconds connect_timeout{30'000};
     /// Python IMAPClient's `timeout`: the longest the server may stay silent while

@@ -52,6 +52,13 @@ asio::awaitable<op_result<connect_result>> client::impl::do_connect() {
 
     if (!opts_.stream_command.empty()) {
         if (auto ec = transport_.spawn(opts_.stream_command)) co_return fail(ec, "cannot start the stream command");
+    } else if (opts_.stream) {
+        auto stream = opts_.stream();
+        if (!stream) co_return fail(make_error_code(errc::invalid_argument), "client_options::stream made no stream");
+        transport_.adopt(std::move(stream));
+        if (implicit_tls)
+            if (auto ec = co_await transport_.handshake_tls(*ctx, opts_.host))
+                co_return fail(ec, "TLS handshake failed");
     } else {
         const std::uint16_t port = opts_.port ? opts_.port : (implicit_tls ? 993 : 143);
         log(1, "connecting to " + opts_.host + ":" + std::to_string(port));

@@ -76,6 +76,12 @@ asio::awaitable<error_code> transport::connect_tcp(const std::string& host, std:
 }
 
 asio::awaitable<error_code> transport::handshake_tls(asio::ssl::context& ctx, const std::string& host) {
+    if (auto* custom = std::get_if<std::unique_ptr<byte_stream>>(&stream_)) {
+        byte_stream& s = **custom;
+        auto start = [&](auto handler) { s.async_start_tls(ctx, host, std::move(handler)); };
+        auto [ec] = co_await asio::async_initiate<decltype(tuple_awaitable), void(error_code)>(start, tuple_awaitable);
+        co_return ec;
+    }
     auto* socket = std::get_if<tcp::socket>(&stream_);
     if (!socket) co_return make_error_code(errc::not_connected);
     tcp::socket plain = std::move(*socket);
@@ -124,7 +130,23 @@ error_code transport::spawn(const std::vector<std::string>& argv) {
     return {};
 }
 
+void transport::adopt(std::unique_ptr<byte_stream> stream) {
+    if (stream) stream_.emplace<std::unique_ptr<byte_stream>>(std::move(stream));
+}
+
+bool transport::is_tls() const noexcept {
+    if (auto* custom = std::get_if<std::unique_ptr<byte_stream>>(&stream_)) return (*custom)->is_tls();
+    return std::holds_alternative<tls_stream>(stream_);
+}
+
 asio::awaitable<io_result> transport::read_some(asio::mutable_buffer buf) {
+    if (auto* custom = std::get_if<std::unique_ptr<byte_stream>>(&stream_)) {
+        byte_stream& s = **custom;
+        auto read = [&](auto handler) { s.async_read_some(buf, std::move(handler)); };
+        auto r = co_await asio::async_initiate<decltype(tuple_awaitable), void(error_code, std::size_t)>(
+            read, tuple_awaitable);
+        co_return r;
+    }
     if (auto* s = std::get_if<tcp::socket>(&stream_)) co_return co_await s->async_read_some(buf, tuple_awaitable);
     if (auto* s = std::get_if<tls_stream>(&stream_)) co_return co_await s->async_read_some(buf, tuple_awaitable);
     if (auto* p = std::get_if<process_stream>(&stream_))
@@ -133,6 +155,13 @@ asio::awaitable<io_result> transport::read_some(asio::mutable_buffer buf) {
 }
 
 asio::awaitable<io_result> transport::write(const std::vector<asio::const_buffer>& bufs) {
+    if (auto* custom = std::get_if<std::unique_ptr<byte_stream>>(&stream_)) {
+        byte_stream& s = **custom;
+        auto write = [&](auto handler) { s.async_write(bufs, std::move(handler)); };
+        auto r = co_await asio::async_initiate<decltype(tuple_awaitable), void(error_code, std::size_t)>(
+            write, tuple_awaitable);
+        co_return r;
+    }
     if (auto* s = std::get_if<tcp::socket>(&stream_)) co_return co_await asio::async_write(*s, bufs, tuple_awaitable);
     if (auto* s = std::get_if<tls_stream>(&stream_)) co_return co_await asio::async_write(*s, bufs, tuple_awaitable);
     if (auto* p = std::get_if<process_stream>(&stream_))
@@ -144,7 +173,7 @@ bool transport::is_open() const noexcept {
     if (auto* s = std::get_if<tcp::socket>(&stream_)) return s->is_open();
     if (auto* s = std::get_if<tls_stream>(&stream_)) return s->lowest_layer().is_open();
     if (auto* p = std::get_if<process_stream>(&stream_)) return p->socket.is_open();
-    return false;
+    return std::holds_alternative<std::unique_ptr<byte_stream>>(stream_) && !closed_;
 }
 
 void transport::close() {
@@ -158,6 +187,8 @@ void transport::close() {
         // No TLS close_notify exchange: closing must never wait on the peer.
         s->lowest_layer().shutdown(tcp::socket::shutdown_both, ignored);
         s->lowest_layer().close(ignored);
+    } else if (auto* custom = std::get_if<std::unique_ptr<byte_stream>>(&stream_)) {
+        (*custom)->close();
     } else if (auto* p = std::get_if<process_stream>(&stream_)) {
         p->socket.close(ignored);
         if (p->pid > 0) {
@@ -169,3 +200,4 @@ void transport::close() {
 }
 
 }  // namespace imapclient::net
+

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <imapclient/error.hpp>
+#include <imapclient/stream.hpp>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -48,6 +49,8 @@ public:
     boost::asio::awaitable<error_code> handshake_tls(boost::asio::ssl::context& ctx, const std::string& host);
     /// Starts argv[0] with its stdin and stdout connected to us.
     error_code spawn(const std::vector<std::string>& argv);
+    /// Runs over a stream of the caller's (client_options::stream).
+    void adopt(std::unique_ptr<byte_stream> stream);
 
     boost::asio::awaitable<io_result> read_some(boost::asio::mutable_buffer buf);
     boost::asio::awaitable<io_result> write(const std::vector<boost::asio::const_buffer>& bufs);
@@ -55,7 +58,7 @@ public:
     /// Closes whatever is open; pending reads and writes complete with an
     /// error. Idempotent.
     void close();
-    bool is_tls() const noexcept { return std::holds_alternative<tls_stream>(stream_); }
+    bool is_tls() const noexcept;
     bool is_open() const noexcept;
 
 private:
@@ -64,7 +67,7 @@ private:
     // connect timeout must cover it too).
     std::optional<tcp::resolver> resolver_;
     bool closed_ = false;
-    std::variant<std::monostate, tcp::socket, tls_stream, process_stream> stream_;
+    std::variant<std::monostate, tcp::socket, tls_stream, process_stream, std::unique_ptr<byte_stream>> stream_;
 };
 
 }  // namespace imapclient::net

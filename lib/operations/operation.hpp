@@ -153,12 +153,13 @@ std::vector<T> gather(std::vector<response>& responses, std::vector<T> Data::*fi
 }
 
 /// Shorthands for preconditions.
-inline engine::preconditions needs_connection() {
-    return {.level = engine::session_level::connected};
+inline engine::preconditions needs_level(engine::session_level level) {
+    engine::preconditions p;
+    p.level = level;
+    return p;
 }
-inline engine::preconditions needs_selected() {
-    return {.level = engine::session_level::selected};
-}
+inline engine::preconditions needs_connection() { return needs_level(engine::session_level::connected); }
+inline engine::preconditions needs_selected() { return needs_level(engine::session_level::selected); }
 /// Connected, and the server offers `capability` (`what` names the
 /// feature in the refusal when it is not the capability itself).
 inline engine::preconditions needs_capability(std::string capability, engine::session_level level,
