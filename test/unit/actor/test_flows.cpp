@@ -1,7 +1,8 @@
 // The actor's flows without sockets, over an in-memory stream: connect with
 // STARTTLS, LOGIN, SELECT, a FETCH with a literal, APPEND with a
-// synchronizing literal, IDLE and LOGOUT; then the same session once for
-// every I/O step, with the network failing at that step. Each run must end
+// synchronizing literal, IDLE and LOGOUT (and a session that turns COMPRESS
+// on after LOGIN); then each session once for every I/O step, with the
+// network failing at that step. Each run must end
 // with every operation completed (the first failure an error, the rest
 // errors too), nothing hanging.
 #include "memory_stream.hpp"
@@ -34,6 +35,25 @@ std::shared_ptr<memory_peer::server> session_script() {
         {"STARTTLS", "$T OK begin TLS\r\n"},
         {"CAPABILITY", "* CAPABILITY IMAP4rev1 IDLE AUTH=PLAIN\r\n$T OK\r\n"},
         {"LOGIN", "$T OK [CAPABILITY IMAP4rev1 IDLE] logged in\r\n"},
+        {"SELECT INBOX", "* 3 EXISTS\r\n* OK [UIDVALIDITY 9] v\r\n$T OK [READ-WRITE] selected\r\n"},
+        {"UID FETCH 2 (BODY[])", "* 2 FETCH (UID 2 BODY[] {5}\r\nhello)\r\n$T OK fetched\r\n"},
+        {"APPEND INBOX {2}", "+ go on\r\n"},
+        {"hi", "$T OK [APPENDUID 9 4] appended\r\n"},
+        {"IDLE", "+ idling\r\n* 4 EXISTS\r\n"},
+        {"DONE", "$T OK idle done\r\n"},
+        {"LOGOUT", "* BYE bye\r\n$T OK logged out\r\n"},
+    };
+    return srv;
+}
+
+// LOGIN with client_options::compress: COMPRESS follows, and the rest of
+// the session is DEFLATE-compressed both ways.
+std::shared_ptr<memory_peer::server> compressed_script() {
+    auto srv = std::make_shared<memory_peer::server>();
+    srv->greeting = "* OK [CAPABILITY IMAP4rev1 IDLE] ready\r\n";
+    srv->steps = {
+        {"LOGIN", "$T OK [CAPABILITY IMAP4rev1 IDLE COMPRESS=DEFLATE] logged in\r\n"},
+        {"COMPRESS DEFLATE", "$T OK compressing\r\n", true},
         {"SELECT INBOX", "* 3 EXISTS\r\n* OK [UIDVALIDITY 9] v\r\n$T OK [READ-WRITE] selected\r\n"},
         {"UID FETCH 2 (BODY[])", "* 2 FETCH (UID 2 BODY[] {5}\r\nhello)\r\n$T OK fetched\r\n"},
         {"APPEND INBOX {2}", "+ go on\r\n"},
@@ -91,11 +111,13 @@ asio::awaitable<void> session(client& c, outcome& out) {
     out.finished = true;
 }
 
-outcome run_session(std::shared_ptr<memory_peer::server> srv) {
+outcome run_session(std::shared_ptr<memory_peer::server> srv, bool compressed = false) {
     asio::io_context io;
     imapclient::client_options o;
     o.host = "imap.example";
-    o.security = imapclient::security::starttls;
+    o.security = compressed ? imapclient::security::plain : imapclient::security::starttls;
+    o.allow_plaintext_login = compressed;
+    o.compress = compressed;
     o.ssl_context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
     o.timeout = 5s;
     o.stream = [ex = io.get_executor(), srv]() -> std::unique_ptr<imapclient::byte_stream> {
@@ -130,26 +152,42 @@ TEST_CASE("flows: a whole session over an in-memory stream, STARTTLS to LOGOUT",
     CHECK(srv->written.find("STARTTLS") < srv->written.find("LOGIN"));
 }
 
+TEST_CASE("flows: COMPRESS after LOGIN, then the session compressed both ways", "[flows][compress]") {
+    auto srv = compressed_script();
+    const outcome out = run_session(srv, true);
+    REQUIRE(out.finished);
+    CHECK(!out.first_error);
+    CHECK(out.completed == 9);
+    CHECK(out.body == "hello");
+    CHECK(out.events_while_idle == 1);
+    CHECK(srv->unexpected.empty());
+    CHECK(srv->next_step == srv->steps.size());
+}
+
 TEST_CASE("flows: the network failing at each I/O step ends the session with an error, nothing hangs",
           "[flows][connection_loss]") {
-    const int steps = [] {
-        auto srv = session_script();
-        run_session(srv);
+    const bool compressed = GENERATE(false, true);
+    CAPTURE(compressed);
+    auto script = [compressed] { return compressed ? compressed_script() : session_script(); };
+    const int operations = 9;
+    const int steps = [&] {
+        auto srv = script();
+        run_session(srv, compressed);
         return srv->io_steps;
     }();
     REQUIRE(steps > 10);
     int failed_sessions = 0;
     for (int k = 0; k < steps; ++k) {
         CAPTURE(k);
-        auto srv = session_script();
+        auto srv = script();
         srv->fail_at = k;
-        const outcome out = run_session(srv);
+        const outcome out = run_session(srv, compressed);
         REQUIRE(out.finished);
         // Either an operation failed (and none after it succeeded), or the
         // failure came after the session's last exchange (the read that
         // LOGOUT's close ends).
         if (out.first_error) ++failed_sessions;
-        else CHECK(out.completed == 9);
+        else CHECK(out.completed == operations);
         CHECK(out.after);  // the next operation fails at once too
         // What the server received is always a prefix of the clean session's
         // commands: no command is written twice or out of order.

@@ -4,6 +4,8 @@
 // tests without sockets, one run per step at which the network breaks.
 #pragma once
 
+#include "net/deflate_stream.hpp"
+
 #include <imapclient/stream.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -27,6 +29,9 @@ using imapclient::error_code;
 struct step {
     std::string expect;
     std::string reply;
+    /// COMPRESS DEFLATE's OK: everything after the reply is compressed,
+    /// both ways (RFC 4978).
+    bool compress_after = false;
 };
 
 /// What the server side of a run saw and how it went; shared by the stream
@@ -38,7 +43,7 @@ struct server {
     /// with connection_reset, and every one after it; nullopt: none.
     std::optional<int> fail_at;
     int io_steps = 0;        // counted as the client does them
-    std::string written;     // every byte the client wrote
+    std::string written;     // every byte the client wrote (inflated once compressed)
     std::size_t next_step = 0;
     bool tls = false;
     std::string unexpected;  // the first client line no step expected
@@ -63,8 +68,9 @@ public:
         if (closed_) return finish(std::move(handler), boost::asio::error::operation_aborted);
         std::size_t n = 0;
         for (auto b : buffers) {
-            srv_->written.append(static_cast<const char*>(b.data()), b.size());
-            line_.append(static_cast<const char*>(b.data()), b.size());
+            const std::string_view bytes(static_cast<const char*>(b.data()), b.size());
+            if (inflate_) inflate(bytes);
+            else line_ += bytes;
             n += b.size();
         }
         answer_lines();
@@ -114,9 +120,12 @@ private:
     }
 
     void answer_lines() {
+        srv_->written += line_.substr(seen_);
+        seen_ = line_.size();
         for (auto end = line_.find("\r\n"); end != std::string::npos; end = line_.find("\r\n")) {
             const std::string line = line_.substr(0, end);
             line_.erase(0, end + 2);
+            seen_ = line_.size();
             answer(line);
         }
     }
@@ -139,16 +148,45 @@ private:
         ++srv_->next_step;
         std::string reply = s.reply;
         for (auto at = reply.find("$T"); at != std::string::npos; at = reply.find("$T")) reply.replace(at, 2, tag);
-        pending_ += reply;
+        if (deflate_) {
+            std::string packed;
+            deflate_->deflate(reply, packed);
+            pending_ += packed;
+        } else {
+            pending_ += reply;
+        }
+        if (s.compress_after) {
+            inflate_ = std::make_unique<imapclient::net::inflater>();
+            deflate_ = std::make_unique<imapclient::net::deflater>();
+        }
+    }
+
+    // The client's compressed bytes, as the text it wrote.
+    void inflate(std::string_view in) {
+        char out[4096];
+        while (!in.empty()) {
+            auto r = inflate_->inflate(in, out);
+            line_.append(out, r.produced);
+            in.remove_prefix(r.consumed);
+            if (!r.error.empty() || (r.consumed == 0 && r.produced == 0)) break;
+        }
+        for (;;) {  // what zlib held back for want of room
+            auto r = inflate_->inflate({}, out);
+            if (r.produced == 0) break;
+            line_.append(out, r.produced);
+        }
     }
 
     boost::asio::any_io_executor ex_;
     std::shared_ptr<server> srv_;
     std::string pending_;  // sent by the server, not read yet
-    std::string line_;     // written by the client, not a whole line yet
+    std::string line_;     // written by the client (inflated), not a whole line yet
+    std::size_t seen_ = 0;  // how much of line_ is in server::written already
     std::optional<io_handler> reader_;
     boost::asio::mutable_buffer read_buffer_;
     std::string last_tag_;
+    std::unique_ptr<imapclient::net::inflater> inflate_;  // once COMPRESS is on
+    std::unique_ptr<imapclient::net::deflater> deflate_;
     bool closed_ = false;
 };
 
