@@ -31,21 +31,11 @@ using test::scripted::flags_item;
 using test::scripted::login_select;
 using test::scripted::serve_login_select;
 
+using test::scripted::short_timeout_options;
+
 namespace {
 
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
-
-// scripted_options with 2 s read and connect timeouts.
-imapclient::client_options short_timeout_options(const test::fake_server& s) {
-    imapclient::client_options o;
-    o.host = "127.0.0.1";
-    o.port = s.port();
-    o.security = imapclient::security::plain;
-    o.allow_plaintext_login = true;
-    o.timeout = 2s;
-    o.connect_timeout = 2s;
-    return o;
-}
 
 bool is_exists(const imapclient::event& e, std::uint32_t n) {
     auto* r = std::get_if<imapclient::response>(&e);

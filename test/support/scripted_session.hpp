@@ -21,6 +21,14 @@ inline const char* const greeting = "* OK [CAPABILITY IMAP4rev1 LITERAL+ IDLE] f
 /// Client options for the scripted server (test::scripted_options).
 inline imapclient::client_options fake_options(const fake_server& s) { return scripted_options(s); }
 
+/// fake_options with 2 s read and connect timeouts.
+inline imapclient::client_options short_timeout_options(const fake_server& s) {
+    imapclient::client_options o = scripted_options(s);
+    o.timeout = std::chrono::seconds(2);
+    o.connect_timeout = std::chrono::seconds(2);
+    return o;
+}
+
 /// Greeting, LOGIN and SELECT of a mailbox with 10 messages.
 inline void serve_login_select(fake_connection& c, const char* caps = greeting,
                                std::string login_caps = "IMAP4rev1 LITERAL+ IDLE UIDPLUS") {
