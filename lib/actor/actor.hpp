@@ -51,7 +51,7 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     boost::asio::awaitable<op_result<command_result>> authenticate(
         std::unique_ptr<operations::operation<command_result>> op);
     // Operations that work on the transport rather than through commands
-    // alone (lib/client_connect.cpp, client_compress.cpp, client_idle.cpp).
+    // alone (lib/actor/connect.cpp, compress.cpp, idle.cpp).
     boost::asio::awaitable<op_result<connect_result>> do_connect();
     boost::asio::awaitable<op_result<command_result>> do_starttls(std::shared_ptr<boost::asio::ssl::context> ctx);
     void wait_event(result_handler<event> h);
@@ -84,7 +84,7 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     /// After STARTTLS's OK on a running connection (client::starttls()).
     boost::asio::awaitable<bool> upgrade_to_tls();
     void transport_failed(error_code ec);
-    // ---- COMPRESS=DEFLATE (lib/client_compress.cpp) ----------------------
+    // ---- COMPRESS=DEFLATE (lib/actor/compress.cpp) ------------------------
     boost::asio::awaitable<op_result<command_result>> do_compress();
     /// The reader, right after COMPRESS's OK and before it reads again:
     /// puts the streams in place and decodes what came with the OK.

@@ -1,6 +1,6 @@
 // The public face of imapclient::client: construction, accessors, and the
 // event wait; the operations reach the connection through client::run()
-// (lib/client_run.hpp).
+// (lib/actor/run.hpp).
 #include "actor/launch.hpp"
 
 #include <boost/asio/dispatch.hpp>

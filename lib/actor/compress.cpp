@@ -6,7 +6,7 @@
 // difference: what arrived after the OK in the same read is the start of
 // the compressed stream, so it is inflated and parsed, not dropped. From
 // then on the reader inflates (feed_compressed) and the writer deflates
-// (compress_write) in client_actor.cpp.
+// (compress_write) in actor/actor.cpp.
 #include "actor/run.hpp"
 
 #include <boost/asio/use_awaitable.hpp>

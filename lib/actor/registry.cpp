@@ -1,5 +1,5 @@
 // Breaks the reference cycle between a client's impl and its pending
-// operations when the execution context shuts down (see client_impl.hpp).
+// operations when the execution context shuts down (see actor/actor.hpp).
 #include "actor/actor.hpp"
 
 #include <boost/asio/execution/context.hpp>
