@@ -98,8 +98,9 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     /// until it completes (or, with no request, until the greeting came).
     boost::asio::awaitable<engine::completion> drive(std::optional<engine::command_request> req);
     void close(error_code ec, std::string_view why);
-    /// Refuses commands that need a connection or a selected mailbox.
-    error_code check_state(bool needs_selected) const;
+    /// not_connected unless the connection is up (the loops run); the rest
+    /// of an operation's preconditions are the engine's (check()).
+    error_code check_state() const;
 
     void log(int level, std::string_view line) const;
 

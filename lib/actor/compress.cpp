@@ -18,7 +18,7 @@ using detail::refuse;
 using detail::with_status;
 
 asio::awaitable<op_result<command_result>> client::impl::do_compress() {
-    if (auto ec = check_state(false)) co_return refuse<command_result>(ec, "not connected");
+    if (auto ec = check_state()) co_return refuse<command_result>(ec, "not connected");
     // The server would answer NO [COMPRESSIONACTIVE]; a second DEFLATE layer
     // is never wanted.
     if (compress_requested_ || inflater_)

@@ -116,7 +116,7 @@ asio::awaitable<op_result<connect_result>> client::impl::do_connect() {
 // ---- STARTTLS on a running connection ------------------------------------
 
 asio::awaitable<op_result<command_result>> client::impl::do_starttls(std::shared_ptr<asio::ssl::context> ctx) {
-    if (check_state(false)) co_return refuse<command_result>(errc::not_connected, "not connected");
+    if (check_state()) co_return refuse<command_result>(errc::not_connected, "not connected");
     if (transport_.is_tls()) co_return refuse<command_result>(errc::illegal_state, "TLS is already on");
     if (!opts_.stream_command.empty())
         co_return refuse<command_result>(errc::illegal_state, "STARTTLS is not available in stream mode");
@@ -167,13 +167,13 @@ asio::awaitable<op_result<command_result>> perform(impl_ptr self, ops::starttls 
 }
 
 asio::awaitable<op_result<command_result>> perform(impl_ptr self, ops::login op) {
-    if (self->check_state(false)) co_return refuse<command_result>(errc::not_connected, "not connected");
+    if (self->check_state()) co_return refuse<command_result>(errc::not_connected, "not connected");
     auto r = co_await self->authenticate(operations::make_algorithm(std::move(op)));
     co_return r;
 }
 
 asio::awaitable<op_result<command_result>> perform(impl_ptr self, ops::authenticate op) {
-    if (self->check_state(false)) co_return refuse<command_result>(errc::not_connected, "not connected");
+    if (self->check_state()) co_return refuse<command_result>(errc::not_connected, "not connected");
     auto r = co_await self->authenticate(operations::make_algorithm(std::move(op)));
     co_return r;
 }

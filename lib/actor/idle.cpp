@@ -25,7 +25,7 @@ std::vector<event> client::impl::drain_events() {
 }
 
 asio::awaitable<op_result<command_result>> client::impl::do_idle() {
-    if (auto ec = check_state(false)) co_return refuse<command_result>(ec, "not connected");
+    if (auto ec = check_state()) co_return refuse<command_result>(ec, "not connected");
     if (idle_) co_return refuse<command_result>(errc::illegal_state, "already idling");
     if (!engine_.has_capability("IDLE")) co_return refuse<command_result>(errc::capability_missing, "no IDLE capability");
     auto session = std::make_shared<idle_session>(strand_);
@@ -66,7 +66,7 @@ asio::awaitable<op_result<idle_result>> client::impl::do_idle_check(std::chrono:
     // On a dead connection "not idling" would send the caller looking for a
     // bug in its own code: say that the connection is gone.
     if (!idle_) {
-        if (auto ec = check_state(false)) co_return refuse<idle_result>(ec, "not connected");
+        if (auto ec = check_state()) co_return refuse<idle_result>(ec, "not connected");
         co_return refuse<idle_result>(errc::illegal_state, "not idling");
     }
     const auto deadline = asio::steady_timer::clock_type::now() + timeout;
@@ -94,7 +94,7 @@ asio::awaitable<op_result<idle_result>> client::impl::do_idle_check(std::chrono:
 asio::awaitable<op_result<idle_result>> client::impl::do_idle_done() {
     auto session = idle_;
     if (!session) {
-        if (auto ec = check_state(false)) co_return refuse<idle_result>(ec, "not connected");
+        if (auto ec = check_state()) co_return refuse<idle_result>(ec, "not connected");
         co_return refuse<idle_result>(errc::illegal_state, "not idling");
     }
     engine_.end_idle(session->id);
@@ -122,7 +122,7 @@ asio::awaitable<void> client::impl::wait_quiet() {
 }
 
 asio::awaitable<op_result<command_result>> client::impl::do_listen(listen_options lo) {
-    if (auto ec = check_state(false)) co_return refuse<command_result>(ec, "not connected");
+    if (auto ec = check_state()) co_return refuse<command_result>(ec, "not connected");
     if (listening_ || idle_) co_return refuse<command_result>(errc::illegal_state, "already listening or idling");
     // Clean-up after a cancellation still has to wait for the server.
     co_await asio::this_coro::throw_if_cancelled(false);

@@ -8,10 +8,8 @@ namespace imapclient {
 
 namespace asio = boost::asio;
 
-error_code client::impl::check_state(bool needs_selected) const {
+error_code client::impl::check_state() const {
     if (!running_ || engine_.closed()) return make_error_code(errc::not_connected);
-    if (needs_selected && engine_.state() != engine::session_state::selected)
-        return make_error_code(errc::illegal_state);
     return {};
 }
 

@@ -20,7 +20,7 @@ using impl_ptr = std::shared_ptr<client::impl>;
 
 template <typename R>
 asio::awaitable<op_result<R>> run_algorithm(impl_ptr self, std::unique_ptr<operations::operation<R>> op) {
-    if (self->check_state(false)) co_return refuse<R>(errc::not_connected, "not connected");
+    if (self->check_state()) co_return refuse<R>(errc::not_connected, "not connected");
     co_await self->drive(*op);
     co_return std::move(op->result);
 }

@@ -212,55 +212,25 @@ void fail_on_bad_vanished(outcome<T>& out) {
         "a VANISHED set was malformed or named more than " + std::to_string(max_vanished) + " UIDs; resync fully";
 }
 
-// Operations whose decoding may turn a successful reply into an error
-// (a VANISHED or [MODIFIED] set that cannot be read) finish here rather
-// than in one_command.
-template <typename Op, typename Build, typename Decode>
-class checked_command final : public operation<typename Op::result_type> {
-public:
-    checked_command(Op op, engine::preconditions needs, Build build, Decode decode)
-        : op_(std::move(op)), needs_(std::move(needs)), build_(std::move(build)), decode_(std::move(decode)) {}
-
-    std::optional<command_request> resume(const context& ctx, completion* last) override {
-        using R = typename Op::result_type;
-        if (last) {
-            this->result = decode_(op_, *last, ctx);
-            return std::nullopt;
-        }
-        if (auto r = ctx.engine.check(needs_)) {
-            this->result = refused<R>(*r);
-            return std::nullopt;
-        }
-        auto req = build_(op_, ctx);
-        if (req) req->needs = needs_;
-        return req;
-    }
-
-private:
-    Op op_;
-    engine::preconditions needs_;
-    Build build_;
-    Decode decode_;
-};
-
-template <typename Op, typename Build, typename Decode>
-algorithm_ptr<Op> checked(Op op, engine::preconditions needs, Build build, Decode decode) {
-    return std::make_unique<checked_command<Op, Build, Decode>>(std::move(op), std::move(needs), std::move(build),
-                                                                std::move(decode));
-}
-
 }  // namespace
 
 // ---- SELECT (QRESYNC ...) ---------------------------------------------------
 
-algorithm_ptr<ops::select_folder_qresync> make_algorithm(ops::select_folder_qresync op) {
-    engine::preconditions needs = needs_capability("QRESYNC", session_level::connected);
-    // RFC 7162 3.2.5: SELECT (QRESYNC ...) before ENABLE QRESYNC is a BAD.
-    needs.enabled = "QRESYNC";
-    auto build = [](const ops::select_folder_qresync& op, const context& ctx) -> std::optional<command_request> {
+template <>
+struct one_command_rules<ops::select_folder_qresync> {
+    static engine::preconditions needs(const ops::select_folder_qresync&, const context&) {
+        engine::preconditions p = needs_capability("QRESYNC", session_level::connected);
+        // RFC 7162 3.2.5: SELECT (QRESYNC ...) before ENABLE QRESYNC is a BAD.
+        p.enabled = "QRESYNC";
+        return p;
+    }
+    static std::optional<command_request> command(const ops::select_folder_qresync& op, const context& ctx) {
         return commands::select_qresync(op.folder, op.params, op.readonly, ctx.folder_encode);
-    };
-    auto decode = [](const ops::select_folder_qresync& op, completion& c, const context& ctx) {
+    }
+    // A reply whose sets cannot be read fails the operation, with the data
+    // that came: hence an outcome, not just a result.
+    static outcome<qresync_select_result> decode(const ops::select_folder_qresync& op, completion& c,
+                                                 const context& ctx) {
         using R = qresync_select_result;
         if (c.ec) return with_status<R>(c);
         R r;
@@ -286,23 +256,31 @@ algorithm_ptr<ops::select_folder_qresync> make_algorithm(ops::select_folder_qres
         auto out = with_status(c, std::move(r));
         if (!sets_ok) fail_on_bad_vanished(out);
         return out;
-    };
-    return checked(std::move(op), std::move(needs), build, decode);
+    }
+};
+algorithm_ptr<ops::select_folder_qresync> make_algorithm(ops::select_folder_qresync op) {
+    return one(std::move(op));
 }
 
 // ---- FETCH (CHANGEDSINCE ...) ----------------------------------------------
 
-algorithm_ptr<ops::fetch_changed_since> make_algorithm(ops::fetch_changed_since op) {
-    engine::preconditions needs = condstore_needs("CONDSTORE");
-    if (op.vanished) needs.enabled = "QRESYNC";
-    auto build = [](const ops::fetch_changed_since& op, const context& ctx) -> std::optional<command_request> {
+template <>
+struct one_command_rules<ops::fetch_changed_since> {
+    static engine::preconditions needs(const ops::fetch_changed_since& op, const context&) {
+        engine::preconditions p = condstore_needs("CONDSTORE");
+        if (op.vanished) p.enabled = "QRESYNC";
+        return p;
+    }
+    static std::optional<command_request> command(const ops::fetch_changed_since& op, const context& ctx) {
         if (op.vanished && !ctx.use_uid) throw std::invalid_argument("the VANISHED modifier needs UID FETCH (use_uid)");
         if (op.messages.empty()) return std::nullopt;
         std::vector<std::string> items = op.items;
         if (items.empty()) items.emplace_back("FLAGS");
         return commands::fetch_changed_since(op.messages, std::move(items), op.mod_seq, op.vanished, ctx.use_uid);
-    };
-    auto decode = [](const ops::fetch_changed_since&, completion& c, const context& ctx) {
+    }
+    // A reply whose sets cannot be read fails the operation, with the data
+    // that came: hence an outcome, not just a result.
+    static outcome<changes_result> decode(const ops::fetch_changed_since&, completion& c, const context& ctx) {
         changes_result r;
         bool sets_ok = true;
         for (auto& resp : c.responses) {
@@ -316,21 +294,30 @@ algorithm_ptr<ops::fetch_changed_since> make_algorithm(ops::fetch_changed_since 
         auto out = with_status(c, std::move(r));
         if (!sets_ok) fail_on_bad_vanished(out);
         return out;
-    };
-    return checked(std::move(op), std::move(needs), build, decode);
+    }
+};
+algorithm_ptr<ops::fetch_changed_since> make_algorithm(ops::fetch_changed_since op) {
+    return one(std::move(op));
 }
 
 // ---- STORE (UNCHANGEDSINCE ...) --------------------------------------------
 
-algorithm_ptr<ops::store_unchanged_since> make_algorithm(ops::store_unchanged_since op) {
-    engine::preconditions needs = condstore_needs("STORE");
-    needs.writable = true;
-    auto build = [](const ops::store_unchanged_since& op, const context& ctx) -> std::optional<command_request> {
+template <>
+struct one_command_rules<ops::store_unchanged_since> {
+    static engine::preconditions needs(const ops::store_unchanged_since&, const context&) {
+        engine::preconditions p = condstore_needs("STORE");
+        p.writable = true;
+        return p;
+    }
+    static std::optional<command_request> command(const ops::store_unchanged_since& op, const context& ctx) {
         if (op.messages.empty()) return std::nullopt;
         return commands::store_unchanged_since(op.messages, op.change, op.flags, op.unchanged_since, op.silent,
                                                ctx.use_uid);
-    };
-    auto decode = [](const ops::store_unchanged_since& op, completion& c, const context& ctx) {
+    }
+    // A reply whose sets cannot be read fails the operation, with the data
+    // that came: hence an outcome, not just a result.
+    static outcome<conditional_store_result> decode(const ops::store_unchanged_since& op, completion& c,
+                                                    const context& ctx) {
         conditional_store_result r;
         for (auto& resp : c.responses) {
             auto* f = std::get_if<fetch_data>(&resp);
@@ -357,8 +344,10 @@ algorithm_ptr<ops::store_unchanged_since> make_algorithm(ops::store_unchanged_si
             out.second.status.text = "unreadable [MODIFIED] set: " + std::string(set_text.substr(0, 80));
         }
         return out;
-    };
-    return checked(std::move(op), std::move(needs), build, decode);
+    }
+};
+algorithm_ptr<ops::store_unchanged_since> make_algorithm(ops::store_unchanged_since op) {
+    return one(std::move(op));
 }
 
 // ---- ACL --------------------------------------------------------------------

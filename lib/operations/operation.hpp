@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 namespace imapclient::operations {
@@ -85,6 +86,7 @@ outcome<T> with_status(const engine::completion& c, T value = {}) {
 ///   static std::optional<command_request> command(const Op&, const context&);
 ///       (nullopt: nothing to ask, the result is empty)
 ///   static R decode(const Op&, completion&, const context&);
+///       (or outcome<R>, when decoding can fail a reply that said OK)
 /// which say what the operation requires, sends and returns, side by side.
 template <typename Op>
 struct one_command_rules;
@@ -98,7 +100,13 @@ public:
         using R = typename Op::result_type;
         using rules = one_command_rules<Op>;
         if (last) {
-            this->result = with_status(*last, rules::decode(op_, *last, ctx));
+            auto decoded = rules::decode(op_, *last, ctx);
+            // A decode that returns an outcome decides the error itself (an
+            // unreadable VANISHED set after an OK); otherwise the reply does.
+            if constexpr (std::is_same_v<decltype(decoded), outcome<R>>)
+                this->result = std::move(decoded);
+            else
+                this->result = with_status(*last, std::move(decoded));
             return std::nullopt;
         }
         // Checked before the command is built, so that a refusal says what
@@ -158,8 +166,12 @@ inline engine::preconditions needs_level(engine::session_level level) {
     p.level = level;
     return p;
 }
-inline engine::preconditions needs_connection() { return needs_level(engine::session_level::connected); }
-inline engine::preconditions needs_selected() { return needs_level(engine::session_level::selected); }
+inline engine::preconditions needs_connection() {
+    return needs_level(engine::session_level::connected);
+}
+inline engine::preconditions needs_selected() {
+    return needs_level(engine::session_level::selected);
+}
 /// Connected, and the server offers `capability` (`what` names the
 /// feature in the refusal when it is not the capability itself).
 inline engine::preconditions needs_capability(std::string capability, engine::session_level level,
