@@ -146,6 +146,7 @@ asio::awaitable<op_result<command_result>> client::impl::do_starttls(std::shared
 
 asio::awaitable<op_result<command_result>> client::impl::authenticate(
     std::unique_ptr<operations::operation<command_result>> op) {
+    if (check_state()) co_return refuse<command_result>(errc::not_connected, "not connected");
     co_await drive(*op);
     if (!op->result.first && opts_.compress && engine_.has_capability("COMPRESS=DEFLATE") && !compress_requested_) {
         // client_options::compress. NO/BAD leaves the session uncompressed;
@@ -167,15 +168,11 @@ asio::awaitable<op_result<command_result>> perform(impl_ptr self, ops::starttls 
 }
 
 asio::awaitable<op_result<command_result>> perform(impl_ptr self, ops::login op) {
-    if (self->check_state()) co_return refuse<command_result>(errc::not_connected, "not connected");
-    auto r = co_await self->authenticate(operations::make_algorithm(std::move(op)));
-    co_return r;
+    return self->authenticate(operations::make_algorithm(std::move(op)));
 }
 
 asio::awaitable<op_result<command_result>> perform(impl_ptr self, ops::authenticate op) {
-    if (self->check_state()) co_return refuse<command_result>(errc::not_connected, "not connected");
-    auto r = co_await self->authenticate(operations::make_algorithm(std::move(op)));
-    co_return r;
+    return self->authenticate(operations::make_algorithm(std::move(op)));
 }
 
 }  // namespace detail

@@ -321,8 +321,9 @@ struct one_command_rules<ops::store_unchanged_since> {
         conditional_store_result r;
         for (auto& resp : c.responses) {
             auto* f = std::get_if<fetch_data>(&resp);
-            if (!f || (ctx.use_uid && !f->uid)) continue;
-            const std::uint32_t key = ctx.use_uid ? *f->uid : f->seq;
+            const auto at = f ? fetch_key(*f, ctx.use_uid) : std::nullopt;
+            if (!at) continue;
+            const std::uint32_t key = *at;
             if (f->modseq) r.modseqs[key] = *f->modseq;
             if (!op.silent && f->flags) r.flags[key] = std::move(*f->flags);
         }

@@ -54,8 +54,9 @@ flags_result to_flags_result(completion& c, bool labels, bool by_uid) {
     flags_result r;
     for (auto& resp : c.responses) {
         auto* f = std::get_if<fetch_data>(&resp);
-        if (!f || (by_uid && !f->uid)) continue;
-        const std::uint32_t key = by_uid ? *f->uid : f->seq;
+        const auto at = f ? fetch_key(*f, by_uid) : std::nullopt;
+        if (!at) continue;
+        const std::uint32_t key = *at;
         if (labels && f->gmail_labels) {
             std::vector<std::string> decoded;
             decoded.reserve(f->gmail_labels->size());

@@ -331,9 +331,9 @@ void merge(T& into, T& from) {
 }  // namespace
 
 bool add_fetch(std::map<std::uint32_t, fetch_data>& messages, fetch_data&& f, bool by_uid) {
-    if (by_uid && !f.uid) return false;
-    const std::uint32_t key = by_uid ? *f.uid : f.seq;
-    auto [it, fresh] = messages.try_emplace(key, std::move(f));
+    const auto key = fetch_key(f, by_uid);
+    if (!key) return false;
+    auto [it, fresh] = messages.try_emplace(*key, std::move(f));
     if (fresh) return true;
     auto& dst = it->second;
     merge(dst.uid, f.uid);

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 
 namespace imapclient::operations {
 
@@ -86,6 +87,14 @@ algorithm_ptr<ops::copy> make_algorithm(ops::copy);
 algorithm_ptr<ops::move> make_algorithm(ops::move);
 algorithm_ptr<ops::expunge> make_algorithm(ops::expunge);
 algorithm_ptr<ops::uid_expunge> make_algorithm(ops::uid_expunge);
+
+/// The key a FETCH response has in results keyed by UID (`by_uid`) or
+/// sequence number; nullopt for a response without a UID when UIDs are
+/// the key (somebody else's flag update).
+inline std::optional<std::uint32_t> fetch_key(const fetch_data& f, bool by_uid) {
+    if (by_uid) return f.uid;
+    return f.seq;
+}
 
 /// Adds one FETCH response to a result keyed by UID (`by_uid`) or sequence
 /// number. A server may split one message's items over several responses:
