@@ -54,6 +54,7 @@ std::string_view xlist_synonym(std::string_view attribute) {
 command_request select(std::string mailbox, bool readonly, bool encode) {
     command_request r;
     r.name = readonly ? "EXAMINE" : "SELECT";
+    r.mailbox = mailbox;
     r.build = [mailbox = std::move(mailbox), name = r.name, encode](std::string_view tag, const literal_support& l) {
         command_builder b(tag, name, l);
         b.mailbox(mailbox, encode);
