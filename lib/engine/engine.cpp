@@ -453,7 +453,7 @@ void connection_engine::handle_tagged(status_response&& s) {
     if (changes_selection(req.kind)) known_selection_ = c->starts_selection;
     // The mailbox was created again while the command ran: its answer may
     // describe the new mailbox, so none of it reaches the caller.
-    if (req.needs.selection && *req.needs.selection != selection_) {
+    if (req.needs.selection && *req.needs.selection != selection_ && !changes_selection(req.kind)) {
         ec = make_error_code(errc::mailbox_changed);
         c->collected.clear();
         s.text = "the mailbox got a new UIDVALIDITY while " + (req.needs.what.empty() ? req.name : req.needs.what) +

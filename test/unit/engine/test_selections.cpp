@@ -32,7 +32,11 @@ TEST_CASE("selections: each SELECT written starts a new one; the known one follo
     CHECK(s.eng.known_selection() == fa);
     CHECK(s.eng.identity() == mailbox_identity{"FA", 7u});
 
-    s.run(cmd::unselect(), "A2 UNSELECT\r\n");
+    // UNSELECT belongs to the selection it ends: its OK is not "changed".
+    auto un = s.submit(bound(cmd::unselect(), fa));
+    CHECK(s.flush() == "A2 UNSELECT\r\n");
+    s.server("A2 OK done\r\n");
+    CHECK(s.result(un).ec == error_code{});
     CHECK(s.eng.selection() != fa);
     CHECK(s.eng.known_selection() == s.eng.selection());
 }
