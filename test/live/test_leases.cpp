@@ -8,6 +8,8 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 
 #include <algorithm>
+#include <cstdio>
+#include <memory>
 
 using namespace std::chrono_literals;
 using imapclient::client;
@@ -317,5 +319,47 @@ TEST_CASE("leases: a folder deleted and created again under a lease", "[live][le
         }
         CHECK(ended);
         co_await other.delete_folder(names[0]);
+    });
+}
+
+TEST_CASE("the folder_leases sample shows each folder's own messages", "[live][lease][sample]") {
+    auto srv = test::dovecot();
+    std::vector<std::string> names;
+    test::run([&]() -> asio::awaitable<void> {
+        client c(co_await asio::this_coro::executor, test::plain_options(srv));
+        co_await login(c);
+        names = co_await make_folders(c, 3, 4);
+    });
+    std::string cmd = std::string(BUILD_ROOT) + "/samples/folder_leases " + srv.host + " " + std::to_string(srv.port) +
+                      " alice alicepass --plain";
+    for (const auto& n : names) cmd += " " + n;
+    std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen((cmd + " 2>&1").c_str(), "r"), ::pclose);
+    REQUIRE(pipe);
+    std::string out;
+    char buf[4096];
+    while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe.get())) out.append(buf, n);
+    INFO(out);
+    for (std::size_t f = 0; f < names.size(); ++f) {
+        // The folder's block: its line, then its newest three subjects.
+        const auto at = out.find(names[f] + " (UIDVALIDITY ");
+        REQUIRE(at != std::string::npos);
+        const auto block = out.substr(at, out.find("messages\n", at) + 9 - at);
+        CHECK(block.find(": 4 messages") != std::string::npos);
+        const auto rest = out.substr(at + block.size());
+        const std::string own = "F" + std::to_string(f) + "-";
+        for (int m = 1; m < 4; ++m) CHECK(rest.find(own + std::to_string(m)) != std::string::npos);
+        // The lines right after it are all its own.
+        std::size_t line = 0, pos = 0;
+        while (line < 3 && pos < rest.size()) {
+            const auto end = rest.find('\n', pos);
+            CHECK(rest.substr(pos, end - pos).find(own) != std::string::npos);
+            pos = end + 1;
+            ++line;
+        }
+    }
+    test::run([&]() -> asio::awaitable<void> {
+        client c(co_await asio::this_coro::executor, test::plain_options(srv));
+        co_await login(c);
+        co_await remove_folders(c, names);
     });
 }
