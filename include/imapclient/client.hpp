@@ -70,6 +70,18 @@ struct result_handler {
     boost::asio::any_io_executor executor;
 };
 
+namespace detail {
+/// Erases an initiating function's handler; work is tracked on its
+/// executor (`fallback` when it has none) until it has run, as Asio
+/// requires of an initiating function.
+template <typename T, typename Handler>
+result_handler<T> erase_handler(Handler&& handler, const boost::asio::any_io_executor& fallback) {
+    boost::asio::any_io_executor ex = boost::asio::prefer(boost::asio::get_associated_executor(handler, fallback),
+                                                          boost::asio::execution::outstanding_work.tracked);
+    return {boost::asio::any_completion_handler<void(error_code, T)>(std::forward<Handler>(handler)), std::move(ex)};
+}
+}  // namespace detail
+
 /// One IMAP connection shared by any number of coroutines.
 ///
 /// Every operation is an Asio asynchronous operation: it takes any
@@ -664,12 +676,7 @@ public:
     auto next_event(Token&& token = {}) {
         return boost::asio::async_initiate<Token, void(error_code, event)>(
             [ex = get_executor(), this](auto handler) {
-                boost::asio::any_io_executor handler_ex =
-                    boost::asio::prefer(boost::asio::get_associated_executor(handler, ex),
-                                        boost::asio::execution::outstanding_work.tracked);
-                start_next_event(result_handler<event>{
-                    boost::asio::any_completion_handler<void(error_code, event)>(std::move(handler)),
-                    std::move(handler_ex)});
+                start_next_event(detail::erase_handler<event>(std::move(handler), ex));
             },
             token);
     }
@@ -734,15 +741,7 @@ private:
         using result = typename Op::result_type;
         return boost::asio::async_initiate<Token, void(error_code, result)>(
             [ex = std::move(ex), impl = std::move(impl)](auto handler, Op op) {
-                // Work is tracked on the handler's executor until it has run,
-                // as Asio requires of an initiating function.
-                boost::asio::any_io_executor handler_ex =
-                    boost::asio::prefer(boost::asio::get_associated_executor(handler, ex),
-                                        boost::asio::execution::outstanding_work.tracked);
-                start(impl, std::move(op),
-                      result_handler<result>{
-                          boost::asio::any_completion_handler<void(error_code, result)>(std::move(handler)),
-                          std::move(handler_ex)});
+                start(impl, std::move(op), detail::erase_handler<result>(std::move(handler), ex));
             },
             token, std::move(op));
     }

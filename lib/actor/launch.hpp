@@ -97,21 +97,21 @@ result_handler<T> bridge_cancellation(result_handler<T> h, const net::executor& 
                              std::move(h.executor)};
 }
 
-// Runs an operation's coroutine on the strand and completes `h` through its
+// Runs an operation's coroutine on `strand` and completes `h` through its
 // own executor, with its cancellation slot wired into the coroutine. The
-// coroutine is created here but starts on the strand; `self` is kept alive
-// until it has finished.
+// coroutine is created here but starts on the strand; `keep` (the object
+// the coroutine works on) is kept alive until it has finished.
 template <typename T>
-void launch(const std::shared_ptr<client::impl>& self, result_handler<T> h, asio::awaitable<op_result<T>> body) {
-    if (!self) return complete_now(std::move(h), errc::not_connected, "the client was moved from");
+void launch_on(const net::executor& strand, std::shared_ptr<void> keep, result_handler<T> h,
+               asio::awaitable<op_result<T>> body) {
     std::shared_ptr<cancel_bridge> bridge;
     // Installed by the initiating call, i.e. in the caller's context, where
     // the caller emits: the only place its slot may be touched.
     if (auto slot = asio::get_associated_cancellation_slot(h.handler); slot.is_connected()) {
         bridge = std::make_shared<cancel_bridge>();
-        slot.template emplace<forward_cancellation>(forward_cancellation{bridge, self->strand_});
+        slot.template emplace<forward_cancellation>(forward_cancellation{bridge, strand});
     }
-    auto finish = [h = std::move(h), bridge, self](std::exception_ptr ep, op_result<T> r) mutable {
+    auto finish = [h = std::move(h), bridge, keep = std::move(keep)](std::exception_ptr ep, op_result<T> r) mutable {
         if (bridge) bridge->done = true;
         if (ep) {
             // Only argument validation throws inside the operations.
@@ -127,10 +127,17 @@ void launch(const std::shared_ptr<client::impl>& self, result_handler<T> h, asio
     };
     if (bridge) {
         auto slot = bridge->signal.slot();
-        asio::co_spawn(self->strand_, std::move(body), asio::bind_cancellation_slot(slot, std::move(finish)));
+        asio::co_spawn(strand, std::move(body), asio::bind_cancellation_slot(slot, std::move(finish)));
     } else {
-        asio::co_spawn(self->strand_, std::move(body), std::move(finish));
+        asio::co_spawn(strand, std::move(body), std::move(finish));
     }
+}
+
+/// An operation of a client, on its actor's strand.
+template <typename T>
+void launch(const std::shared_ptr<client::impl>& self, result_handler<T> h, asio::awaitable<op_result<T>> body) {
+    if (!self) return complete_now(std::move(h), errc::not_connected, "the client was moved from");
+    launch_on(self->strand_, self, std::move(h), std::move(body));
 }
 
 }  // namespace imapclient::detail
