@@ -8,7 +8,8 @@
 # 2. starts a throwaway Dovecot (test/servers/dovecot.sh) and seeds 2000
 #    messages for alice;
 # 3. parser-bench (no server), pipeline_bench (N=500 at 25 ms RTT through
-#    its embedded latency proxy);
+#    its embedded latency proxy), pool_bench (leases, the pool and one
+#    connection per coroutine, 25 ms RTT);
 # 4. the peer workload, RUNS (3) times each, median printed:
 #      headers 2000, bodies 2000   directly to Dovecot on loopback
 #      small 200                   through latency_proxy at 25 ms RTT: the
@@ -58,7 +59,7 @@ if [ "$buildtype" != release ]; then
 fi
 bench=$build/test/bench
 ninja -C "$build" -j1 test/bench/parser-bench test/bench/latency_proxy test/bench/pipeline_bench \
-  test/bench/workload test/bench/idle_bench >/dev/null
+  test/bench/workload test/bench/idle_bench test/bench/pool_bench >/dev/null
 
 # --- server ------------------------------------------------------------
 "$root/test/servers/dovecot.sh" start "$work/dovecot" >/dev/null
@@ -77,6 +78,9 @@ echo "== parser-bench"
 echo
 echo "== pipeline_bench (N=500, RTT ${rtt_ms} ms)"
 "$bench/pipeline_bench" "$IMAP_PORT" alice alicepass 500 "$rtt_ms"
+
+echo "== pool_bench (64 coroutines x 8 fetches over 8 folders of 250, RTT ${rtt_ms} ms)"
+"$bench/pool_bench" "$IMAP_PORT" alice alicepass "$rtt_ms" 64 8 4 250
 
 # --- workload ------------------------------------------------------------
 "$bench/latency_proxy" 0 127.0.0.1 "$IMAP_PORT" "$rtt_ms" >"$work/proxy.out" &
