@@ -125,21 +125,36 @@ void check(const imapclient::fetch_result& r, int f, std::uint32_t uid) {
              (s && s->data ? *s->data : std::string("nothing")) + ")");
 }
 
+using fetch_plan = std::vector<std::pair<int, std::uint32_t>>;  // (folder, UID) per fetch
+
+/// One coroutine's fetches, each in a lease of its folder from `source`
+/// (a client or a pool).
+template <typename Source>
+asio::awaitable<void> fetch_in_leases(Source& source, const fetch_plan& steps, bench::latch& all) {
+    for (auto [f, uid] : steps) {
+        auto lease = co_await source.lease_folder(folder_name(f), true);
+        auto op = subject_fetch(uid);
+        auto r = co_await lease.run(std::move(op));
+        check(r, f, uid);
+    }
+    all.done();
+}
+
 enum class mode { leases, pool, baseline };
 const char* name_of(mode m) { return m == mode::leases ? "leases" : m == mode::pool ? "pool" : "baseline"; }
 
 /// Which folder and UID each coroutine fetches, the same for every mode.
-std::vector<std::vector<std::pair<int, std::uint32_t>>> plan(const config& cfg) {
+std::vector<fetch_plan> plan(const config& cfg) {
     std::mt19937 rng(12345);
     std::uniform_int_distribution<int> folder(0, folders - 1), uid(1, cfg.messages);
-    std::vector<std::vector<std::pair<int, std::uint32_t>>> out(cfg.coroutines);
+    std::vector<fetch_plan> out(cfg.coroutines);
     for (auto& steps : out)
         for (int k = 0; k < cfg.per_coroutine; ++k) steps.emplace_back(folder(rng), static_cast<std::uint32_t>(uid(rng)));
     return out;
 }
 
 asio::awaitable<outcome> run_mode(mode m, const config& cfg, imapclient::client_options o,
-                                  const std::vector<std::vector<std::pair<int, std::uint32_t>>>& steps) {
+                                  const std::vector<fetch_plan>& steps) {
     auto ex = co_await asio::this_coro::executor;
     auto login = [&cfg](imapclient::client& c) -> asio::awaitable<void> { co_await c.login(cfg.user, cfg.password); };
     std::atomic<bool> sampling{true};
@@ -158,17 +173,7 @@ asio::awaitable<outcome> run_mode(mode m, const config& cfg, imapclient::client_
         co_await c.connect();
         co_await login(c);
         all.add(steps.size());
-        // One closure for all: the coroutines refer to it until they end.
-        auto worker = [&](const std::vector<std::pair<int, std::uint32_t>>& s) -> asio::awaitable<void> {
-            for (auto [f, uid] : s) {
-                auto lease = co_await c.lease_folder(folder_name(f), true);
-                auto op = subject_fetch(uid);
-                auto r = co_await lease.run(std::move(op));
-                check(r, f, uid);
-            }
-            all.done();
-        };
-        for (const auto& mine : steps) asio::co_spawn(ex, worker(mine), asio::detached);
+        for (const auto& mine : steps) asio::co_spawn(ex, fetch_in_leases(c, mine, all), asio::detached);
         co_await all.wait();
         out.connections = 1;
     } else if (m == mode::pool) {
@@ -178,23 +183,13 @@ asio::awaitable<outcome> run_mode(mode m, const config& cfg, imapclient::client_
         po.max_connections = cfg.pool_size;
         imapclient::pool p(ex, po);
         all.add(steps.size());
-        // One closure for all: the coroutines refer to it until they end.
-        auto worker = [&](const std::vector<std::pair<int, std::uint32_t>>& s) -> asio::awaitable<void> {
-            for (auto [f, uid] : s) {
-                auto lease = co_await p.lease_folder(folder_name(f), true);
-                auto op = subject_fetch(uid);
-                auto r = co_await lease.run(std::move(op));
-                check(r, f, uid);
-            }
-            all.done();
-        };
-        for (const auto& mine : steps) asio::co_spawn(ex, worker(mine), asio::detached);
+        for (const auto& mine : steps) asio::co_spawn(ex, fetch_in_leases(p, mine, all), asio::detached);
         co_await all.wait();
         out.connections = p.metrics().connection_attempts;
     } else {
         all.add(steps.size());
         // One closure for all: the coroutines refer to it until they end.
-        auto worker = [&](const std::vector<std::pair<int, std::uint32_t>>& s) -> asio::awaitable<void> {
+        auto worker = [&](const fetch_plan& s) -> asio::awaitable<void> {
             imapclient::client c(ex, o);
             co_await c.connect();
             co_await login(c);

@@ -3,6 +3,7 @@
 // caller's folder; the plain calls never return another folder's messages
 // under the wrong name.
 #include "harness.hpp"
+#include "numbered_folders.hpp"
 
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -33,39 +34,6 @@ asio::awaitable<void> login(client& c) {
     co_await c.login("alice", "alicepass");
 }
 
-/// Creates `folders` folders holding `per_folder` messages each, whose
-/// subjects start with the folder's index ("F3-0", "F3-1", ...).
-asio::awaitable<std::vector<std::string>> make_folders(client& c, int folders, int per_folder) {
-    std::vector<std::string> names;
-    for (int f = 0; f < folders; ++f) {
-        names.push_back(test::unique_name("lease"));
-        co_await c.create_folder(names.back());
-        for (int m = 0; m < per_folder; ++m) {
-            const std::string subject = "F" + std::to_string(f) + "-" + std::to_string(m);
-            co_await c.append(names.back(), test::make_message(subject, "body"));
-        }
-    }
-    co_return names;
-}
-
-/// The prefix of each fetched message's subject ("F3"), "?" when unreadable.
-std::vector<std::string> prefixes(const imapclient::fetch_result& r) {
-    std::vector<std::string> out;
-    for (const auto& [uid, m] : r.messages) {
-        const auto& s = m.envelope ? m.envelope->subject : std::optional<std::string>();
-        out.push_back(s ? s->substr(0, s->find('-')) : "?");
-    }
-    return out;
-}
-
-/// FETCH of every message (named, not built inside a co_await: GCC 12).
-ops::fetch fetch_all(std::string item) {
-    ops::fetch f;
-    f.messages = imapclient::sequence_set("1:*");
-    f.items.push_back(std::move(item));
-    return f;
-}
-
 std::vector<std::string> debug_log;
 imapclient::client_options logging(imapclient::client_options o) {
     o.debug = 4;
@@ -83,19 +51,19 @@ TEST_CASE("leases: two coroutines in two folders each get only their own message
         using namespace asio::experimental::awaitable_operators;
         client c(co_await asio::this_coro::executor, test::plain_options(srv));
         co_await login(c);
-        auto names = co_await make_folders(c, 2, 3);
+        auto names = co_await test::make_numbered_folders(c, 2, 3);
         int wrong = 0, fetched = 0;
         auto worker = [&](int f) -> asio::awaitable<void> {
             const std::string own = "F" + std::to_string(f);
             for (int i = 0; i < 30; ++i) {
                 auto lease = co_await c.lease_folder(names[f]);
-                auto op = fetch_all("ENVELOPE");
+                auto op = test::fetch_every("ENVELOPE");
                 auto r = co_await lease.run(std::move(op));
                 CHECK(r.ran_in == lease.mailbox());
                 CHECK(r.ran_in.name == names[f]);
                 CHECK(r.ran_in.uid_validity.has_value());
                 CHECK(r.messages.size() == 3);
-                for (const auto& p : prefixes(r)) {
+                for (const auto& p : test::folder_marks(r)) {
                     ++fetched;
                     if (p != own) ++wrong;
                 }
@@ -115,12 +83,12 @@ TEST_CASE("leases: the plain calls of two coroutines never return a folder's mes
         using namespace asio::experimental::awaitable_operators;
         client c(co_await asio::this_coro::executor, test::plain_options(srv));
         co_await login(c);
-        auto names = co_await make_folders(c, 2, 3);
+        auto names = co_await test::make_numbered_folders(c, 2, 3);
         int refused = 0, succeeded = 0, mislabelled = 0, elsewhere = 0;
         auto worker = [&](int f) -> asio::awaitable<void> {
             for (int i = 0; i < 30; ++i) {
                 co_await c.select_folder(names[f]);
-                        auto op = fetch_all("ENVELOPE");
+                        auto op = test::fetch_every("ENVELOPE");
                 auto [ec, r] = co_await c.run(std::move(op), asio::as_tuple(asio::use_awaitable));
                 if (ec == make_error_code(errc::mailbox_changed)) {
                     ++refused;
@@ -133,7 +101,7 @@ TEST_CASE("leases: the plain calls of two coroutines never return a folder's mes
                 REQUIRE(it != names.end());
                 const std::string in = "F" + std::to_string(it - names.begin());
                 if (r.ran_in.name != names[f]) ++elsewhere;
-                for (const auto& p : prefixes(r))
+                for (const auto& p : test::folder_marks(r))
                     if (p != in) ++mislabelled;
             }
         };
@@ -152,7 +120,7 @@ TEST_CASE("leases: 16 coroutines over 8 folders on one connection", "[live][leas
     test::run([&]() -> asio::awaitable<void> {
         client c(co_await asio::this_coro::executor, test::plain_options(srv));
         co_await login(c);
-        auto names = co_await make_folders(c, 8, 2);
+        auto names = co_await test::make_numbered_folders(c, 8, 2);
         int wrong = 0, fetched = 0, finished = 0;
         auto worker = [&](int w) -> asio::awaitable<void> {
             for (int i = 0; i < 6; ++i) {
@@ -160,11 +128,11 @@ TEST_CASE("leases: 16 coroutines over 8 folders on one connection", "[live][leas
                 auto lease = co_await c.lease_folder(names[f], (w % 2) == 1);
                 ops::search all;
                 auto ids = co_await lease.run(std::move(all));
-                auto op = fetch_all("ENVELOPE");
+                auto op = test::fetch_every("ENVELOPE");
                 op.messages = imapclient::sequence_set(ids.ids);
                 auto r = co_await lease.run(std::move(op));
                 CHECK(ids.ran_in == lease.mailbox());
-                for (const auto& p : prefixes(r)) {
+                for (const auto& p : test::folder_marks(r)) {
                     ++fetched;
                     if (p != "F" + std::to_string(f)) ++wrong;
                 }
@@ -187,15 +155,15 @@ TEST_CASE("leases: leases of one folder pipeline their commands", "[live][lease]
         using namespace asio::experimental::awaitable_operators;
         client c(co_await asio::this_coro::executor, logging(test::plain_options(srv)));
         co_await login(c);
-        auto names = co_await make_folders(c, 1, 3);
+        auto names = co_await test::make_numbered_folders(c, 1, 3);
         auto a = co_await c.lease_folder(names[0]);
         auto b = co_await c.lease_folder(names[0]);
         CHECK(a.mailbox() == b.mailbox());
         debug_log.clear();
         // Disjoint UIDs: FETCH data is then told apart by UID.
-        auto one = fetch_all("FLAGS");
+        auto one = test::fetch_every("FLAGS");
         one.messages = imapclient::sequence_set("1");
-        auto others = fetch_all("FLAGS");
+        auto others = test::fetch_every("FLAGS");
         others.messages = imapclient::sequence_set("2:3");
         auto first = a.run(std::move(one));
         auto second = b.run(std::move(others));
@@ -231,7 +199,7 @@ TEST_CASE("leases: a waiting lease can be cancelled or time out; the queue goes 
         o.lease_wait_timeout = 400ms;
         client c(co_await asio::this_coro::executor, o);
         co_await login(c);
-        auto names = co_await make_folders(c, 3, 1);
+        auto names = co_await test::make_numbered_folders(c, 3, 1);
         auto held = co_await c.lease_folder(names[0]);
 
         // Cancelled while waiting.
@@ -266,18 +234,18 @@ TEST_CASE("leases: a plain select_folder() under a lease ends the lease's operat
     test::run([&]() -> asio::awaitable<void> {
         client c(co_await asio::this_coro::executor, test::plain_options(srv));
         co_await login(c);
-        auto names = co_await make_folders(c, 2, 1);
+        auto names = co_await test::make_numbered_folders(c, 2, 1);
         auto lease = co_await c.lease_folder(names[0]);
         co_await c.select_folder(names[1]);
-        auto op = fetch_all("ENVELOPE");
+        auto op = test::fetch_every("ENVELOPE");
         auto [ec, r] = co_await lease.run(std::move(op), asio::as_tuple(asio::use_awaitable));
         CHECK(ec == make_error_code(errc::mailbox_changed));
         CHECK(r.messages.empty());
         // A new lease of the first folder works again.
         lease = co_await c.lease_folder(names[0]);
-        auto again = fetch_all("ENVELOPE");
+        auto again = test::fetch_every("ENVELOPE");
         auto ok = co_await lease.run(std::move(again));
-        CHECK(prefixes(ok) == std::vector<std::string>{"F0"});
+        CHECK(test::folder_marks(ok) == std::vector<std::string>{"F0"});
         lease.release();
         ops::search after;
         auto [released_ec, nothing] = co_await lease.run(std::move(after), asio::as_tuple(asio::use_awaitable));
@@ -295,7 +263,7 @@ TEST_CASE("leases: a folder deleted and created again under a lease", "[live][le
         client other(co_await asio::this_coro::executor, test::plain_options(srv));
         co_await login(c);
         co_await login(other);
-        auto names = co_await make_folders(c, 1, 2);
+        auto names = co_await test::make_numbered_folders(c, 1, 2);
         auto lease = co_await c.lease_folder(names[0]);
         const auto before = lease.mailbox();
         co_await other.delete_folder(names[0]);
@@ -305,14 +273,14 @@ TEST_CASE("leases: a folder deleted and created again under a lease", "[live][le
         // the lease never returns the new folder's message as the old one's.
         bool ended = false;
         for (int i = 0; i < 3 && !ended; ++i) {
-            auto op = fetch_all("ENVELOPE");
+            auto op = test::fetch_every("ENVELOPE");
             auto [ec, r] = co_await lease.run(std::move(op), asio::as_tuple(asio::use_awaitable));
             INFO(ec.message() << ": " << r.status.text);
             if (ec) {
                 ended = true;
-                for (const auto& p : prefixes(r)) CHECK(p != "NEW");
+                for (const auto& p : test::folder_marks(r)) CHECK(p != "NEW");
             } else {
-                for (const auto& p : prefixes(r)) CHECK(p == "F0");
+                for (const auto& p : test::folder_marks(r)) CHECK(p == "F0");
                 CHECK(r.ran_in == before);
             }
             co_await test::sleep_for(100ms);
@@ -328,7 +296,7 @@ TEST_CASE("the folder_leases sample shows each folder's own messages", "[live][l
     test::run([&]() -> asio::awaitable<void> {
         client c(co_await asio::this_coro::executor, test::plain_options(srv));
         co_await login(c);
-        names = co_await make_folders(c, 3, 4);
+        names = co_await test::make_numbered_folders(c, 3, 4);
     });
     std::string cmd = std::string(BUILD_ROOT) + "/samples/folder_leases " + srv.host + " " + std::to_string(srv.port) +
                       " alice alicepass --plain";

@@ -2,6 +2,7 @@
 // several folders, a few connections; and a server killed mid-run and
 // started again.
 #include "harness.hpp"
+#include "numbered_folders.hpp"
 #include "private_dovecot.hpp"
 
 #include <imapclient/pool.hpp>
@@ -29,40 +30,6 @@ imapclient::pool_options pool_of(const test::server_env& e, std::size_t n) {
     return o;
 }
 
-/// `folders` folders of `per_folder` messages, subjects "F<index>-<n>".
-asio::awaitable<std::vector<std::string>> make_folders(imapclient::pool& p, int folders, int per_folder) {
-    std::vector<std::string> names;
-    for (int f = 0; f < folders; ++f) {
-        names.push_back(test::unique_name("pool"));
-        ops::create_folder create{names.back()};
-        co_await p.run(std::move(create));
-        for (int m = 0; m < per_folder; ++m) {
-            ops::append add;
-            add.folder = names.back();
-            add.message = test::make_message("F" + std::to_string(f) + "-" + std::to_string(m), "body");
-            co_await p.run(std::move(add));
-        }
-    }
-    co_return names;
-}
-
-ops::fetch envelopes() {
-    ops::fetch f;
-    f.messages = imapclient::sequence_set("1:*");
-    f.items.push_back("ENVELOPE");
-    return f;
-}
-
-/// Every fetched message is from folder f.
-int foreign(const imapclient::fetch_result& r, int f) {
-    int n = 0;
-    for (const auto& [uid, m] : r.messages) {
-        const auto subject = m.envelope ? m.envelope->subject.value_or("") : std::string();
-        if (subject.rfind("F" + std::to_string(f) + "-", 0) != 0) ++n;
-    }
-    return n;
-}
-
 }  // namespace
 
 TEST_CASE("pool: 64 coroutines over 8 folders share 4 connections", "[live][pool]") {
@@ -72,17 +39,17 @@ TEST_CASE("pool: 64 coroutines over 8 folders share 4 connections", "[live][pool
     test::run(
         [&]() -> asio::awaitable<void> {
             imapclient::pool p(co_await asio::this_coro::executor, pool_of(srv, 4));
-            auto names = co_await make_folders(p, 8, 2);
+            auto names = co_await test::make_numbered_folders(p, 8, 2);
             int done = 0, wrong = 0, fetched = 0;
             auto worker = [&](int w) -> asio::awaitable<void> {
                 for (int i = 0; i < 3; ++i) {
                     const int f = (w * 5 + i * 3) % 8;
                     auto lease = co_await p.lease_folder(names[f], w % 3 == 0);
-                    auto op = envelopes();
+                    auto op = test::fetch_every("ENVELOPE");
                     auto r = co_await lease.run(std::move(op));
                     CHECK(r.ran_in.name == names[f]);
                     fetched += static_cast<int>(r.messages.size());
-                    wrong += foreign(r, f);
+                    wrong += test::foreign_messages(r, f);
                 }
                 ++done;
             };
@@ -116,7 +83,7 @@ TEST_CASE("pool: a server killed mid-run and started again; every call ends, the
             o.initial_backoff = 50ms;
             o.max_backoff = 200ms;
             imapclient::pool p(co_await asio::this_coro::executor, o);
-            auto names = co_await make_folders(p, 8, 2);
+            auto names = co_await test::make_numbered_folders(p, 8, 2);
             int done = 0, ok = 0, failed = 0, wrong = 0;
             auto worker = [&](int w) -> asio::awaitable<void> {
                 for (int i = 0; i < 12; ++i) {
@@ -125,9 +92,9 @@ TEST_CASE("pool: a server killed mid-run and started again; every call ends, the
                     if (lec) {
                         ++failed;
                     } else {
-                        auto op = envelopes();
+                        auto op = test::fetch_every("ENVELOPE");
                         auto [ec, r] = co_await lease.run(std::move(op), asio::as_tuple(asio::use_awaitable));
-                        wrong += foreign(r, f);
+                        wrong += test::foreign_messages(r, f);
                         if (ec) ++failed;
                         else ++ok;
                     }
@@ -149,7 +116,7 @@ TEST_CASE("pool: a server killed mid-run and started again; every call ends, the
             CHECK(wrong == 0);
             // Recovered: a fresh lease works.
             auto lease = co_await p.lease_folder(names[0]);
-            auto op = envelopes();
+            auto op = test::fetch_every("ENVELOPE");
             auto r = co_await lease.run(std::move(op));
             CHECK(r.messages.size() == 2);
             const auto m = p.metrics();
