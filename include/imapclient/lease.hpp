@@ -43,6 +43,10 @@ template <> inline constexpr bool runs_in_mailbox<get_gmail_labels> = true;
 template <> inline constexpr bool runs_in_mailbox<store_gmail_labels> = true;
 template <> inline constexpr bool runs_in_mailbox<fetch_changed_since> = true;
 template <> inline constexpr bool runs_in_mailbox<store_unchanged_since> = true;
+template <> inline constexpr bool runs_in_mailbox<idle> = true;
+template <> inline constexpr bool runs_in_mailbox<idle_check> = true;
+template <> inline constexpr bool runs_in_mailbox<idle_done> = true;
+template <> inline constexpr bool runs_in_mailbox<listen> = true;
 
 /// A lease's selection of its mailbox (connection-internal numbering).
 struct lease_selection {

@@ -70,11 +70,13 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
         std::optional<engine::completion> done;  // IDLE's tagged reply (or failure)
         boost::asio::steady_timer signal;       // wakes whoever waits for the above
     };
-    boost::asio::awaitable<op_result<command_result>> do_idle();
+    /// With a lease's selection, IDLE (and the NOOPs of polling) run in it.
+    boost::asio::awaitable<op_result<command_result>> do_idle(std::optional<ops::lease_selection> in = std::nullopt);
     boost::asio::awaitable<op_result<idle_result>> do_idle_check(std::chrono::milliseconds timeout);
     boost::asio::awaitable<op_result<idle_result>> do_idle_done();
     std::vector<event> drain_events();
-    boost::asio::awaitable<op_result<command_result>> do_listen(listen_options options);
+    boost::asio::awaitable<op_result<command_result>> do_listen(listen_options options,
+                                                                std::optional<ops::lease_selection> in = std::nullopt);
     /// Waits until no command is queued or on the wire.
     boost::asio::awaitable<void> wait_quiet();
 

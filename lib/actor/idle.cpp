@@ -24,13 +24,26 @@ std::vector<event> client::impl::drain_events() {
     return out;
 }
 
-asio::awaitable<op_result<command_result>> client::impl::do_idle() {
+namespace {
+// Through a lease, IDLE and the NOOPs of polling are bound to its
+// selection: once it ended they fail (mailbox_changed), unwritten.
+engine::command_request in_lease(engine::command_request req, const std::optional<ops::lease_selection>& in) {
+    if (!in) return req;
+    req.needs.level = engine::session_level::selected;
+    req.needs.selection = in->id;
+    req.needs.what = req.name;
+    return req;
+}
+}  // namespace
+
+asio::awaitable<op_result<command_result>> client::impl::do_idle(std::optional<ops::lease_selection> in) {
+    if (in && in->id == 0) co_return refuse<command_result>(errc::illegal_state, "the folder lease was released");
     if (auto ec = check_state()) co_return refuse<command_result>(ec, "not connected");
     if (idle_) co_return refuse<command_result>(errc::illegal_state, "already idling");
     if (!engine_.has_capability("IDLE")) co_return refuse<command_result>(errc::capability_missing, "no IDLE capability");
     auto session = std::make_shared<idle_session>(strand_);
     idle_ = session;
-    auto req = operations::commands::idle();
+    auto req = in_lease(operations::commands::idle(), in);
     req.on_continuation = [session](std::string_view) -> std::optional<std::string> {
         session->started = true;
         session->signal.cancel();
@@ -121,7 +134,9 @@ asio::awaitable<void> client::impl::wait_quiet() {
     }
 }
 
-asio::awaitable<op_result<command_result>> client::impl::do_listen(listen_options lo) {
+asio::awaitable<op_result<command_result>> client::impl::do_listen(listen_options lo,
+                                                                    std::optional<ops::lease_selection> in) {
+    if (in && in->id == 0) co_return refuse<command_result>(errc::illegal_state, "the folder lease was released");
     if (auto ec = check_state()) co_return refuse<command_result>(ec, "not connected");
     if (listening_ || idle_) co_return refuse<command_result>(errc::illegal_state, "already listening or idling");
     // Clean-up after a cancellation still has to wait for the server.
@@ -144,7 +159,8 @@ asio::awaitable<op_result<command_result>> client::impl::do_listen(listen_option
             poll.expires_after(lo.poll_interval);
             co_await poll.async_wait(tuple_awaitable);
             if (co_await cancelled()) co_return aborted();
-            auto c = co_await async_run(operations::commands::noop(), tuple_awaitable);
+            auto noop = in_lease(operations::commands::noop(), in);
+            auto c = co_await async_run(std::move(noop), tuple_awaitable);
             auto& done = std::get<0>(c);
             if (done.ec && is_abort(done.ec)) co_return detail::with_status<command_result>(done);
             continue;
@@ -152,7 +168,7 @@ asio::awaitable<op_result<command_result>> client::impl::do_listen(listen_option
         // Commands of other coroutines go first; IDLE would only delay them.
         co_await wait_quiet();
         if (co_await cancelled()) co_return aborted();
-        auto [ec, started] = co_await do_idle();
+        auto [ec, started] = co_await do_idle(in);
         if (ec) {
             if (co_await cancelled()) co_return aborted();
             co_return op_result<command_result>{ec, std::move(started)};
@@ -202,6 +218,21 @@ asio::awaitable<op_result<idle_result>> perform(impl_ptr self, ops::idle_check o
 asio::awaitable<op_result<idle_result>> perform(impl_ptr self, ops::idle_done) { return self->do_idle_done(); }
 asio::awaitable<op_result<command_result>> perform(impl_ptr self, ops::listen op) {
     return self->do_listen(op.options);
+}
+
+// Through a lease: IDLE in the lease's folder. idle_check() and
+// idle_done() send nothing of the mailbox's, so they are the client's.
+asio::awaitable<op_result<command_result>> perform(impl_ptr self, ops::leased<ops::idle> op) {
+    return self->do_idle(std::move(op.in));
+}
+asio::awaitable<op_result<idle_result>> perform(impl_ptr self, ops::leased<ops::idle_check> op) {
+    return perform(std::move(self), std::move(op.op));
+}
+asio::awaitable<op_result<idle_result>> perform(impl_ptr self, ops::leased<ops::idle_done> op) {
+    return perform(std::move(self), std::move(op.op));
+}
+asio::awaitable<op_result<command_result>> perform(impl_ptr self, ops::leased<ops::listen> op) {
+    return self->do_listen(op.op.options, std::move(op.in));
 }
 
 }  // namespace detail

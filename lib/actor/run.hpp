@@ -56,6 +56,10 @@ asio::awaitable<op_result<idle_result>> perform(impl_ptr self, ops::idle_check o
 asio::awaitable<op_result<idle_result>> perform(impl_ptr self, ops::idle_done op);
 asio::awaitable<op_result<command_result>> perform(impl_ptr self, ops::listen op);
 asio::awaitable<op_result<folder_lease>> perform(impl_ptr self, ops::lease_folder op);
+asio::awaitable<op_result<command_result>> perform(impl_ptr self, ops::leased<ops::idle> op);
+asio::awaitable<op_result<idle_result>> perform(impl_ptr self, ops::leased<ops::idle_check> op);
+asio::awaitable<op_result<idle_result>> perform(impl_ptr self, ops::leased<ops::idle_done> op);
+asio::awaitable<op_result<command_result>> perform(impl_ptr self, ops::leased<ops::listen> op);
 
 }  // namespace imapclient::detail
 

@@ -5,6 +5,7 @@
 #include "harness.hpp"
 #include "numbered_folders.hpp"
 
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 
@@ -15,12 +16,15 @@
 using namespace std::chrono_literals;
 using imapclient::client;
 using imapclient::errc;
+using imapclient::error_code;
 using imapclient::folder_lease;
 using imapclient::make_error_code;
 namespace asio = boost::asio;
 namespace ops = imapclient::ops;
 
 namespace {
+
+constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 
 /// Deletes the test's folders; the selected one would end the session
 /// (Dovecot: "BYE Selected mailbox was deleted"), so INBOX is selected first.
@@ -328,6 +332,59 @@ TEST_CASE("the folder_leases sample shows each folder's own messages", "[live][l
     test::run([&]() -> asio::awaitable<void> {
         client c(co_await asio::this_coro::executor, test::plain_options(srv));
         co_await login(c);
+        co_await remove_folders(c, names);
+    });
+}
+
+TEST_CASE("leases: a push listener on a lease, while another folder's lease waits", "[live][lease][idle]") {
+    auto kind = GENERATE(test::server_kind::dovecot, test::server_kind::cyrus);
+    auto srv = test::real_server(kind);
+    INFO(test::name_of(kind));
+    test::run([&]() -> asio::awaitable<void> {
+        using namespace asio::experimental::awaitable_operators;
+        auto o = test::plain_options(srv);
+        o.lease_wait_timeout = 300ms;
+        client c(co_await asio::this_coro::executor, o);
+        client other(co_await asio::this_coro::executor, test::plain_options(srv));
+        co_await login(c);
+        co_await login(other);
+        auto names = co_await test::make_numbered_folders(c, 2, 1);
+        auto lease = co_await c.lease_folder(names[0]);
+        asio::cancellation_signal stop;
+        std::optional<error_code> listen_ec;
+        auto listener = [&]() -> asio::awaitable<void> {
+            ops::listen forever;
+            auto [ec, r] = co_await lease.run(std::move(forever),
+                                              asio::bind_cancellation_slot(stop.slot(), tuple_awaitable));
+            listen_ec = ec;
+        };
+        asio::co_spawn(co_await asio::this_coro::executor, listener(), asio::detached);
+        co_await test::sleep_for(200ms);
+        co_await other.append(names[0], test::make_message("pushed", "x"));
+        bool saw_exists = false;
+        for (int i = 0; i < 40 && !saw_exists; ++i) {
+            auto e = co_await test::next_event_within(c, 250ms);
+            if (!e) continue;
+            if (auto* r = std::get_if<imapclient::response>(&*e))
+                if (auto* x = std::get_if<imapclient::exists_data>(r)) saw_exists = x->count == 2;
+        }
+        CHECK(saw_exists);
+        // The listening lease holds the folder: another folder's lease waits.
+        auto [wait_ec, none] = co_await c.lease_folder(names[1], false, tuple_awaitable);
+        CHECK(wait_ec == make_error_code(errc::lease_timeout));
+        // A call of the same folder goes through the listener (IDLE ends,
+        // the call runs, IDLE resumes).
+        ops::search all;
+        auto ids = co_await lease.run(std::move(all));
+        CHECK(ids.ids.size() == 2);
+        stop.emit(asio::cancellation_type::terminal);
+        for (int i = 0; i < 300 && !listen_ec; ++i) co_await test::sleep_for(10ms);
+        REQUIRE(listen_ec.has_value());
+        CHECK(*listen_ec == asio::error::operation_aborted);
+        lease.release();
+        auto next = co_await c.lease_folder(names[1]);
+        CHECK(next.mailbox().name == names[1]);
+        next.release();
         co_await remove_folders(c, names);
     });
 }
