@@ -86,7 +86,8 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     /// Grants what can be granted and starts the SELECT the next waiters
     /// need; called whenever a lease, a SELECT or the connection changed.
     void schedule_leases();
-    void decide_lease(detail::lease_queue::ticket t, error_code ec, const select_result& selected);
+    void decide_lease(detail::lease_queue::ticket t, error_code ec, const select_result& selected,
+                      const ops::lease_selection& in);
     boost::asio::awaitable<void> select_for_leases(std::shared_ptr<impl> self, detail::lease_request r);
     detail::current_selection current_selection() const;
     void release_lease(std::uint64_t selection);

@@ -35,7 +35,8 @@ detail::current_selection client::impl::current_selection() const {
     return now;
 }
 
-void client::impl::decide_lease(detail::lease_queue::ticket t, error_code ec, const select_result& selected) {
+void client::impl::decide_lease(detail::lease_queue::ticket t, error_code ec, const select_result& selected,
+                                const ops::lease_selection& in) {
     auto it = lease_waits_.find(t);
     if (it == lease_waits_.end()) return;
     auto w = it->second;
@@ -44,7 +45,7 @@ void client::impl::decide_lease(detail::lease_queue::ticket t, error_code ec, co
     w->ec = ec;
     w->status = selected.status;
     if (!ec) {
-        w->in = {engine_.known_selection(), engine_.identity()};
+        w->in = in;
         w->selected = selected;
     }
     w->signal.cancel();
@@ -53,8 +54,11 @@ void client::impl::decide_lease(detail::lease_queue::ticket t, error_code ec, co
 void client::impl::schedule_leases() {
     auto d = leases_.next(current_selection());
     if (!d.grant.empty()) {
+        // The folder is selected and no other SELECT is on its way: the
+        // mailbox state is this selection's.
         const auto selected = operations::selected_result(engine_.mailbox());
-        for (auto t : d.grant) decide_lease(t, {}, selected);
+        const ops::lease_selection in{d.selection, engine_.identity()};
+        for (auto t : d.grant) decide_lease(t, {}, selected, in);
     }
     if (!d.select) return;
     // The SELECT runs as an operation of its own; its waiters are decided
@@ -65,10 +69,24 @@ void client::impl::schedule_leases() {
 }
 
 asio::awaitable<void> client::impl::select_for_leases(std::shared_ptr<impl> self, detail::lease_request r) {
-    ops::select_folder op{r.folder, r.readonly};
-    auto result = co_await detail::perform(self, std::move(op));
-    auto served = leases_.selected(!result.first, current_selection());
-    for (auto t : served) decide_lease(t, result.first, result.second);
+    auto req = operations::commands::select(r.folder, r.readonly, opts_.folder_encode);
+    req.needs = operations::needs_level(engine::session_level::authenticated);
+    req.needs.what = req.name;
+    auto done = co_await async_run(std::move(req), asio::use_awaitable);
+    // The leases get the selection this SELECT began, whatever came after
+    // it meanwhile (a plain select_folder() of someone else's would end it,
+    // and their operations would fail rather than run there).
+    ops::lease_selection in{done.selection, {r.folder, std::nullopt}};
+    select_result selected;
+    if (!done.ec && engine_.known_selection() == done.selection && engine_.selection() == done.selection) {
+        selected = operations::selected_result(engine_.mailbox());
+        in.mailbox.uid_validity = engine_.mailbox().uid_validity;
+    }
+    selected.status = done.status;
+    detail::current_selection now = current_selection();
+    now.id = done.selection;
+    auto served = leases_.selected(!done.ec, now);
+    for (auto t : served) decide_lease(t, done.ec, selected, in);
     schedule_leases();
 }
 

@@ -482,7 +482,7 @@ void connection_engine::handle_tagged(status_response&& s) {
 }
 
 void connection_engine::complete(std::unique_ptr<command> c, error_code ec, status_response status) {
-    completions_.push_back({c->id, ec, std::move(status), std::move(c->collected)});
+    completions_.push_back({c->id, ec, std::move(status), std::move(c->collected), c->starts_selection});
 }
 
 void connection_engine::learn_capabilities(const std::vector<std::string>& caps) {

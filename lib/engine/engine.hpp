@@ -150,6 +150,9 @@ struct completion {
     error_code ec;  // errc::no / errc::bad for NO/BAD, abort codes on failure
     status_response status;
     std::vector<response> responses;
+    /// SELECT / EXAMINE / CLOSE / UNSELECT: the selection it began (see
+    /// connection_engine::selection()); 0 for the other commands.
+    std::uint64_t selection = 0;
 };
 
 using imapclient::event;

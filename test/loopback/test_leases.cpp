@@ -93,3 +93,18 @@ TEST_CASE("pool: closed while a call waits for a connection, the call ends", "[l
     });
     CHECK(server.finish().empty());
 }
+
+TEST_CASE("leases: before login a lease is refused, nothing is sent", "[loopback][lease]") {
+    test::fake_server server([](test::fake_connection& c) {
+        c.send(test::scripted::greeting);
+        CHECK(c.quiet_for(300ms));
+    });
+    test::run([&]() -> asio::awaitable<void> {
+        client c(co_await asio::this_coro::executor, test::scripted::short_timeout_options(server));
+        co_await c.connect();
+        auto [ec, lease] = co_await c.lease_folder("INBOX", false, tuple_awaitable);
+        CHECK(ec == make_error_code(errc::illegal_state));
+        CHECK(!lease.held());
+    });
+    CHECK(server.finish().empty());
+}
