@@ -9,6 +9,9 @@
 // never use them: failures are collected (must()) and asserted on the
 // test's own thread at the end.
 #include "harness.hpp"
+#include "numbered_folders.hpp"
+
+#include <imapclient/pool.hpp>
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
@@ -457,4 +460,54 @@ TEST_CASE("threads: cancellation from outside the strand racing the operation's 
     io.run_for(1s);
     REQUIRE(result);
     CHECK(*result == imapclient::errc::not_connected);
+}
+
+TEST_CASE("threads: folder leases and a pool used from the threads of a 4-thread io_context", "[live][threads]") {
+    auto env = test::dovecot();
+    pool p;
+    std::vector<std::string> names;
+    p.spawn(p.io.get_executor(), [&]() -> asio::awaitable<void> {
+        client c(co_await asio::this_coro::executor, test::plain_options(env));
+        co_await login(c);
+        names = co_await test::make_numbered_folders(c, 2, 2);
+        co_await c.logout();
+    }, "setup");
+    REQUIRE(p.wait(60s));
+    p.fail.check();
+
+    // One client and one pool on the multi-threaded executor itself: their
+    // callers' coroutines run on any thread, and leases are released (by
+    // their destructors) on whichever thread the caller is on.
+    auto shared = std::make_shared<client>(p.io.get_executor(), test::plain_options(env));
+    imapclient::pool_options po;
+    po.connection = test::plain_options(env);
+    po.login = [](client& c) -> asio::awaitable<void> { co_await c.login("alice", "alicepass"); };
+    po.max_connections = 2;
+    auto connections = std::make_shared<imapclient::pool>(p.io.get_executor(), po);
+    std::atomic<int> fetched{0};
+    p.spawn(p.io.get_executor(), [&, shared]() -> asio::awaitable<void> { co_await login(*shared); }, "login");
+    REQUIRE(p.wait(30s));
+    for (int k = 0; k < 16; ++k) {
+        p.spawn(p.io.get_executor(), [&, shared, connections, k]() -> asio::awaitable<void> {
+            const std::string who = "worker " + std::to_string(k);
+            for (int i = 0; i < 5; ++i) {
+                const int f = (k + i) % 2;
+                auto op = test::fetch_every("ENVELOPE");
+                imapclient::fetch_result r;
+                if (k % 2) {
+                    auto lease = co_await shared->lease_folder(names[f], true);
+                    r = co_await lease.run(std::move(op));
+                } else {
+                    auto lease = co_await connections->lease_folder(names[f], true);
+                    r = co_await lease.run(std::move(op));
+                }
+                must(r.messages.size() == 2, who + ": " + std::to_string(r.messages.size()) + " messages");
+                must(test::foreign_messages(r, f) == 0, who + ": another folder's message");
+                ++fetched;
+            }
+        }, "worker " + std::to_string(k));
+    }
+    REQUIRE(p.wait(120s));
+    p.fail.check();
+    CHECK(fetched == 16 * 5);
 }
