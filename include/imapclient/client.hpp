@@ -9,7 +9,8 @@
 //
 // Every operation is also a parameters struct in imapclient::ops (see
 // <imapclient/results.hpp>) that names its result type, so the same call can
-// be written `co_await c.run(ops::fetch{.messages = ids.ids, .items = {"FLAGS"}})`.
+// be written `ops::fetch op{.messages = ids.ids, .items = {"FLAGS"}}; co_await c.run(std::move(op));`
+// (built beforehand: GCC 12 miscompiles braced lists inside co_await expressions).
 #pragma once
 
 #include <imapclient/error.hpp>

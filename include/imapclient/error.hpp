@@ -38,7 +38,9 @@ enum class errc {
     sasl_cancelled,       // the SASL mechanism cancelled (e.g. SCRAM: the server's signature did not match)
     // Mailbox selections (see folder_lease).
     mailbox_changed,      // the mailbox the operation was issued for is not selected any more (another
-                          // caller's SELECT, a lease that ended, a new UIDVALIDITY): nothing of it ran elsewhere
+                          // caller's SELECT, a lease that ended): not sent. Or the mailbox got a new
+                          // UIDVALIDITY while it ran: it may have run in the re-created mailbox, its
+                          // answer is discarded
     lease_timeout,        // a folder lease waited longer than client_options::lease_wait_timeout
 };
 

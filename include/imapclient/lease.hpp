@@ -2,8 +2,10 @@
 // and every result from the folder its caller asked for.
 //
 //   auto inbox = co_await c.lease_folder("INBOX");
-//   auto ids = co_await inbox.run(ops::search{.criteria = "UNSEEN"});
-//   auto msgs = co_await inbox.run(ops::fetch{.messages = ids.ids, .items = {"ENVELOPE"}});
+//   ops::search unseen{.criteria = "UNSEEN"};
+//   auto ids = co_await inbox.run(std::move(unseen));
+//   ops::fetch envelopes{.messages = ids.ids, .items = {"ENVELOPE"}};
+//   auto msgs = co_await inbox.run(std::move(envelopes));
 //   // msgs.ran_in == inbox.mailbox(): INBOX, with its UIDVALIDITY
 //
 // IMAP has one selected mailbox per connection, and a command runs in
@@ -108,7 +110,10 @@ public:
 
     /// Runs an operation of imapclient::ops that works in the selected
     /// mailbox (ops::runs_in_mailbox) in this lease's folder:
-    /// `co_await lease.run(ops::fetch{.messages = ids, .items = {"FLAGS"}})`.
+    /// `co_await lease.run(std::move(fetch_op))` (ops built beforehand:
+    /// GCC 12 miscompiles braced lists inside co_await expressions).
+    /// idle_check() and idle_done() act on the connection's IDLE, whoever
+    /// started it.
     /// errc::mailbox_changed when the folder stopped being selected under
     /// the lease (see client::lease_folder()); illegal_state once released.
     template <typename Op, typename Token = use_awaitable_t>

@@ -3,10 +3,12 @@
 // take them, dead connections replaced, throttling answered with back-off.
 //
 //   imapclient::pool p(executor, {.connection = options,
-//                                 .login = [](client& c) { return c.login(user, password); }});
+//                                 .login = [&](client& c) -> awaitable<void> { co_await c.login(user, password); }});
 //   auto inbox = co_await p.lease_folder("INBOX");     // a pool_lease
-//   auto ids = co_await inbox.run(ops::search{.criteria = "UNSEEN"});
-//   auto st = co_await p.run(ops::folder_status{.folder = "Archive"});  // any connection
+//   ops::search unseen{.criteria = "UNSEEN"};
+//   auto ids = co_await inbox.run(std::move(unseen));
+//   ops::folder_status archive{.folder = "Archive"};
+//   auto st = co_await p.run(std::move(archive));      // any connection
 #pragma once
 
 #include <imapclient/client.hpp>
@@ -73,13 +75,16 @@ public:
     pool_lease() = default;
     pool_lease(folder_lease lease, std::function<void()> give_back)
         : status(lease.status), lease_(std::move(lease)), give_back_(std::move(give_back)) {}
-    pool_lease(pool_lease&&) noexcept = default;
+    pool_lease(pool_lease&& other) noexcept
+        : status(std::move(other.status)),
+          lease_(std::move(other.lease_)),
+          give_back_(std::exchange(other.give_back_, nullptr)) {}
     pool_lease& operator=(pool_lease&& other) noexcept {
         if (this != &other) {
             release();
             status = std::move(other.status);
             lease_ = std::move(other.lease_);
-            give_back_ = std::move(other.give_back_);
+            give_back_ = std::exchange(other.give_back_, nullptr);
         }
         return *this;
     }

@@ -89,6 +89,7 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     void decide_lease(detail::lease_queue::ticket t, error_code ec, const select_result& selected,
                       const ops::lease_selection& in);
     boost::asio::awaitable<void> select_for_leases(std::shared_ptr<impl> self, detail::lease_request r);
+    boost::asio::awaitable<void> select_and_grant(const detail::lease_request& r);
     detail::current_selection current_selection() const;
     void release_lease(std::uint64_t selection);
     detail::lease_queue leases_;

@@ -162,7 +162,9 @@ asio::awaitable<op_result<command_result>> client::impl::do_listen(listen_option
             auto noop = in_lease(operations::commands::noop(), in);
             auto c = co_await async_run(std::move(noop), tuple_awaitable);
             auto& done = std::get<0>(c);
-            if (done.ec && is_abort(done.ec)) co_return detail::with_status<command_result>(done);
+            // Through a lease, any failure ends listening (mailbox_changed:
+            // the lease's folder is not selected any more).
+            if (done.ec && (is_abort(done.ec) || in)) co_return detail::with_status<command_result>(done);
             continue;
         }
         // Commands of other coroutines go first; IDLE would only delay them.

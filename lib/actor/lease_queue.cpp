@@ -25,12 +25,13 @@ bool lease_queue::group_alive(const current_selection& now) const {
 }
 
 std::vector<lease_queue::ticket> lease_queue::take(const lease_request& r) {
+    // From the front, up to the first request for another folder: nobody
+    // is overtaken.
     std::vector<ticket> out;
-    std::erase_if(waiting_, [&](const waiter& w) {
-        if (w.r != r) return false;
-        out.push_back(w.t);
-        return true;
-    });
+    while (!waiting_.empty() && waiting_.front().r == r) {
+        out.push_back(waiting_.front().t);
+        waiting_.pop_front();
+    }
     return out;
 }
 
@@ -66,8 +67,8 @@ std::vector<lease_queue::ticket> lease_queue::selected(bool ok, const current_se
     if (!selecting_) return {};
     lease_request r = std::move(*selecting_);
     selecting_.reset();
-    // Everybody waiting for this folder and mode is served by this SELECT,
-    // those that came while it ran included.
+    // The requests for this folder and mode at the front are served by
+    // this SELECT, those that came while it ran included.
     auto served = take(r);
     if (ok) {
         held_ = std::move(r);

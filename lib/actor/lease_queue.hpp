@@ -60,7 +60,7 @@ private:
         ticket t;
         lease_request r;
     };
-    /// The waiters asking for `r`, taken out of the queue.
+    /// The waiters at the front asking for `r`, taken out of the queue.
     std::vector<ticket> take(const lease_request& r);
     bool group_alive(const current_selection& now) const;
 

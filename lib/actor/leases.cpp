@@ -69,6 +69,19 @@ void client::impl::schedule_leases() {
 }
 
 asio::awaitable<void> client::impl::select_for_leases(std::shared_ptr<impl> self, detail::lease_request r) {
+    try {
+        co_await select_and_grant(r);
+    } catch (const std::exception& e) {
+        // Nothing may leave the queue stuck "selecting": the waiters fail.
+        select_result failed;
+        failed.status.text = e.what();
+        for (auto t : leases_.selected(false, current_selection()))
+            decide_lease(t, make_error_code(errc::invalid_argument), failed, {});
+    }
+    schedule_leases();
+}
+
+asio::awaitable<void> client::impl::select_and_grant(const detail::lease_request& r) {
     auto req = operations::commands::select(r.folder, r.readonly, opts_.folder_encode);
     req.needs = operations::needs_level(engine::session_level::authenticated);
     req.needs.what = req.name;
@@ -87,7 +100,6 @@ asio::awaitable<void> client::impl::select_for_leases(std::shared_ptr<impl> self
     now.id = done.selection;
     auto served = leases_.selected(!done.ec, now);
     for (auto t : served) decide_lease(t, done.ec, selected, in);
-    schedule_leases();
 }
 
 void client::impl::release_lease(std::uint64_t selection) {

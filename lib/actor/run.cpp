@@ -26,13 +26,21 @@ asio::awaitable<std::optional<mailbox_identity>> client::impl::drive(operations:
                                                                        const ops::lease_selection* lease) {
     std::optional<engine::completion> last;
     std::optional<mailbox_identity> ran_in;
+    std::uint64_t pinned = 0;
     for (;;) {
         auto next = op.resume(context(), last ? &*last : nullptr);
         if (!next) break;
         engine::command_request req = std::move(*next);
         if (req.needs.level == engine::session_level::selected) {
-            if (lease) req.needs.selection = lease->id;
-            ran_in = lease ? lease->mailbox : engine_.identity();
+            // Every command of the operation runs in the selection the
+            // first one ran in (the lease's, or the one known then): a
+            // SELECT of another caller's between two of them ends it
+            // instead of giving the second another mailbox.
+            if (!ran_in) {
+                pinned = lease ? lease->id : engine_.known_selection();
+                ran_in = lease ? lease->mailbox : engine_.identity();
+            }
+            req.needs.selection = pinned;
         }
         auto done = co_await async_run(std::move(req), asio::use_awaitable);
         last = std::move(done);

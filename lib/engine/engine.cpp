@@ -202,9 +202,11 @@ std::optional<refusal> connection_engine::check(const preconditions& needs) cons
     if (!needs.enabled.empty() && !is_enabled(needs.enabled))
         return refuse(errc::illegal_state,
                       needs.enabled + " is not enabled: call enable({\"" + needs.enabled + "\"}) first");
+    // The selection before read-only: read-only describes what is selected
+    // now, which is not what the command was issued for.
+    if (needs.selection && *needs.selection != selection_) return refuse(errc::mailbox_changed, changed_text(needs));
     if (needs.writable && mailbox_.readonly)
         return refuse(errc::read_only, "the mailbox is selected read-only: " + needs.what + " refused");
-    if (needs.selection && *needs.selection != selection_) return refuse(errc::mailbox_changed, changed_text(needs));
     return std::nullopt;
 }
 

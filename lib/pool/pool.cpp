@@ -202,6 +202,11 @@ struct pool::state : std::enable_shared_from_this<pool::state> {
             } catch (const boost::system::system_error& e) {
                 ec = e.code();
                 why.text = e.what();
+            } catch (const std::exception& e) {
+                // The caller's login failed in its own way: the attempt
+                // failed, the slot is free again.
+                ec = make_error_code(errc::login_failed);
+                why.text = e.what();
             }
         }
         slot->connecting = false;
@@ -273,15 +278,15 @@ struct pool::state : std::enable_shared_from_this<pool::state> {
         status_response why;
     };
 
-    /// Waits until dispatch() gave the call a connection.
-    asio::awaitable<assignment> wait_for(std::optional<detail::lease_request> folder) {
+    /// Waits until dispatch() gave the call a connection, at most until
+    /// `deadline` (the call's, across its attempts).
+    asio::awaitable<assignment> wait_for(std::optional<detail::lease_request> folder, steady::time_point deadline) {
         auto w = std::make_shared<waiter>(strand);
         w->folder = std::move(folder);
         waiting.push_back(w);
         dispatch();
         const auto limit = opts.connection.lease_wait_timeout;
-        if (limit.count() > 0) w->signal.expires_after(limit);
-        else w->signal.expires_at(steady::time_point::max());
+        w->signal.expires_at(deadline);
         assignment a;
         while (!w->decided) {
             auto [ec] = co_await w->signal.async_wait(tuple_awaitable);
@@ -306,26 +311,46 @@ struct pool::state : std::enable_shared_from_this<pool::state> {
 
     /// The connection is still the one assigned, and answers a NOOP if it
     /// sat unused; false: it died (and is replaced).
-    asio::awaitable<bool> usable(const assignment& a) {
-        if (a.conn->generation != a.generation || !a.conn->c) co_return false;
-        if (!a.check_first) co_return true;
+    bool still_assigned(const assignment& a) const { return a.conn->generation == a.generation && a.conn->c; }
+
+    /// The connection is still the one assigned, and answers a NOOP if it
+    /// sat unused: nullopt. Else why not: an abort error (it died and is
+    /// replaced: ask another), or operation_aborted (the caller cancelled).
+    asio::awaitable<std::optional<error_code>> check(const assignment& a) {
+        if (!still_assigned(a)) co_return make_error_code(errc::not_connected);
+        if (!a.check_first) co_return std::nullopt;
         ++m.health_checks;
         auto [ec, r] = co_await a.conn->c->noop(tuple_awaitable);
-        if (ec) lost(*a.conn, a.generation);
-        co_return !ec;
+        if (ec && is_abort(ec)) lost(*a.conn, a.generation);
+        // It may have died after answering, while this coroutine waited.
+        if (!ec && !still_assigned(a)) ec = make_error_code(errc::not_connected);
+        if (ec) co_return ec;
+        co_return std::nullopt;
+    }
+
+    /// When a call that starts now must have had its connection.
+    steady::time_point deadline_from(steady::time_point started) const {
+        const auto limit = opts.connection.lease_wait_timeout;
+        return limit.count() > 0 ? started + limit : steady::time_point::max();
     }
 
     asio::awaitable<op_result<pool_lease>> lease(std::string folder, bool readonly) {
         const auto started = steady::now();
+        const auto deadline = deadline_from(started);
         for (int attempt = 1;; ++attempt) {
             std::optional<detail::lease_request> wanted = detail::lease_request{folder, readonly};
-            auto a = co_await wait_for(std::move(wanted));
+            auto a = co_await wait_for(std::move(wanted), deadline);
             if (a.ec) co_return refuse<pool_lease>(a.ec, a.why.text);
-            const bool ok = co_await usable(a);
-            if (!ok) {
+            auto unusable = co_await check(a);
+            if (unusable && *unusable == asio::error::operation_aborted) {
+                give_back(a.conn, a.generation, true);
+                co_return refuse<pool_lease>(*unusable, "lease_folder() cancelled");
+            }
+            if (unusable && attempt < max_attempts) {
                 ++m.retried;
                 continue;
             }
+            if (unusable) co_return refuse<pool_lease>(*unusable, "no connection of the pool stayed up");
             auto [ec, granted] = co_await a.conn->c->lease_folder(folder, readonly, tuple_awaitable);
             if (ec && is_abort(ec) && attempt < max_attempts) {
                 // Dead under the SELECT: nothing was granted; another
@@ -335,6 +360,7 @@ struct pool::state : std::enable_shared_from_this<pool::state> {
                 continue;
             }
             if (ec) {
+                if (a.conn->generation == a.generation) a.conn->folder.reset();  // its SELECT failed
                 give_back(a.conn, a.generation, true);
                 op_result<pool_lease> failed{ec, pool_lease{}};
                 failed.second.status = granted.status;
@@ -355,11 +381,13 @@ struct pool::state : std::enable_shared_from_this<pool::state> {
     asio::awaitable<op_result<typename Op::result_type>> run(Op op) {
         using R = typename Op::result_type;
         const auto started = steady::now();
+        const auto deadline = deadline_from(started);
         for (int attempt = 1;; ++attempt) {
             std::optional<detail::lease_request> any_connection;
-            auto a = co_await wait_for(std::move(any_connection));
+            auto a = co_await wait_for(std::move(any_connection), deadline);
             if (a.ec) co_return refuse<R>(a.ec, a.why.text);
-            if (a.conn->generation != a.generation || !a.conn->c) {
+            if (!still_assigned(a)) {
+                if (attempt >= max_attempts) co_return refuse<R>(errc::not_connected, "no connection of the pool stayed up");
                 ++m.retried;
                 continue;
             }

@@ -109,3 +109,44 @@ TEST_CASE("leases: before login a lease is refused, nothing is sent", "[loopback
     });
     CHECK(server.finish().empty());
 }
+
+TEST_CASE("leases: a polling listener on a lease ends when the lease's folder stops being selected",
+          "[loopback][lease][idle]") {
+    // No IDLE: listen() polls with NOOP.
+    test::fake_server server([](test::fake_connection& c) {
+        c.send("* OK [CAPABILITY IMAP4rev1] no idle here\r\n");
+        for (;;) {
+            std::string line;
+            try {
+                line = c.read_line(3s);
+            } catch (...) {
+                return;  // the client left
+            }
+            const std::string tag = line.substr(0, line.find(' '));
+            if (line.find(" SELECT ") != std::string::npos)
+                c.send("* 1 EXISTS\r\n* OK [UIDVALIDITY 7] v\r\n" + tag + " OK [READ-WRITE] selected\r\n");
+            else
+                c.send(tag + " OK done\r\n");
+        }
+    });
+    test::run([&]() -> asio::awaitable<void> {
+        client c(co_await asio::this_coro::executor, test::scripted::short_timeout_options(server));
+        co_await c.connect();
+        co_await c.login("user", "pass");
+        auto lease = co_await c.lease_folder("A");
+        std::optional<error_code> ended;
+        auto listener = [&]() -> asio::awaitable<void> {
+            ops::listen polling;
+            polling.options.poll_interval = 50ms;
+            auto [ec, r] = co_await lease.run(std::move(polling), tuple_awaitable);
+            ended = ec;
+        };
+        asio::co_spawn(co_await asio::this_coro::executor, listener(), asio::detached);
+        co_await test::sleep_for(200ms);
+        CHECK(!ended);  // polling
+        co_await c.select_folder("B");  // a plain SELECT ends the lease's selection
+        for (int i = 0; i < 100 && !ended; ++i) co_await test::sleep_for(10ms);
+        REQUIRE(ended.has_value());
+        CHECK(*ended == make_error_code(errc::mailbox_changed));
+    });
+}

@@ -126,3 +126,22 @@ TEST_CASE("lease queue: a group whose selection ended does not hold anybody off"
     q.release(5);
     CHECK(q.holders() == 1);
 }
+
+TEST_CASE("lease queue: a request behind another folder's is not served ahead of it", "[lease]") {
+    lease_queue q;
+    auto a1 = q.wait({"FA", false});
+    auto b = q.wait({"FB", false});
+    auto a2 = q.wait({"FA", false});
+    auto d = q.next(nothing);
+    REQUIRE(d.select);
+    CHECK(q.selected(true, selected(5, "FA")) == std::vector<lease_queue::ticket>{a1});
+    q.release(5);
+    d = q.next(selected(5, "FA"));
+    REQUIRE(d.select);
+    CHECK(d.select->folder == "FB");
+    CHECK(q.selected(true, selected(6, "FB")) == std::vector<lease_queue::ticket>{b});
+    q.release(6);
+    d = q.next(selected(6, "FB"));
+    REQUIRE(d.select);
+    CHECK(q.selected(true, selected(7, "FA")) == std::vector<lease_queue::ticket>{a2});
+}
