@@ -5,6 +5,7 @@
 #include <boost/asio/error.hpp>
 
 #include <algorithm>
+#include <map>
 
 namespace imapclient::engine {
 
@@ -83,6 +84,10 @@ struct connection_engine::command {
     bool continued = false;  // got a "+" for on_continuation (IDLE is idling)
     bool done_sent = false;
     bool end_wanted = false;  // end_idle() came before the "+": DONE follows it
+    bool capabilities_learned = false;  // untagged CAPABILITY data came while it ran
+    // UID FETCH/STORE: the UID each sequence number had in this command's
+    // own responses, for the parts of a message's data that come without it.
+    std::map<std::uint32_t, std::uint32_t> uid_of_seq;
     std::vector<response> collected;
 
     // Hands out the bytes up to the next synchronizing literal (or the end).
@@ -231,7 +236,10 @@ std::vector<write_chunk> connection_engine::next_writes() {
         // SELECT deselects the previous mailbox as it is sent (RFC 3501
         // 6.3.1): nothing of it (HIGHESTMODSEQ, RECENT, ...) may linger if
         // the new mailbox does not report the same items.
-        if (c.req.kind == command_kind::select || c.req.kind == command_kind::examine) mailbox_ = {};
+        if (c.req.kind == command_kind::select || c.req.kind == command_kind::examine) {
+            mailbox_ = {};
+            mailbox_.name = c.req.mailbox;
+        }
         if (config_.trace) config_.trace(c.redacted);
         out.push_back(c.next_segment());
         if (c.awaiting_plus) {
@@ -304,6 +312,7 @@ void connection_engine::commit_read(std::size_t n) {
             // After COMPRESS's OK they are compressed: take_buffered().
             if (tls_next) return;
         }
+        answer_logout_with_bye();
     } catch (const wire::parse_error& e) {
         fail(make_error_code(errc::framing_error), e.what());
     }
@@ -320,6 +329,14 @@ void connection_engine::handle(response&& r) {
     if (auto* c = std::get_if<continuation_request>(&r)) return handle_continuation(*c);
     if (auto* s = std::get_if<status_response>(&r); s && !s->tag.empty())
         return handle_tagged(std::move(*s));
+    if (auto* u = std::get_if<unparsed_data>(&r); u && !u->tag.empty()) {
+        // "A3 MAYBE": no status a client can act on. The command's effect
+        // (STARTTLS, LOGIN, SELECT...) is unknown, so is the session's state.
+        auto it = std::find_if(in_flight_.begin(), in_flight_.end(), [&](const auto& c) { return c->tag == u->tag; });
+        if (it != in_flight_.end())
+            return fail(make_error_code(errc::protocol_violation),
+                        "the reply to " + (*it)->req.name + " is neither OK, NO nor BAD: " + u->line);
+    }
     handle_untagged(std::move(r));
 }
 
@@ -375,6 +392,7 @@ void connection_engine::handle_continuation(const continuation_request& c) {
 void connection_engine::handle_tagged(status_response&& s) {
     auto it = std::find_if(in_flight_.begin(), in_flight_.end(),
                            [&](const auto& c) { return c->tag == s.tag; });
+    if (it == in_flight_.end() && !logout_tag_.empty() && s.tag == logout_tag_) return;  // its BYE answered it
     if (it == in_flight_.end()) {
         // A tag we never sent (or already completed): the stream cannot be
         // trusted to belong to our commands any more.
@@ -390,7 +408,10 @@ void connection_engine::handle_tagged(status_response&& s) {
     const bool ok = !ec;
     const auto& req = c->req;
     const bool starts_tls = req.kind == command_kind::starttls;
-    if ((req.kind == command_kind::authenticate || starts_tls) && ok) capabilities_.clear();
+    // What came in untagged CAPABILITY data while LOGIN ran is the new
+    // session's (Gmail, Yandex): asking again would waste a round trip.
+    if (req.kind == command_kind::authenticate && ok && !c->capabilities_learned) capabilities_.clear();
+    if (starts_tls && ok) capabilities_.clear();
     // STARTTLS's OK is clear text: capabilities in it may be forged, and
     // RFC 9051 6.2.1 has them asked again over TLS.
     if (s.code && s.code->name == "CAPABILITY" && !starts_tls) learn_capabilities(s.code->list);
@@ -416,6 +437,7 @@ void connection_engine::handle_tagged(status_response&& s) {
         state_ = session_state::authenticated;
         mailbox_ = {};
     }
+    if (req.kind == command_kind::logout) logout_bye_.reset();
     if (req.kind == command_kind::logout && ok) state_ = session_state::logout;
     // An abandoned command already completed, but the server carried it
     // out: the state changes above apply all the same.
@@ -438,7 +460,10 @@ void connection_engine::handle_untagged(response&& r) {
                                        [](const auto& c) {
         return c->req.kind == command_kind::select || c->req.kind == command_kind::examine;
     });
-    if (auto* caps = std::get_if<capability_data>(&r)) learn_capabilities(caps->capabilities);
+    if (auto* caps = std::get_if<capability_data>(&r)) {
+        learn_capabilities(caps->capabilities);
+        for (auto& c : in_flight_) c->capabilities_learned = true;
+    }
     // ENABLE is valid only once authenticated; before that it is noise.
     if (auto* en = std::get_if<enabled_data>(&r);
         en && (state_ == session_state::authenticated || state_ == session_state::selected)) {
@@ -448,10 +473,14 @@ void connection_engine::handle_untagged(response&& r) {
         }
     }
     if (auto* s = std::get_if<status_response>(&r)) {
-        if (s->code && s->code->name == "CAPABILITY") learn_capabilities(s->code->list);
+        if (s->code && s->code->name == "CAPABILITY") {
+            learn_capabilities(s->code->list);
+            for (auto& c : in_flight_) c->capabilities_learned = true;
+        }
         if (s->status == status_kind::bye) {
             const bool expected = std::any_of(in_flight_.begin(), in_flight_.end(),
                                               [](const auto& c) { return c->req.kind == command_kind::logout; });
+            if (expected) logout_bye_ = *s;
             if (!expected) {
                 bye_seen_ = true;
                 std::string text = s->text;
@@ -466,9 +495,52 @@ void connection_engine::handle_untagged(response&& r) {
         }
     }
     if (state_ == session_state::selected || selecting) update_mailbox(mailbox_, r);
-    if (route_to_command(r) || alert_published) return;
-    if (explained_by_state(r, state_, selecting)) publish(std::move(r));
-    else if (config_.trace) config_.trace("(untagged data dropped: meaningless in this session state)");
+    forget_sequence_numbers(r);
+    if (route_to_command(r)) return;
+    if (alert_published) return share_unsolicited(r);
+    if (explained_by_state(r, state_, selecting)) {
+        share_unsolicited(r);
+        publish(std::move(r));
+    } else if (config_.trace) {
+        config_.trace("(untagged data dropped: meaningless in this session state)");
+    }
+}
+
+void connection_engine::share_unsolicited(const response& r) {
+    for (auto& c : in_flight_)
+        if (c->req.sees_unsolicited && !c->abandoned) c->collected.push_back(r);
+}
+
+void connection_engine::forget_sequence_numbers(const response& r) {
+    // An expunge renumbers the messages after it (RFC 9051 7.5.1); a
+    // VANISHED does too, for numbers it does not name.
+    if (auto* e = std::get_if<expunge_data>(&r)) {
+        for (auto& c : in_flight_) {
+            std::map<std::uint32_t, std::uint32_t> shifted;
+            for (auto [seq, uid] : c->uid_of_seq)
+                if (seq != e->seq) shifted.emplace(seq > e->seq ? seq - 1 : seq, uid);
+            c->uid_of_seq = std::move(shifted);
+        }
+    } else if (auto* v = std::get_if<vanished_data>(&r); v && !v->earlier) {
+        for (auto& c : in_flight_) c->uid_of_seq.clear();
+    }
+}
+
+void connection_engine::answer_logout_with_bye() {
+    // RFC 9051 7.1.5: BYE, then the tagged OK and the close. A server that
+    // sends BYE and falls silent has said what LOGOUT needs: it completes
+    // with the BYE once the read it came in holds nothing more.
+    if (!logout_bye_) return;
+    auto it = std::find_if(in_flight_.begin(), in_flight_.end(),
+                           [](const auto& c) { return c->req.kind == command_kind::logout; });
+    if (it == in_flight_.end()) return logout_bye_.reset();
+    std::unique_ptr<command> c = std::move(*it);
+    in_flight_.erase(it);
+    state_ = session_state::logout;
+    logout_tag_ = c->tag;
+    status_response bye = std::move(*logout_bye_);
+    logout_bye_.reset();
+    if (!c->abandoned) complete(std::move(c), {}, std::move(bye));
 }
 
 bool connection_engine::route_to_command(response& r) {
@@ -476,7 +548,18 @@ bool connection_engine::route_to_command(response& r) {
     for (auto& c : in_flight_) {
         if ((c->req.collects & kind) == 0) continue;
         if (auto* f = std::get_if<fetch_data>(&r); f && c->req.uid_ranges) {
-            if (!f->uid || !ranges_contain(*c->req.uid_ranges, *f->uid)) continue;
+            if (!f->uid) {
+                // More of a message this command's responses already tied
+                // to a UID ("* 1 FETCH (MODSEQ (3))" after the data, from
+                // Dovecot with CONDSTORE): merged by that UID.
+                auto known = c->uid_of_seq.find(f->seq);
+                if (known == c->uid_of_seq.end()) continue;
+                f->uid = known->second;
+            } else if (!ranges_contain(*c->req.uid_ranges, *f->uid)) {
+                continue;
+            } else {
+                c->uid_of_seq[f->seq] = *f->uid;
+            }
         }
         if (auto* v = std::get_if<vanished_data>(&r); v && !v->earlier && c->req.earlier_vanished_only) continue;
         if (!c->abandoned) c->collected.push_back(std::move(r));

@@ -126,6 +126,13 @@ struct command_request {
     /// Collects VANISHED (EARLIER) only (QRESYNC SELECT, UID FETCH
     /// VANISHED): a plain VANISHED is news of an expunge and stays an event.
     bool earlier_vanished_only = false;
+    /// Also gets a copy of the unsolicited data (what goes to the events)
+    /// that arrives while it runs: NOOP's result is what the server had to
+    /// say (Python IMAPClient's noop()). The events still get it.
+    bool sees_unsolicited = false;
+    /// SELECT / EXAMINE: the mailbox as the caller named it, which
+    /// mailbox().name holds from the moment the command is sent.
+    std::string mailbox;
     /// What the command does to the session beyond its data.
     command_kind kind = command_kind::ordinary;
     /// What the session must be like for the command to be sent: checked
@@ -247,6 +254,9 @@ private:
     void handle_untagged(response&& r);
     bool route_to_command(response& r);
     void publish(response&& r);
+    void share_unsolicited(const response& r);
+    void forget_sequence_numbers(const response& r);
+    void answer_logout_with_bye();
     bool can_start(const command& c) const;
     void complete(std::unique_ptr<command> c, error_code ec, status_response status);
     void learn_capabilities(const std::vector<std::string>& caps);
@@ -270,6 +280,10 @@ private:
     std::set<std::string> enabled_;
     mailbox_state mailbox_;
     bool bye_seen_ = false;
+    /// LOGOUT's BYE, until the tagged OK or the end of the read it came in.
+    std::optional<status_response> logout_bye_;
+    /// A LOGOUT completed by its BYE: its late tagged OK is no stranger.
+    std::string logout_tag_;
     bool tls_upgrade_pending_ = false;
     bool compression_pending_ = false;
 };

@@ -23,7 +23,8 @@ void apply_code(mailbox_state& m, const response_code& code) {
     else if (n == "NOMODSEQ") m.nomodseq = true;
     else if (n == "PERMANENTFLAGS") m.permanent_flags = code.list;
     // RFC 7162 3.2.11: what came before [CLOSED] was the old mailbox's.
-    else if (n == "CLOSED") m = mailbox_state{};
+    // The name is the new mailbox's: SELECT set it when it was sent.
+    else if (n == "CLOSED") m = mailbox_state{.name = std::move(m.name)};
 }
 
 bool parse_number(std::string_view s, std::uint64_t& out) {

@@ -43,7 +43,7 @@ command_request select_qresync(std::string mailbox, const qresync_params& params
     check_params(params);
     // SELECT's routing rules (a barrier that resets the mailbox state),
     // with a build of its own for the parameter.
-    command_request r = select(std::string(), readonly, encode);
+    command_request r = select(mailbox, readonly, encode);
     r.build = [mailbox = std::move(mailbox), verb = r.name, params, encode](std::string_view tag,
                                                                             const literal_support& l) {
         command_builder b(tag, verb, l);

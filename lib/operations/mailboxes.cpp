@@ -54,6 +54,7 @@ std::string_view xlist_synonym(std::string_view attribute) {
 command_request select(std::string mailbox, bool readonly, bool encode) {
     command_request r;
     r.name = readonly ? "EXAMINE" : "SELECT";
+    r.mailbox = mailbox;
     r.build = [mailbox = std::move(mailbox), name = r.name, encode](std::string_view tag, const literal_support& l) {
         command_builder b(tag, name, l);
         b.mailbox(mailbox, encode);
@@ -237,6 +238,13 @@ folder_status_result to_folder_status(const std::vector<response>& responses) {
                 out.highest_modseq = value;
             else if (name == "SIZE")
                 out.size = value;
+            else if (name == "APPENDLIMIT")
+                out.append_limit = value;
+        }
+        for (const auto& [name, value] : s->other) {
+            out.other.emplace_back(name, value);
+            // "MAILBOXID (F2212ea87-6097-4256-9d51-71338625)"
+            if (name == "MAILBOXID" && value.items.size() == 1) out.mailbox_id = value.items.front().text;
         }
     }
     return out;
@@ -374,6 +382,7 @@ public:
                     ctx.engine.has_capability("UNSELECT") ? commands::unselect() : commands::examine_nothing();
                 fallback_ = !ctx.engine.has_capability("UNSELECT");
                 req.needs = needs_selected();
+                req.sees_unsolicited = !fallback_;  // the fallback's EXAMINE collects what comes
                 return req;
             }
             case 1: {

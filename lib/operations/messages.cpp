@@ -354,6 +354,7 @@ bool add_fetch(std::map<std::uint32_t, fetch_data>& messages, fetch_data&& f, bo
     merge(dst.preview, f.preview);
     for (auto& s : f.sections) dst.sections.push_back(std::move(s));
     for (auto& o : f.other) dst.other.push_back(std::move(o));
+    for (auto& u : f.unreadable) dst.unreadable.push_back(std::move(u));
     return true;
 }
 
@@ -362,11 +363,13 @@ search_result to_search_result(const std::vector<response>& responses) {
     for (const auto& resp : responses) {
         if (auto* s = std::get_if<search_data>(&resp)) {
             r.ids.insert(r.ids.end(), s->ids.begin(), s->ids.end());
+            r.invalid_ids.insert(r.invalid_ids.end(), s->invalid_ids.begin(), s->invalid_ids.end());
             if (s->modseq) r.modseq = s->modseq;
         } else if (auto* e = std::get_if<esearch_data>(&resp)) {
             // Only with RETURN options, which these commands do not send;
             // kept so that an eager server's answer is not lost.
             if (auto ids = commands::expand_uid_set(e->all)) r.ids.insert(r.ids.end(), ids->begin(), ids->end());
+            else if (!e->all.empty()) r.invalid_ids.push_back(e->all);
             if (e->modseq) r.modseq = e->modseq;
         }
     }

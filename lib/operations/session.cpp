@@ -264,6 +264,7 @@ public:
         if (!last) {
             auto req = commands::logout();
             req.needs = needs_connection();
+            req.sees_unsolicited = true;  // the BYE, for one
             return req;
         }
         result = with_status(*last, with_responses(*last));

@@ -444,3 +444,124 @@ TEST_CASE("routing: uid_ranges of a sequence set", "[engine]") {
     CHECK_FALSE(cmd::uid_ranges(sequence_set("$")));
     CHECK_FALSE(cmd::uid_ranges(sequence_set()));
 }
+
+// ---- what other clients' test suites found -----------------------------------------
+
+TEST_CASE("routing: a UID FETCH's data without UID is merged by the sequence number its own data gave", "[engine]") {
+    script s;
+    s.feed_mode = any_feeding();
+    selected(s, "IMAP4rev1 CONDSTORE");
+    auto id = s.submit(uid_fetch("5:6", {"FLAGS", "MODSEQ"}));
+    REQUIRE(s.flush() == "A2 UID FETCH 5:6 (FLAGS MODSEQ)\r\n");
+    s.server("* 1 FETCH (UID 5 FLAGS (\\Seen))\r\n"
+             "* 1 FETCH (MODSEQ (3))\r\n"          // Dovecot with CONDSTORE: the same message, no UID
+             "* 2 FETCH (UID 6 FLAGS ())\r\n"
+             "* 1 EXPUNGE\r\n"                    // UID 5 goes; UID 6 is number 1 now
+             "* 1 FETCH (MODSEQ (4))\r\n"
+             "* 2 FETCH (MODSEQ (9))\r\n"          // no message this command knows: news
+             "A2 OK done\r\n");
+    const auto& c = s.result(id);
+    CHECK(fetched_uids(c) == std::vector<std::uint32_t>{5, 5, 6, 6});
+    REQUIRE(std::get<fetch_data>(c.responses[3]).modseq == 4u);
+    auto ev = s.events();
+    REQUIRE(ev.size() == 2);  // the EXPUNGE and the stranger's MODSEQ
+    CHECK(event_as<expunge_data>(ev[0]));
+    REQUIRE(event_as<fetch_data>(ev[1]));
+    CHECK(event_as<fetch_data>(ev[1])->seq == 2);
+}
+
+TEST_CASE("engine: a tagged reply that is neither OK, NO nor BAD fails at once", "[engine]") {
+    script s;
+    s.greet("IMAP4rev1 STARTTLS");
+    auto id = s.submit(cmd::starttls());
+    REQUIRE(s.flush() == "A1 STARTTLS\r\n");
+    s.server("Server Unavailable. 15\r\n");  // not our tag: garbage, kept as an event
+    CHECK_FALSE(s.eng.closed());
+    CHECK_FALSE(s.completed(id));
+    s.server("A1 MAYBE later\r\n");
+    CHECK(s.result(id).ec == ec_of(errc::protocol_violation));
+    CHECK_THAT(s.result(id).status.text, Catch::Contains("STARTTLS") && Catch::Contains("A1 MAYBE later"));
+    CHECK(s.eng.closed());
+    CHECK(s.eng.close_reason() == ec_of(errc::protocol_violation));
+}
+
+TEST_CASE("engine: LOGOUT answered by BYE and silence completes with the BYE", "[engine]") {
+    script s;
+    s.feed_mode = any_feeding();
+    selected(s);
+    auto id = s.submit(cmd::logout());
+    REQUIRE(s.flush() == "A2 LOGOUT\r\n");
+    s.server("* BYE see you\r\n");
+    const auto& c = s.result(id);
+    CHECK(c.ec == error_code{});
+    CHECK(c.status.status == status_kind::bye);
+    CHECK(c.status.text == "see you");
+    CHECK(s.eng.state() == session_state::logout);
+    CHECK_FALSE(s.eng.awaiting_server());  // no timeout runs
+    // The tagged OK, should it come after all, is no stranger.
+    s.server("A2 OK bye\r\n");
+    CHECK_FALSE(s.eng.closed());
+    CHECK(s.times_completed(id) == 1);
+}
+
+TEST_CASE("engine: LOGOUT's BYE and OK in one read complete with the OK", "[engine]") {
+    script s;
+    selected(s);
+    auto id = s.submit(cmd::logout());
+    s.flush();
+    s.server("* BYE see you\r\nA2 OK logged out\r\n");
+    CHECK(s.result(id).status.status == status_kind::ok);
+    CHECK(s.result(id).status.text == "logged out");
+    CHECK(s.eng.state() == session_state::logout);
+}
+
+TEST_CASE("engine: capabilities sent in untagged data during LOGIN are the session's", "[engine]") {
+    script s;
+    s.greet("IMAP4rev1 AUTH=PLAIN");
+    auto c = s.run(cmd::login("u", "p"), "A1 LOGIN u p\r\n", "* CAPABILITY IMAP4rev1 IDLE MOVE\r\n");
+    REQUIRE(c.ec == error_code{});
+    CHECK(s.eng.has_capability("MOVE"));
+    CHECK_FALSE(s.eng.has_capability("AUTH=PLAIN"));
+    // Without them, those from before the login are forgotten.
+    script t;
+    t.greet("IMAP4rev1 AUTH=PLAIN");
+    REQUIRE(t.run(cmd::login("u", "p"), "A1 LOGIN u p\r\n").ec == error_code{});
+    CHECK(t.eng.capabilities().empty());
+}
+
+TEST_CASE("engine: mailbox().name is the name SELECT was sent with", "[engine]") {
+    script s;
+    s.server("* PREAUTH hi\r\n");
+    auto c = s.run(cmd::select("Archive/2024", false), "A1 SELECT Archive/2024\r\n", "* 2 EXISTS\r\n");
+    REQUIRE(c.ec == error_code{});
+    CHECK(s.eng.mailbox().name == "Archive/2024");
+    CHECK(s.eng.mailbox().exists == 2);
+    // [CLOSED] (RFC 7162) ends the old mailbox's data, not the new name.
+    s.submit(cmd::select("Sent", true));
+    REQUIRE(s.flush() == "A2 EXAMINE Sent\r\n");
+    CHECK(s.eng.mailbox().name == "Sent");
+    s.server("* OK [CLOSED] old one closed\r\n* 4 EXISTS\r\nA2 OK [READ-ONLY] done\r\n");
+    CHECK(s.eng.mailbox().name == "Sent");
+    CHECK(s.eng.mailbox().exists == 4);
+    s.submit(cmd::select("Nope", false));
+    s.flush();
+    s.server("A3 NO no such mailbox\r\n");
+    CHECK(s.eng.mailbox().name.empty());
+}
+
+TEST_CASE("routing: a command that sees unsolicited data gets a copy, the events still get it", "[engine]") {
+    script s;
+    s.feed_mode = any_feeding();
+    selected(s);
+    auto noop = cmd::noop();
+    noop.sees_unsolicited = true;
+    auto c = s.run(std::move(noop), "A2 NOOP\r\n", "* 21 EXISTS\r\n* 3 FETCH (FLAGS (\\Seen))\r\n");
+    REQUIRE(c.responses.size() == 2);
+    CHECK(std::get<exists_data>(c.responses[0]).count == 21);
+    CHECK(std::get<fetch_data>(c.responses[1]).seq == 3);
+    CHECK(s.events().size() == 2);
+    // Without the flag, only the events get it.
+    auto d = s.run(cmd::noop(), "A3 NOOP\r\n", "* 22 EXISTS\r\n");
+    CHECK(d.responses.empty());
+    CHECK(s.events().size() == 1);
+}

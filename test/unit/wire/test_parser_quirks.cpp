@@ -448,3 +448,103 @@ TEST_CASE("quirk: ENVELOPE dates in many shapes", "[parser][quirks]") {
     CHECK_FALSE(date_of("not a date at all"));
     CHECK_FALSE(date_of(""));
 }
+
+// --- What other clients' test suites and real servers' answers showed ---------
+
+TEST_CASE("quirk: STATUS items that are not numbers are kept (MAILBOXID, APPENDLIMIT NIL)", "[parser][quirks]") {
+    auto s = parse_one<status_data>(
+        "* STATUS \"INBOX\" (MESSAGES 60 SIZE 1024 MAILBOXID (d0f3b017-d3ec) APPENDLIMIT NIL X-FOO \"bar\" UNSEEN 0)\r\n");
+    CHECK(s.mailbox == "INBOX");
+    CHECK(s.get("MESSAGES") == 60u);
+    CHECK(s.get("UNSEEN") == 0u);  // items after the odd ones are read too
+    REQUIRE(s.other.size() == 3);
+    CHECK(s.other[0].first == "MAILBOXID");
+    REQUIRE(s.other[0].second.items.size() == 1);
+    CHECK(s.other[0].second.items[0].text == "d0f3b017-d3ec");
+    CHECK(s.other[1].first == "APPENDLIMIT");
+    CHECK(s.other[1].second.is_nil());
+    CHECK(s.other[2].first == "X-FOO");
+    CHECK(s.other[2].second.text == "bar");
+}
+
+TEST_CASE("quirk: flags with brackets in FLAGS and PERMANENTFLAGS are whole", "[parser][quirks]") {
+    auto f = parse_one<flags_data>("* FLAGS (\\Answered [foo]/bar \\Seen $Label])\r\n");
+    CHECK(f.flags == std::vector<std::string>{"\\Answered", "[foo]/bar", "\\Seen", "$Label]"});
+    auto p = parse_one<status_response>("* OK [PERMANENTFLAGS (\\Seen [foo]/bar \\*)] Limited\r\n");
+    REQUIRE(p.code);
+    CHECK(p.code->list == std::vector<std::string>{"\\Seen", "[foo]/bar", "\\*"});
+    CHECK(p.text == "Limited");
+    // A lone "]" inside the list does not end the code either.
+    auto q = parse_one<status_response>("* OK [PERMANENTFLAGS (\\Seen foo]bar \\*)] Limited\r\n");
+    REQUIRE(q.code);
+    CHECK(q.code->list == std::vector<std::string>{"\\Seen", "foo]bar", "\\*"});
+    CHECK(q.text == "Limited");
+    // An unbalanced "(" in a code's text leaves the brackets to decide.
+    auto a = parse_one<status_response>("* OK [ALERT (sic] text\r\n");
+    REQUIRE(a.code);
+    CHECK(a.code->name == "ALERT");
+    CHECK(a.text == "text");
+    auto m = parse_one<fetch_data>("* 1 FETCH (FLAGS (\\Seen [foo]/bar) UID 4)\r\n");
+    CHECK(*m.flags == std::vector<std::string>{"\\Seen", "[foo]/bar"});
+    CHECK(m.uid == 4u);
+}
+
+TEST_CASE("quirk: SEARCH ids out of range are set aside, not clamped", "[parser][quirks]") {
+    auto s = parse_one<search_data>("* SEARCH 1 -1 4294967301 0 4294967295 7 x9\r\n");
+    CHECK(s.ids == std::vector<std::uint32_t>{1, 4294967295u, 7});
+    CHECK(s.invalid_ids == std::vector<std::string>{"-1", "4294967301", "0", "x9"});
+    auto m = parse_one<search_data>("* SEARCH 2 3 (MODSEQ 917162500)\r\n");
+    CHECK(m.ids == std::vector<std::uint32_t>{2, 3});
+    CHECK(m.invalid_ids.empty());
+    CHECK(m.modseq == 917162500u);
+}
+
+TEST_CASE("quirk: a tagged reply that is not OK, NO or BAD keeps its tag", "[parser][quirks]") {
+    auto u = parse_one<unparsed_data>("A3 MAYBE [ALERT] later\r\n");
+    CHECK(u.tag == "A3");
+    CHECK(u.line == "A3 MAYBE [ALERT] later");
+    CHECK_THAT(u.error, Catch::Contains("OK, NO or BAD"));
+    CHECK(parse_one<unknown_data>("* MAYBE\r\n").keyword == "MAYBE");  // untagged: unknown data
+}
+
+TEST_CASE("quirk: a FETCH item without its value (Yandex) loses only that item", "[parser][quirks]") {
+    auto f = parse_one<fetch_data>("* 1 FETCH (UID 3016 BODY[2.MIME] {5}\r\nhello BODY[2] )\r\n");
+    CHECK(f.uid == 3016u);
+    REQUIRE(f.sections.size() == 1);
+    CHECK(f.sections[0].data == "hello");
+    REQUIRE(f.unreadable.size() == 1);
+    CHECK(f.unreadable[0].item == "BODY[2]");
+    CHECK_THAT(f.unreadable[0].reason, Catch::Contains("string or NIL"));
+}
+
+TEST_CASE("quirk: FETCH items inside an extra pair of parentheses (Domino)", "[parser][quirks]") {
+    auto f = parse_one<fetch_data>(
+        "* 2 FETCH (UID 14935 (ENVELOPE (NIL \"Hi\" NIL NIL NIL NIL NIL NIL NIL NIL)) "
+        "BODYSTRUCTURE (\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 0 0 NIL))\r\n");
+    CHECK(f.uid == 14935u);
+    REQUIRE(f.envelope);
+    CHECK(f.envelope->subject == "Hi");
+    REQUIRE(f.bodystructure);
+    CHECK(f.bodystructure->type == "TEXT");
+    CHECK(f.unreadable.empty());
+}
+
+TEST_CASE("quirk: FETCH content that does not parse is reported, the rest kept", "[parser][quirks]") {
+    auto f = parse_one<fetch_data>("* 3 FETCH (UID abc FLAGS (\\Seen) X-GM-MSGID (1) MODSEQ (5))\r\n");
+    REQUIRE(f.flags);
+    CHECK(f.modseq == 5u);
+    CHECK_FALSE(f.uid);
+    REQUIRE(f.unreadable.size() == 2);
+    CHECK(f.unreadable[0].item == "UID");
+    CHECK_THAT(f.unreadable[0].reason, Catch::Contains("UID"));
+    CHECK(f.unreadable[1].item == "X-GM-MSGID");
+    // Broken beyond recovery (a list that never closes): what came before stays.
+    auto g = parse_one<fetch_data>("* 1 FETCH (UID 8 ENVELOPE (\"date\" \"subj\" ((\"a\" NIL \"b\" \"c\")\r\n");
+    CHECK(g.uid == 8u);
+    REQUIRE(g.unreadable.size() == 2);
+    CHECK(g.unreadable[0].item == "ENVELOPE");
+    CHECK(g.unreadable[1].item.empty());
+    CHECK_THAT(g.unreadable[1].reason, Catch::Contains("rest of the response"));
+    // A well-read response reports nothing.
+    CHECK(parse_one<fetch_data>("* 1 FETCH (UID 8 FLAGS ())\r\n").unreadable.empty());
+}
