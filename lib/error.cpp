@@ -28,6 +28,7 @@ public:
         case errc::login_failed: return "login failed";
         case errc::literal_cancelled: return "cancelled during a literal; connection closed";
         case errc::sasl_cancelled: return "the client cancelled the authentication";
+        case errc::limit_exceeded: return "the server sent more data for the command than max_collected allows";
         }
         return "unknown imapclient error";
     }

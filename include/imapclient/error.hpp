@@ -36,6 +36,8 @@ enum class errc {
     login_failed,         // LOGIN / AUTHENTICATE answered NO
     literal_cancelled,    // cancelled while the server was reading a literal: connection closed
     sasl_cancelled,       // the SASL mechanism cancelled (e.g. SCRAM: the server's signature did not match)
+    // The server sent more for one command than client_options allows.
+    limit_exceeded,       // past max_collected: the rest of the command's data was dropped, the connection is usable
 };
 
 const boost::system::error_category& category() noexcept;

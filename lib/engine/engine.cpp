@@ -85,6 +85,8 @@ struct connection_engine::command {
     bool done_sent = false;
     bool end_wanted = false;  // end_idle() came before the "+": DONE follows it
     bool capabilities_learned = false;  // untagged CAPABILITY data came while it ran
+    std::uint64_t collected_bytes = 0;  // the cost of `collected`
+    bool over_limit = false;            // data was dropped at max_collected
     // UID FETCH/STORE: the UID each sequence number had in this command's
     // own responses, for the parts of a message's data that come without it.
     std::map<std::uint32_t, std::uint32_t> uid_of_seq;
@@ -281,6 +283,8 @@ std::optional<event> connection_engine::pop_event() {
     if (events_.empty()) return std::nullopt;
     event e = std::move(events_.front());
     events_.pop_front();
+    event_bytes_ -= event_costs_.front();
+    event_costs_.pop_front();
     if (auto* r = std::get_if<resync_needed>(&e)) {
         // The counts are those of the moment the consumer looks.
         r->exists = mailbox_.exists;
@@ -303,6 +307,8 @@ void connection_engine::commit_read(std::size_t n) {
     if (closed() || compression_pending_) return;
     try {
         while (auto r = parser_.next()) {
+            // What keeping it costs: its bytes, and the variant around them.
+            response_bytes_ = parser_.last_size() + sizeof(response);
             const bool tls_next = starts_tls(*r);
             handle(std::move(*r));
             if (closed()) return;
@@ -418,6 +424,8 @@ void connection_engine::handle_tagged(status_response&& s) {
     if (req.kind == command_kind::authenticate && ok) state_ = session_state::authenticated;
     if (starts_tls && ok) {  // events read in clear text may be forged: none survives into TLS
         events_.clear();
+        event_costs_.clear();
+        event_bytes_ = 0;
         overflowed_ = false;
     }
     if (starts_tls && ok) tls_upgrade_pending_ = true;
@@ -446,6 +454,14 @@ void connection_engine::handle_tagged(status_response&& s) {
 }
 
 void connection_engine::complete(std::unique_ptr<command> c, error_code ec, status_response status) {
+    // Only a command the server answered: a cancel or a lost connection
+    // says more than the bound does.
+    const bool answered = !ec || ec == make_error_code(errc::no) || ec == make_error_code(errc::bad);
+    if (c->over_limit && answered) {
+        ec = make_error_code(errc::limit_exceeded);
+        status.text = "the server sent more than max_collected bytes for " + c->req.name +
+                      "; the rest was dropped (its reply: " + status.text + ")";
+    }
     completions_.push_back({c->id, ec, std::move(status), std::move(c->collected)});
 }
 
@@ -465,12 +481,18 @@ void connection_engine::handle_untagged(response&& r) {
         for (auto& c : in_flight_) c->capabilities_learned = true;
     }
     // ENABLE is valid only once authenticated; before that it is noise.
+    // Only what an ENABLE that runs asked for (RFC 5161 3.1): an unsolicited
+    // ENABLED neither turns QRESYNC on nor piles up names.
     if (auto* en = std::get_if<enabled_data>(&r);
         en && (state_ == session_state::authenticated || state_ == session_state::selected)) {
-        for (const auto& cap : en->capabilities) {
-            enabled_.insert(cap);
-            if (iequals(cap, "QRESYNC")) enabled_.insert("CONDSTORE");
-        }
+        for (const auto& c : in_flight_)
+            for (const auto& cap : en->capabilities) {
+                if (std::none_of(c->req.enables.begin(), c->req.enables.end(),
+                                 [&](const std::string& asked) { return iequals(asked, cap); }))
+                    continue;
+                enabled_.insert(cap);
+                if (iequals(cap, "QRESYNC")) enabled_.insert("CONDSTORE");
+            }
     }
     if (auto* s = std::get_if<status_response>(&r)) {
         if (s->code && s->code->name == "CAPABILITY") {
@@ -508,7 +530,17 @@ void connection_engine::handle_untagged(response&& r) {
 
 void connection_engine::share_unsolicited(const response& r) {
     for (auto& c : in_flight_)
-        if (c->req.sees_unsolicited && !c->abandoned) c->collected.push_back(r);
+        if (c->req.sees_unsolicited) keep(*c, response(r));
+}
+
+void connection_engine::keep(command& c, response&& r) {
+    if (c.abandoned || (c.req.discards & kind_of(r)) != 0) return;
+    if (c.collected_bytes + response_bytes_ > config_.max_collected) {
+        c.over_limit = true;
+        return;
+    }
+    c.collected_bytes += response_bytes_;
+    c.collected.push_back(std::move(r));
 }
 
 void connection_engine::forget_sequence_numbers(const response& r) {
@@ -561,8 +593,10 @@ bool connection_engine::route_to_command(response& r) {
                 c->uid_of_seq[f->seq] = *f->uid;
             }
         }
+        if (auto* f = std::get_if<fetch_data>(&r); f && c->req.seq_ranges && !ranges_contain(*c->req.seq_ranges, f->seq))
+            continue;
         if (auto* v = std::get_if<vanished_data>(&r); v && !v->earlier && c->req.earlier_vanished_only) continue;
-        if (!c->abandoned) c->collected.push_back(std::move(r));
+        keep(*c, std::move(r));
         return true;
     }
     return false;
@@ -575,15 +609,25 @@ void connection_engine::publish(response&& r) {
             if (auto* m = std::get_if<resync_needed>(&e)) ++m->dropped;
         return;
     }
-    if (events_.size() >= config_.max_events) {
+    // Bounded by count and by size: five unsolicited 100 MB literals are
+    // not kept for a consumer that does not read them.
+    if (events_.size() >= config_.max_events || event_bytes_ + response_bytes_ > config_.max_event_bytes) {
         resync_needed m;
         m.dropped = events_.size() + 1;
         events_.clear();
-        events_.push_back(m);
+        event_costs_.clear();
+        event_bytes_ = 0;
+        queue_event(m, 0);
         overflowed_ = true;
         return;
     }
-    events_.push_back(std::move(r));
+    queue_event(std::move(r), response_bytes_);
+}
+
+void connection_engine::queue_event(event e, std::size_t cost) {
+    events_.push_back(std::move(e));
+    event_costs_.push_back(cost);
+    event_bytes_ += cost;
 }
 
 void connection_engine::cancel(command_id id) {
@@ -626,7 +670,7 @@ void connection_engine::fail(error_code ec, std::string_view why) {
     for (auto& c : queue_) complete(std::move(c), ec, reason);
     queue_.clear();
     // The closing event is never dropped, whatever the queue holds.
-    events_.push_back(connection_closed{ec, close_detail_});
+    queue_event(connection_closed{ec, close_detail_}, 0);
 }
 
 }  // namespace imapclient::engine

@@ -117,6 +117,17 @@ struct command_request {
     /// of these UIDs goes to this command; commands with disjoint UID sets
     /// pipeline. std::nullopt with `collects` FETCH means "all FETCH data".
     std::optional<std::vector<std::pair<std::uint32_t, std::uint32_t>>> uid_ranges;
+    /// For FETCH/STORE by sequence number: the numbers it asked for. FETCH
+    /// data for other messages is unsolicited (an event), so a server that
+    /// volunteers a million messages does not make the result hold them.
+    std::optional<std::vector<std::pair<std::uint32_t, std::uint32_t>>> seq_ranges;
+    /// Kinds routed to the command (so they are no events) but not kept:
+    /// SELECT's EXISTS, RECENT and FLAGS, which the mailbox state holds.
+    std::uint64_t discards = 0;
+    /// ENABLE: the extensions asked for. An ENABLED reply counts only while
+    /// an ENABLE runs and only for these (RFC 5161 3.1); unsolicited ones
+    /// enable nothing.
+    std::vector<std::string> enables;
     /// A barrier: waits for everything in flight, and nothing starts until
     /// it completes (SELECT, EXPUNGE, commands with sequence numbers, ...).
     bool exclusive = false;
@@ -163,6 +174,10 @@ struct write_chunk {
 struct engine_config {
     wire::parser_limits limits;
     std::size_t max_events = 1024;
+    /// The events' size (wire size plus bookkeeping) at which they collapse.
+    std::uint64_t max_event_bytes = 64ull << 20;
+    /// What one command may collect (see client_options::max_collected).
+    std::uint64_t max_collected = 512ull << 20;
     /// A prefix for tags (must start with a letter).
     std::string tag_prefix = "A";
     /// Called with the redacted form of each command as it goes on the
@@ -255,6 +270,8 @@ private:
     bool route_to_command(response& r);
     void publish(response&& r);
     void share_unsolicited(const response& r);
+    void keep(command& c, response&& r);
+    void queue_event(event e, std::size_t cost);
     void forget_sequence_numbers(const response& r);
     void answer_logout_with_bye();
     bool can_start(const command& c) const;
@@ -274,6 +291,9 @@ private:
     command* writing_ = nullptr;                       // mid-command, waiting for "+"
     std::vector<completion> completions_;
     std::deque<event> events_;
+    std::deque<std::size_t> event_costs_;  // each queued event's cost, in step with events_
+    std::uint64_t event_bytes_ = 0;        // their sum
+    std::size_t response_bytes_ = 0;   // the cost of the response being handled
     bool overflowed_ = false;
     std::vector<write_chunk> extra_writes_;  // SASL replies, DONE
     std::set<std::string> capabilities_;

@@ -64,6 +64,9 @@ command_request select(std::string mailbox, bool readonly, bool encode) {
     r.kind = readonly ? command_kind::examine : command_kind::select;
     r.collects =
         kind_bit<flags_data>() | kind_bit<exists_data>() | kind_bit<recent_data>() | kind_bit<status_response>();
+    // The mailbox state has them: a server repeating "* 3 EXISTS" a million
+    // times before the OK costs nothing.
+    r.discards = kind_bit<flags_data>() | kind_bit<exists_data>() | kind_bit<recent_data>();
     return r;
 }
 

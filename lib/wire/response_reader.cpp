@@ -265,12 +265,23 @@ esearch_data read_esearch(cursor& c) {
         if (c.eat_word("UID")) { e.uid = true; continue; }
         std::string_view name = c.atom("ESEARCH item");
         c.skip_sp();
-        if (iequals(name, "MIN")) e.min = c.number32();
-        else if (iequals(name, "MAX")) e.max = c.number32();
-        else if (iequals(name, "COUNT")) e.count = c.number();
-        else if (iequals(name, "MODSEQ")) e.modseq = c.number();
-        else if (iequals(name, "ALL")) e.all = c.atom("sequence set");
-        else e.other.emplace_back(upper(name), c.raw());
+        if (iequals(name, "MIN") || iequals(name, "MAX")) {
+            // As in SEARCH: no clamping into a message number nobody has;
+            // an impossible one stays in `other`, as sent.
+            raw_value v = c.raw();
+            auto id = v.type == raw_value::kind::number ? nz_number32(v.text) : std::nullopt;
+            if (!id) e.other.emplace_back(upper(name), std::move(v));
+            else if (iequals(name, "MIN")) e.min = id;
+            else e.max = id;
+        } else if (iequals(name, "COUNT")) {
+            e.count = c.number();
+        } else if (iequals(name, "MODSEQ")) {
+            e.modseq = c.number();
+        } else if (iequals(name, "ALL")) {
+            e.all = c.atom("sequence set");
+        } else {
+            e.other.emplace_back(upper(name), c.raw());
+        }
     }
     return e;
 }

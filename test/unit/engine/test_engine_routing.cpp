@@ -292,8 +292,8 @@ TEST_CASE("routing: an ALERT is published once, and also when a command collects
     // published.
     auto c = s.run(cmd::select("INBOX", false), "A1 SELECT INBOX\r\n",
                    "* 2 EXISTS\r\n* OK [ALERT] Mailbox over quota\r\n");
-    REQUIRE(c.responses.size() == 2);
-    CHECK(std::get<status_response>(c.responses[1]).code->name == "ALERT");
+    REQUIRE(c.responses.size() == 1);  // EXISTS is in the mailbox state
+    CHECK(std::get<status_response>(c.responses[0]).code->name == "ALERT");
     evs = s.events();
     REQUIRE(evs.size() == 1);
     CHECK(event_as<status_response>(evs[0])->text == "Mailbox over quota");
@@ -564,4 +564,107 @@ TEST_CASE("routing: a command that sees unsolicited data gets a copy, the events
     auto d = s.run(cmd::noop(), "A3 NOOP\r\n", "* 22 EXISTS\r\n");
     CHECK(d.responses.empty());
     CHECK(s.events().size() == 1);
+}
+
+// ---- memory bounds -----------------------------------------------------------------
+
+TEST_CASE("bounds: SELECT does not keep the EXISTS lines the mailbox state already holds", "[engine][bounds]") {
+    script s;
+    s.server("* PREAUTH hi\r\n");
+    auto id = s.submit(cmd::select("INBOX", false));
+    s.flush();
+    std::string flood;
+    for (int i = 0; i < 100000; ++i) flood += "* 3 EXISTS\r\n";
+    s.server(flood + "* 4 EXISTS\r\n* 1 RECENT\r\n* FLAGS (\\Seen)\r\n* OK [UIDVALIDITY 9] v\r\nA1 OK done\r\n");
+    const auto& c = s.result(id);
+    CHECK(c.ec == error_code{});
+    REQUIRE(c.responses.size() == 1);  // the status line only
+    CHECK(std::holds_alternative<status_response>(c.responses[0]));
+    CHECK(s.eng.mailbox().exists == 4);
+    CHECK(s.eng.mailbox().recent == 1);
+    CHECK(s.eng.mailbox().flags == std::vector<std::string>{"\\Seen"});
+    CHECK(s.events().empty());
+}
+
+TEST_CASE("bounds: a command's data past max_collected is dropped and the command fails, the connection lives",
+          "[engine][bounds]") {
+    engine_config cfg;
+    cfg.max_collected = 8 * 1024;
+    script s(cfg);
+    selected(s);
+    auto id = s.submit(uid_fetch("1:1000"));
+    s.flush();
+    std::string data;
+    for (int i = 1; i <= 1000; ++i)
+        data += "* " + std::to_string(i) + " FETCH (UID " + std::to_string(i) + " FLAGS (\\Seen))\r\n";
+    s.server(data + "A2 OK done\r\n");
+    const auto& c = s.result(id);
+    CHECK(c.ec == ec_of(errc::limit_exceeded));
+    CHECK_THAT(c.status.text, Catch::Contains("max_collected") && Catch::Contains("done"));
+    CHECK_FALSE(c.responses.empty());  // what came before the bound
+    CHECK(c.responses.size() < 100);
+    CHECK(fetched_uids(c).front() == 1);
+    CHECK(s.events().empty());  // dropped, not turned into events
+    CHECK_FALSE(s.eng.closed());
+    CHECK_FALSE(is_abort(c.ec));
+    auto n = s.run(cmd::noop(), "A3 NOOP\r\n");
+    CHECK(n.ec == error_code{});
+}
+
+TEST_CASE("bounds: a FETCH by sequence number keeps only the messages it named", "[engine][bounds]") {
+    engine_config cfg;
+    cfg.max_events = 16;
+    script s(cfg);
+    selected(s);
+    auto id = s.submit(cmd::fetch(sequence_set("2"), {"FLAGS"}, {}, false));
+    REQUIRE(s.flush() == "A2 FETCH 2 (FLAGS)\r\n");
+    std::string data;
+    for (int i = 1; i <= 1000; ++i) data += "* " + std::to_string(i) + " FETCH (FLAGS ())\r\n";
+    s.server(data + "A2 OK done\r\n");
+    const auto& c = s.result(id);
+    REQUIRE(c.responses.size() == 1);
+    CHECK(std::get<fetch_data>(c.responses[0]).seq == 2);
+    auto ev = s.events();  // the volunteered ones: news, collapsed at max_events
+    REQUIRE(ev.size() == 1);
+    REQUIRE(std::get_if<resync_needed>(&ev[0]));
+    CHECK(std::get<resync_needed>(ev[0]).dropped == 999);
+}
+
+TEST_CASE("bounds: events collapse at max_event_bytes too", "[engine][bounds]") {
+    engine_config cfg;
+    cfg.max_event_bytes = 64 * 1024;
+    script s(cfg);
+    selected(s);
+    const std::string body(40 * 1024, 'x');
+    const std::string push = "* 1 FETCH (BODY[] {" + std::to_string(body.size()) + "}\r\n" + body + ")\r\n";
+    s.server(push);
+    auto one = s.events();
+    REQUIRE(one.size() == 1);  // popped: its bytes no longer count
+    CHECK(event_as<fetch_data>(one[0]));
+    s.server(push);
+    s.server(push);  // two of them pass 64 KiB
+    auto ev = s.events();
+    REQUIRE(ev.size() == 1);
+    REQUIRE(std::get_if<resync_needed>(&ev[0]));
+    CHECK(std::get<resync_needed>(ev[0]).dropped == 2);
+    s.server("* 22 EXISTS\r\n");  // after the consumer caught up, events flow again
+    auto after = s.events();
+    REQUIRE(after.size() == 1);
+    CHECK(event_as<exists_data>(after[0]));
+}
+
+TEST_CASE("bounds: ENABLED counts only for what a running ENABLE asked for", "[engine][bounds]") {
+    script s;
+    s.server("* PREAUTH [CAPABILITY IMAP4rev1 ENABLE CONDSTORE QRESYNC] hi\r\n");
+    // Unsolicited: enables nothing, however many names.
+    std::string flood;
+    for (int i = 0; i < 1000; ++i) flood += "* ENABLED QRESYNC X-" + std::to_string(i) + "\r\n";
+    s.server(flood);
+    CHECK_FALSE(s.eng.is_enabled("QRESYNC"));
+    CHECK_FALSE(s.eng.is_enabled("CONDSTORE"));
+    auto c = s.run(cmd::enable({"CONDSTORE"}), "A1 ENABLE CONDSTORE\r\n", "* ENABLED CONDSTORE QRESYNC X-1\r\n");
+    REQUIRE(c.ec == error_code{});
+    CHECK(s.eng.is_enabled("CONDSTORE"));
+    CHECK_FALSE(s.eng.is_enabled("QRESYNC"));  // not asked for
+    CHECK_FALSE(s.eng.is_enabled("X-1"));
 }

@@ -396,6 +396,14 @@ TEST_CASE("operations: search() sets ids out of range aside and says so", "[oper
     drive(s, *e, {"* ESEARCH (TAG \"$T\") UID ALL 1:x\r\n$T OK done\r\n"});
     CHECK(e->result.second.ids.empty());
     CHECK(e->result.second.invalid_ids == std::vector<std::string>{"1:x"});
+    // ESEARCH with PARTIAL (RFC 9394): the ids of the range that came.
+    auto p = op::make_algorithm(ops::search{"ALL", {}});
+    drive(s, *p, {"* ESEARCH (TAG \"$T\") UID PARTIAL (1:3 4:5,9)\r\n$T OK done\r\n"});
+    CHECK(p->result.second.ids == std::vector<std::uint32_t>{4, 5, 9});
+    auto none = op::make_algorithm(ops::search{"ALL", {}});
+    drive(s, *none, {"* ESEARCH (TAG \"$T\") UID PARTIAL (1:3 NIL)\r\n$T OK done\r\n"});
+    CHECK(none->result.second.ids.empty());
+    CHECK(none->result.second.invalid_ids.empty());
 }
 
 TEST_CASE("operations: a UID FETCH answer in two parts is one message", "[operations]") {

@@ -548,3 +548,19 @@ TEST_CASE("quirk: FETCH content that does not parse is reported, the rest kept",
     // A well-read response reports nothing.
     CHECK(parse_one<fetch_data>("* 1 FETCH (UID 8 FLAGS ())\r\n").unreadable.empty());
 }
+
+TEST_CASE("quirk: ESEARCH MIN/MAX out of range are not clamped either", "[parser][quirks]") {
+    auto e = parse_one<esearch_data>("* ESEARCH (TAG \"A1\") UID MIN -1 MAX 4294967301 COUNT 2\r\n");
+    CHECK_FALSE(e.min);
+    CHECK_FALSE(e.max);
+    CHECK(e.count == 2u);
+    REQUIRE(e.other.size() == 2);
+    CHECK(e.other[0].first == "MIN");
+    CHECK(e.other[0].second.text == "-1");
+    CHECK(e.other[1].first == "MAX");
+    CHECK(e.other[1].second.text == "4294967301");
+    auto ok = parse_one<esearch_data>("* ESEARCH UID MIN 7 MAX 3800\r\n");
+    CHECK(ok.min == 7u);
+    CHECK(ok.max == 3800u);
+    CHECK(ok.other.empty());
+}
