@@ -28,6 +28,8 @@ public:
         case errc::login_failed: return "login failed";
         case errc::literal_cancelled: return "cancelled during a literal; connection closed";
         case errc::sasl_cancelled: return "the client cancelled the authentication";
+        case errc::mailbox_changed: return "the mailbox the operation was issued for is no longer selected";
+        case errc::lease_timeout: return "the folder lease waited too long for the connection";
         case errc::limit_exceeded: return "the server sent more data for the command than max_collected allows";
         }
         return "unknown imapclient error";
@@ -76,6 +78,7 @@ void throw_error(error_code ec, const status_response& reply, std::string_view o
         case errc::sasl_cancelled:
         case errc::plaintext_login_refused: throw login_error(ec, what, reply);
         case errc::illegal_state: throw illegal_state_error(ec, what, reply);
+        case errc::mailbox_changed: throw mailbox_changed_error(ec, what, reply);
         case errc::protocol_violation:
         case errc::framing_error: throw protocol_error(ec, what, reply);
         default: break;

@@ -50,6 +50,17 @@ inline constexpr char FLAGGED[] = "\\Flagged";
 inline constexpr char DRAFT[] = "\\Draft";
 inline constexpr char RECENT[] = "\\Recent";
 
+class folder_lease;
+
+namespace ops {
+/// A lease on a folder (client::lease_folder()).
+struct lease_folder {
+    using result_type = folder_lease;
+    std::string folder;
+    bool readonly = false;
+};
+}  // namespace ops
+
 /// A type-erased completion handler with the executor it must run on
 /// (captured before erasure, so that completions honour the caller's
 /// executor whatever it is).
@@ -108,20 +119,7 @@ public:
     /// Each client method below is this with the method's arguments.
     template <typename Op, typename Token = use_awaitable_t>
     auto run(Op op, Token&& token = {}) {
-        using result = typename Op::result_type;
-        return boost::asio::async_initiate<Token, void(error_code, result)>(
-            [ex = get_executor(), this](auto handler, Op op) {
-                // Work is tracked on the handler's executor until it has run,
-                // as Asio requires of an initiating function.
-                boost::asio::any_io_executor handler_ex =
-                    boost::asio::prefer(boost::asio::get_associated_executor(handler, ex),
-                                        boost::asio::execution::outstanding_work.tracked);
-                start(std::move(op),
-                      result_handler<result>{
-                          boost::asio::any_completion_handler<void(error_code, result)>(std::move(handler)),
-                          std::move(handler_ex)});
-            },
-            token, std::move(op));
+        return initiate(impl_, get_executor(), std::move(op), std::forward<Token>(token));
     }
 
     // ---- session ----------------------------------------------------------
@@ -293,6 +291,14 @@ public:
     /// Sends SELECT, or EXAMINE when readonly (folder name in UTF-8);
     /// returns the mailbox's counts and flags. A failed SELECT leaves no
     /// mailbox selected.
+    ///
+    /// The calls that need a selected mailbox (fetch, search, store, ...)
+    /// run in the mailbox selected when they are called: if another
+    /// caller's SELECT reaches the server first, they fail with
+    /// errc::mailbox_changed instead of running in its mailbox, and their
+    /// results name the mailbox they ran in (`ran_in`). Coroutines that
+    /// work in different mailboxes on one client should each hold a
+    /// lease_folder(), which keeps their mailbox selected for them.
     template <typename Token = use_awaitable_t>
     auto select_folder(std::string folder, bool readonly = false, Token&& token = {}) {
         return run(ops::select_folder{std::move(folder), readonly}, std::forward<Token>(token));
@@ -311,6 +317,23 @@ public:
     template <typename Token = use_awaitable_t>
     auto unselect_folder(Token&& token = {}) {
         return run(ops::unselect_folder{}, std::forward<Token>(token));
+    }
+
+    /// Waits until this connection can have `folder` selected for the
+    /// caller (SELECT, or EXAMINE when readonly, unless it is selected
+    /// already) and returns a lease on it: the operations run through the
+    /// lease run in that mailbox, or fail (errc::mailbox_changed) if it
+    /// stops being selected (a new UIDVALIDITY, another caller's plain
+    /// select_folder()); never in another one. Leases of the same folder
+    /// and mode share the connection and pipeline together; a lease of
+    /// another folder waits, in order of arrival, until they are all
+    /// released (the leases' destructors release them), at most
+    /// options().lease_wait_timeout (then errc::lease_timeout).
+    /// Cancellation withdraws a waiting request (operation_aborted). A
+    /// SELECT that fails is this call's error.
+    template <typename Token = use_awaitable_t>
+    auto lease_folder(std::string folder, bool readonly = false, Token&& token = {}) {
+        return run(ops::lease_folder{std::move(folder), readonly}, std::forward<Token>(token));
     }
 
     /// The selected mailbox as the client knows it (kept current).
@@ -704,9 +727,30 @@ public:
     struct impl;
 
 private:
+    friend class folder_lease;
+    /// The initiating function of every operation (client::run() and
+    /// folder_lease::run()): any completion token, the result delivered on
+    /// the handler's executor.
+    template <typename Op, typename Token>
+    static auto initiate(std::shared_ptr<impl> impl, executor_type ex, Op op, Token&& token) {
+        using result = typename Op::result_type;
+        return boost::asio::async_initiate<Token, void(error_code, result)>(
+            [ex = std::move(ex), impl = std::move(impl)](auto handler, Op op) {
+                // Work is tracked on the handler's executor until it has run,
+                // as Asio requires of an initiating function.
+                boost::asio::any_io_executor handler_ex =
+                    boost::asio::prefer(boost::asio::get_associated_executor(handler, ex),
+                                        boost::asio::execution::outstanding_work.tracked);
+                start(impl, std::move(op),
+                      result_handler<result>{
+                          boost::asio::any_completion_handler<void(error_code, result)>(std::move(handler)),
+                          std::move(handler_ex)});
+            },
+            token, std::move(op));
+    }
     /// Defined in the library for each operation of imapclient::ops.
     template <typename Op>
-    void start(Op op, result_handler<typename Op::result_type> h);
+    static void start(const std::shared_ptr<impl>& impl, Op op, result_handler<typename Op::result_type> h);
     void start_next_event(result_handler<event> h);
 
     // Kept outside the impl so that a moved-from client can still complete
@@ -716,3 +760,5 @@ private:
 };
 
 }  // namespace imapclient
+
+#include <imapclient/lease.hpp>

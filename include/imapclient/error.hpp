@@ -36,6 +36,10 @@ enum class errc {
     login_failed,         // LOGIN / AUTHENTICATE answered NO
     literal_cancelled,    // cancelled while the server was reading a literal: connection closed
     sasl_cancelled,       // the SASL mechanism cancelled (e.g. SCRAM: the server's signature did not match)
+    // Mailbox selections (see folder_lease).
+    mailbox_changed,      // the mailbox the operation was issued for is not selected any more (another
+                          // caller's SELECT, a lease that ended, a new UIDVALIDITY): nothing of it ran elsewhere
+    lease_timeout,        // a folder lease waited longer than client_options::lease_wait_timeout
     // The server sent more for one command than client_options allows.
     limit_exceeded,       // past max_collected: the rest of the command's data was dropped, the connection is usable
 };
@@ -74,6 +78,9 @@ class capability_error : public error { using error::error; };
 class login_error : public error { using error::error; };
 /// The operation is not allowed in the connection's current state.
 class illegal_state_error : public error { using error::error; };
+/// The operation was refused (or its answer discarded) because the mailbox
+/// it was issued for is no longer the selected one (errc::mailbox_changed).
+class mailbox_changed_error : public illegal_state_error { using illegal_state_error::illegal_state_error; };
 /// The server sent something the protocol does not allow (the connection
 /// is then unusable, so this is also an abort_error).
 class protocol_error : public abort_error { using abort_error::abort_error; };

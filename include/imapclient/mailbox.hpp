@@ -9,6 +9,15 @@
 
 namespace imapclient {
 
+/// Which mailbox a command ran in: the name given to SELECT / EXAMINE and
+/// the UIDVALIDITY the server reported for it (the same name with another
+/// UIDVALIDITY is another mailbox: it was deleted and created again).
+struct mailbox_identity {
+    std::string name;
+    std::optional<std::uint32_t> uid_validity;
+    friend bool operator==(const mailbox_identity&, const mailbox_identity&) = default;
+};
+
 struct mailbox_state {
     bool selected = false;
     std::string name;  // as given to select_folder (UTF-8)

@@ -48,6 +48,11 @@ struct client_options {
     /// Python IMAPClient's `timeout`: the longest the server may stay silent while
     /// a command waits for it. Zero disables it (not recommended).
     std::chrono::milliseconds timeout{120'000};
+    /// The longest a client::lease_folder() call waits for the leases of
+    /// another folder to be released before failing with
+    /// errc::lease_timeout: no caller is held off for ever by another that
+    /// keeps its lease.
+    std::chrono::milliseconds lease_wait_timeout{60'000};
     /// FETCH/SEARCH/... address messages by UID (Python IMAPClient's use_uid).
     bool use_uid = true;
     /// Python IMAPClient's folder_encode: folder names are UTF-8 and go on the wire

@@ -85,6 +85,10 @@ void client::impl::log(int level, std::string_view line) const {
 
 engine::command_id client::impl::submit(engine::command_request req,
                                         asio::any_completion_handler<void(engine::completion)> h) {
+    // Bound to the mailbox its caller saw selected: a SELECT of another
+    // caller's that reaches the server first makes it fail, not run there.
+    if (req.needs.level == engine::session_level::selected && !req.needs.selection)
+        req.needs.selection = engine_.known_selection();
     const auto id = engine_.submit(std::move(req));
     auto slot = asio::get_associated_cancellation_slot(h);
     if (slot.is_connected()) {
@@ -120,6 +124,9 @@ void client::impl::pump() {
         connect_timer_.cancel();
     }
     writer_wake_.cancel();
+    // A lease group ends when its mailbox stops being selected (a plain
+    // select_folder(), a new UIDVALIDITY, connection loss): who waits may go.
+    if (leases_.waiting() && !leases_.selecting()) schedule_leases();
 }
 
 void client::impl::deliver_events() {

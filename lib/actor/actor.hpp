@@ -3,6 +3,7 @@
 // sans-io connection_engine.
 #pragma once
 
+#include "actor/lease_queue.hpp"
 #include "engine/engine.hpp"
 #include "net/deflate_stream.hpp"
 #include "operations/operation.hpp"
@@ -44,7 +45,12 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     /// The one loop every operation's state machine runs in: submits the
     /// command it asks for, resumes it with the completion, until it is
     /// done; then closes the connection if it asked for that.
-    boost::asio::awaitable<void> drive(operations::algorithm& op);
+    /// With a lease, the commands that need a selected mailbox are bound to
+    /// its selection (errc::mailbox_changed once it ended); without one, to
+    /// the selection known when they are submitted (see submit()). Returns
+    /// the mailbox those commands ran in, if any did.
+    boost::asio::awaitable<std::optional<mailbox_identity>> drive(operations::algorithm& op,
+                                                                  const ops::lease_selection* lease = nullptr);
     /// What the operations may know of the session.
     operations::context context() const;
     /// LOGIN / AUTHENTICATE, then COMPRESS when options ask for it.
@@ -71,6 +77,19 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     boost::asio::awaitable<op_result<command_result>> do_listen(listen_options options);
     /// Waits until no command is queued or on the wire.
     boost::asio::awaitable<void> wait_quiet();
+
+    // ---- folder leases (lib/actor/leases.cpp) ---------------------------
+    struct lease_wait;  // one lease_folder() call waiting for its turn
+    boost::asio::awaitable<op_result<folder_lease>> do_lease(ops::lease_folder op);
+    /// Grants what can be granted and starts the SELECT the next waiters
+    /// need; called whenever a lease, a SELECT or the connection changed.
+    void schedule_leases();
+    void decide_lease(detail::lease_queue::ticket t, error_code ec, const select_result& selected);
+    boost::asio::awaitable<void> select_for_leases(std::shared_ptr<impl> self, detail::lease_request r);
+    detail::current_selection current_selection() const;
+    void release_lease(std::uint64_t selection);
+    detail::lease_queue leases_;
+    std::unordered_map<detail::lease_queue::ticket, std::shared_ptr<lease_wait>> lease_waits_;
 
     // ---- the actor ----------------------------------------------------
     /// Delivers completions and events, wakes the writer, closes the

@@ -4,14 +4,20 @@
 
 namespace imapclient {
 
-#define IMAPCLIENT_OPERATION(op) template void client::start<ops::op>(ops::op, result_handler<ops::op::result_type>);
+#define IMAPCLIENT_OPERATION(op)                                                                  \
+    template void client::start<ops::op>(const std::shared_ptr<impl>&, ops::op, result_handler<ops::op::result_type>);
+// And those a folder lease runs (ops::runs_in_mailbox).
+#define IMAPCLIENT_LEASED_OPERATION(op)                                                           \
+    IMAPCLIENT_OPERATION(op)                                                                      \
+    template void client::start<ops::leased<ops::op>>(const std::shared_ptr<impl>&, ops::leased<ops::op>, \
+                                                      result_handler<ops::op::result_type>);
 
 // session
 IMAPCLIENT_OPERATION(connect)
 IMAPCLIENT_OPERATION(login)
 IMAPCLIENT_OPERATION(authenticate)
 IMAPCLIENT_OPERATION(logout)
-IMAPCLIENT_OPERATION(noop)
+IMAPCLIENT_LEASED_OPERATION(noop)
 IMAPCLIENT_OPERATION(capability)
 IMAPCLIENT_OPERATION(starttls)
 IMAPCLIENT_OPERATION(compress)
@@ -32,27 +38,28 @@ IMAPCLIENT_OPERATION(rename_folder)
 IMAPCLIENT_OPERATION(subscribe_folder)
 IMAPCLIENT_OPERATION(unsubscribe_folder)
 IMAPCLIENT_OPERATION(namespace_)
+IMAPCLIENT_OPERATION(lease_folder)
 // messages
-IMAPCLIENT_OPERATION(search)
-IMAPCLIENT_OPERATION(sort)
-IMAPCLIENT_OPERATION(thread)
-IMAPCLIENT_OPERATION(gmail_search)
-IMAPCLIENT_OPERATION(fetch)
+IMAPCLIENT_LEASED_OPERATION(search)
+IMAPCLIENT_LEASED_OPERATION(sort)
+IMAPCLIENT_LEASED_OPERATION(thread)
+IMAPCLIENT_LEASED_OPERATION(gmail_search)
+IMAPCLIENT_LEASED_OPERATION(fetch)
 IMAPCLIENT_OPERATION(append)
 IMAPCLIENT_OPERATION(multiappend)
-IMAPCLIENT_OPERATION(copy)
-IMAPCLIENT_OPERATION(move)
-IMAPCLIENT_OPERATION(expunge)
-IMAPCLIENT_OPERATION(uid_expunge)
+IMAPCLIENT_LEASED_OPERATION(copy)
+IMAPCLIENT_LEASED_OPERATION(move)
+IMAPCLIENT_LEASED_OPERATION(expunge)
+IMAPCLIENT_LEASED_OPERATION(uid_expunge)
 // flags
-IMAPCLIENT_OPERATION(get_flags)
-IMAPCLIENT_OPERATION(store_flags)
-IMAPCLIENT_OPERATION(get_gmail_labels)
-IMAPCLIENT_OPERATION(store_gmail_labels)
+IMAPCLIENT_LEASED_OPERATION(get_flags)
+IMAPCLIENT_LEASED_OPERATION(store_flags)
+IMAPCLIENT_LEASED_OPERATION(get_gmail_labels)
+IMAPCLIENT_LEASED_OPERATION(store_gmail_labels)
 // extensions
 IMAPCLIENT_OPERATION(select_folder_qresync)
-IMAPCLIENT_OPERATION(fetch_changed_since)
-IMAPCLIENT_OPERATION(store_unchanged_since)
+IMAPCLIENT_LEASED_OPERATION(fetch_changed_since)
+IMAPCLIENT_LEASED_OPERATION(store_unchanged_since)
 IMAPCLIENT_OPERATION(getacl)
 IMAPCLIENT_OPERATION(setacl)
 IMAPCLIENT_OPERATION(get_quota)
@@ -63,6 +70,7 @@ IMAPCLIENT_OPERATION(idle_check)
 IMAPCLIENT_OPERATION(idle_done)
 IMAPCLIENT_OPERATION(listen)
 
+#undef IMAPCLIENT_LEASED_OPERATION
 #undef IMAPCLIENT_OPERATION
 
 }  // namespace imapclient

@@ -22,16 +22,23 @@ operations::context client::impl::context() const {
                                .allow_plaintext_login = opts_.allow_plaintext_login};
 }
 
-asio::awaitable<void> client::impl::drive(operations::algorithm& op) {
+asio::awaitable<std::optional<mailbox_identity>> client::impl::drive(operations::algorithm& op,
+                                                                       const ops::lease_selection* lease) {
     std::optional<engine::completion> last;
+    std::optional<mailbox_identity> ran_in;
     for (;;) {
         auto next = op.resume(context(), last ? &*last : nullptr);
         if (!next) break;
         engine::command_request req = std::move(*next);
+        if (req.needs.level == engine::session_level::selected) {
+            if (lease) req.needs.selection = lease->id;
+            ran_in = lease ? lease->mailbox : engine_.identity();
+        }
         auto done = co_await async_run(std::move(req), asio::use_awaitable);
         last = std::move(done);
     }
     if (op.close_connection) close(op.close_connection->ec, op.close_connection->text);
+    co_return ran_in;
 }
 
 }  // namespace imapclient

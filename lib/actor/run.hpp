@@ -18,10 +18,18 @@ namespace imapclient::detail {
 
 using impl_ptr = std::shared_ptr<client::impl>;
 
+/// Runs an operation's state machine in the generic loop (in a lease's
+/// selection when `lease` has one); the result says which mailbox its
+/// commands ran in.
 template <typename R>
-asio::awaitable<op_result<R>> run_algorithm(impl_ptr self, std::unique_ptr<operations::operation<R>> op) {
+asio::awaitable<op_result<R>> run_algorithm(impl_ptr self, std::unique_ptr<operations::operation<R>> op,
+                                            std::optional<ops::lease_selection> lease = std::nullopt) {
     if (self->check_state()) co_return refuse<R>(errc::not_connected, "not connected");
-    co_await self->drive(*op);
+    if (lease && lease->id == 0) co_return refuse<R>(errc::illegal_state, "the folder lease was released");
+    const ops::lease_selection* in = lease ? &*lease : nullptr;
+    auto ran_in = co_await self->drive(*op, in);
+    if constexpr (requires { op->result.second.ran_in; })
+        if (ran_in) op->result.second.ran_in = std::move(*ran_in);
     co_return std::move(op->result);
 }
 
@@ -29,6 +37,12 @@ asio::awaitable<op_result<R>> run_algorithm(impl_ptr self, std::unique_ptr<opera
 template <typename Op>
 asio::awaitable<op_result<typename Op::result_type>> perform(impl_ptr self, Op op) {
     return run_algorithm(std::move(self), operations::make_algorithm(std::move(op)));
+}
+
+/// An operation run through a folder lease.
+template <typename Op>
+asio::awaitable<op_result<typename Op::result_type>> perform(impl_ptr self, ops::leased<Op> op) {
+    return run_algorithm(std::move(self), operations::make_algorithm(std::move(op.op)), std::move(op.in));
 }
 
 // The operations with coroutines of their own.
@@ -41,14 +55,15 @@ asio::awaitable<op_result<command_result>> perform(impl_ptr self, ops::idle op);
 asio::awaitable<op_result<idle_result>> perform(impl_ptr self, ops::idle_check op);
 asio::awaitable<op_result<idle_result>> perform(impl_ptr self, ops::idle_done op);
 asio::awaitable<op_result<command_result>> perform(impl_ptr self, ops::listen op);
+asio::awaitable<op_result<folder_lease>> perform(impl_ptr self, ops::lease_folder op);
 
 }  // namespace imapclient::detail
 
 namespace imapclient {
 
 template <typename Op>
-void client::start(Op op, result_handler<typename Op::result_type> h) {
-    detail::launch(impl_, std::move(h), detail::perform(impl_, std::move(op)));
+void client::start(const std::shared_ptr<impl>& impl, Op op, result_handler<typename Op::result_type> h) {
+    detail::launch(impl, std::move(h), detail::perform(impl, std::move(op)));
 }
 
 }  // namespace imapclient

@@ -5,6 +5,7 @@
 #include <boost/asio/error.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 
 namespace imapclient::engine {
@@ -68,6 +69,24 @@ void write_done(Cmd& c, std::vector<write_chunk>& out, const std::function<void(
     if (trace) trace("DONE");
 }
 
+// Selections are numbered across the process, so that a selection of an
+// earlier connection (a lease kept across a reconnect) never matches one
+// of a new connection.
+std::uint64_t new_selection() {
+    static std::atomic<std::uint64_t> last{0};
+    return ++last;
+}
+
+bool changes_selection(command_kind k) {
+    return k == command_kind::select || k == command_kind::examine || k == command_kind::unselect;
+}
+
+std::string changed_text(const preconditions& needs) {
+    std::string what = needs.what.empty() ? std::string("the command") : needs.what;
+    return "the selected mailbox changed before " + what +
+           " was sent (another caller selected one): refused, it would have run in the wrong mailbox";
+}
+
 }  // namespace
 
 struct connection_engine::command {
@@ -84,6 +103,7 @@ struct connection_engine::command {
     bool continued = false;  // got a "+" for on_continuation (IDLE is idling)
     bool done_sent = false;
     bool end_wanted = false;  // end_idle() came before the "+": DONE follows it
+    std::uint64_t starts_selection = 0;  // SELECT/EXAMINE/CLOSE/UNSELECT: the selection it begins
     bool capabilities_learned = false;  // untagged CAPABILITY data came while it ran
     std::uint64_t collected_bytes = 0;  // the cost of `collected`
     bool over_limit = false;            // data was dropped at max_collected
@@ -191,6 +211,7 @@ std::optional<refusal> connection_engine::check(const preconditions& needs) cons
                       needs.enabled + " is not enabled: call enable({\"" + needs.enabled + "\"}) first");
     if (needs.writable && mailbox_.readonly)
         return refuse(errc::read_only, "the mailbox is selected read-only: " + needs.what + " refused");
+    if (needs.selection && *needs.selection != selection_) return refuse(errc::mailbox_changed, changed_text(needs));
     return std::nullopt;
 }
 
@@ -230,18 +251,21 @@ std::vector<write_chunk> connection_engine::next_writes() {
         if (c->req.kind == command_kind::idle && c->continued && !queue_.empty()) write_done(*c, out, config_.trace);
     }
     while (!queue_.empty() && can_start(*queue_.front())) {
+        // A command of a selection that ended while it was queued would run
+        // in whatever is selected now: it fails instead, unwritten.
+        if (const auto& sel = queue_.front()->req.needs.selection; sel && *sel != selection_) {
+            std::unique_ptr<command> stale = std::move(queue_.front());
+            queue_.pop_front();
+            std::string text = changed_text(stale->req.needs);
+            complete(std::move(stale), make_error_code(errc::mailbox_changed), text_status(std::move(text)));
+            continue;
+        }
         // Registered as in flight before its bytes are written: a fast server
         // may answer before the write completes.
         in_flight_.push_back(std::move(queue_.front()));
         queue_.pop_front();
         command& c = *in_flight_.back();
-        // SELECT deselects the previous mailbox as it is sent (RFC 3501
-        // 6.3.1): nothing of it (HIGHESTMODSEQ, RECENT, ...) may linger if
-        // the new mailbox does not report the same items.
-        if (c.req.kind == command_kind::select || c.req.kind == command_kind::examine) {
-            mailbox_ = {};
-            mailbox_.name = c.req.mailbox;
-        }
+        if (changes_selection(c.req.kind)) start_selection(c);
         if (config_.trace) config_.trace(c.redacted);
         out.push_back(c.next_segment());
         if (c.awaiting_plus) {
@@ -273,6 +297,28 @@ void connection_engine::end_idle(command_id id) {
     };
     for (auto& c : in_flight_) end(*c);
     for (auto& c : queue_) end(*c);
+}
+
+void connection_engine::start_selection(command& c) {
+    c.starts_selection = selection_ = new_selection();
+    // SELECT deselects the previous mailbox as it is sent (RFC 3501
+    // 6.3.1): nothing of it (HIGHESTMODSEQ, RECENT, ...) may linger if
+    // the new mailbox does not report the same items.
+    if (c.req.kind != command_kind::unselect) {
+        mailbox_ = {};
+        mailbox_.name = c.req.mailbox;
+    }
+}
+
+void connection_engine::check_uid_validity(const response& r, bool selecting) {
+    // RFC 9051 2.3.1.1: a new UIDVALIDITY under a selected mailbox means
+    // its UIDs now name other messages (it was deleted and created again).
+    // What was issued for the old one must not run in the new one.
+    auto* s = std::get_if<status_response>(&r);
+    if (!s || !s->code || s->code->name != "UIDVALIDITY" || !s->code->number) return;
+    if (state_ != session_state::selected || selecting || !mailbox_.uid_validity) return;
+    if (*s->code->number == *mailbox_.uid_validity) return;
+    selection_ = known_selection_ = new_selection();
 }
 
 std::vector<completion> connection_engine::take_completions() {
@@ -430,6 +476,15 @@ void connection_engine::handle_tagged(status_response&& s) {
     }
     if (starts_tls && ok) tls_upgrade_pending_ = true;
     if (req.kind == command_kind::compress && ok) compression_pending_ = true;
+    if (changes_selection(req.kind)) known_selection_ = c->starts_selection;
+    // The mailbox was created again while the command ran: its answer may
+    // describe the new mailbox, so none of it reaches the caller.
+    if (req.needs.selection && *req.needs.selection != selection_ && !changes_selection(req.kind)) {
+        ec = make_error_code(errc::mailbox_changed);
+        c->collected.clear();
+        s.text = "the mailbox got a new UIDVALIDITY while " + (req.needs.what.empty() ? req.name : req.needs.what) +
+                 " ran (it was deleted and created again): its answer is discarded";
+    }
     if (req.kind == command_kind::select || req.kind == command_kind::examine) {
         if (ok) {
             state_ = session_state::selected;
@@ -516,6 +571,7 @@ void connection_engine::handle_untagged(response&& r) {
             alert_published = true;
         }
     }
+    check_uid_validity(r, selecting);
     if (state_ == session_state::selected || selecting) update_mailbox(mailbox_, r);
     forget_sequence_numbers(r);
     if (route_to_command(r)) return;

@@ -95,6 +95,14 @@ struct preconditions {
     std::string enabled;
     /// Names the operation in refusals ("MOVE would expunge").
     std::string what;
+    /// The mailbox selection the command belongs to (see
+    /// connection_engine::selection()): it is written only while that
+    /// selection is the current one, else it completes with
+    /// errc::mailbox_changed. Commands needing a selected mailbox that leave
+    /// it empty get the selection the client knows (known_selection()) when
+    /// they are submitted, so that another caller's SELECT cannot slip in
+    /// between and give them another mailbox's messages.
+    std::optional<std::uint64_t> selection;
 };
 
 /// Why a command cannot run (see connection_engine::check()).
@@ -141,11 +149,11 @@ struct command_request {
     /// that arrives while it runs: NOOP's result is what the server had to
     /// say (Python IMAPClient's noop()). The events still get it.
     bool sees_unsolicited = false;
-    /// SELECT / EXAMINE: the mailbox as the caller named it, which
-    /// mailbox().name holds from the moment the command is sent.
-    std::string mailbox;
     /// What the command does to the session beyond its data.
     command_kind kind = command_kind::ordinary;
+    /// SELECT / EXAMINE: the mailbox's name as the caller gave it (UTF-8),
+    /// for mailbox().name and the identity of the selection.
+    std::string mailbox;
     /// What the session must be like for the command to be sent: checked
     /// by submit(), which completes a command that fails them at once.
     preconditions needs;
@@ -244,6 +252,16 @@ public:
     error_code close_reason() const noexcept { return close_reason_; }
     const std::string& close_detail() const noexcept { return close_detail_; }
     const mailbox_state& mailbox() const noexcept { return mailbox_; }
+    /// Mailbox selections, numbered uniquely within the process: each
+    /// SELECT, EXAMINE, CLOSE or UNSELECT written starts a new one, and so
+    /// does a UIDVALIDITY change under a selected mailbox (it was deleted
+    /// and created again). selection() is the one commands written now run
+    /// in; known_selection() the one whose SELECT has been answered (what
+    /// mailbox() describes once no SELECT is on the wire).
+    std::uint64_t selection() const noexcept { return selection_; }
+    std::uint64_t known_selection() const noexcept { return known_selection_; }
+    /// The selected mailbox's name and UIDVALIDITY.
+    mailbox_identity identity() const { return {mailbox_.name, mailbox_.uid_validity}; }
     const std::set<std::string>& capabilities() const noexcept { return capabilities_; }
     bool has_capability(std::string_view cap) const;
     /// Extensions the server reported ENABLED (RFC 5161), upper-cased;
@@ -277,6 +295,8 @@ private:
     bool can_start(const command& c) const;
     void complete(std::unique_ptr<command> c, error_code ec, status_response status);
     void learn_capabilities(const std::vector<std::string>& caps);
+    void start_selection(command& c);
+    void check_uid_validity(const response& r, bool selecting);
 
     engine_config config_;
     wire::response_parser parser_;
@@ -299,6 +319,8 @@ private:
     std::set<std::string> capabilities_;
     std::set<std::string> enabled_;
     mailbox_state mailbox_;
+    std::uint64_t selection_ = 0;
+    std::uint64_t known_selection_ = 0;
     bool bye_seen_ = false;
     /// LOGOUT's BYE, until the tagged OK or the end of the read it came in.
     std::optional<status_response> logout_bye_;

@@ -22,9 +22,13 @@ void apply_code(mailbox_state& m, const response_code& code) {
     else if (n == "HIGHESTMODSEQ" && code.number) m.highest_modseq = *code.number;
     else if (n == "NOMODSEQ") m.nomodseq = true;
     else if (n == "PERMANENTFLAGS") m.permanent_flags = code.list;
-    // RFC 7162 3.2.11: what came before [CLOSED] was the old mailbox's.
-    // The name is the new mailbox's: SELECT set it when it was sent.
-    else if (n == "CLOSED") m = mailbox_state{.name = std::move(m.name)};
+    // RFC 7162 3.2.11: what came before [CLOSED] was the old mailbox's
+    // (the name is the new one's: it is set when the SELECT is written).
+    else if (n == "CLOSED") {
+        std::string name = std::move(m.name);
+        m = mailbox_state{};
+        m.name = std::move(name);
+    }
 }
 
 bool parse_number(std::string_view s, std::uint64_t& out) {

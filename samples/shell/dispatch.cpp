@@ -74,7 +74,20 @@ asio::awaitable<json::value> invoke(session& s, json::value call) {
                                     ? ": its mechanism is a program-defined function, not reachable from the shell; "
                                       "use plain_login, oauth2_login or oauthbearer_login"
                                     : " (type help in the interactive shell for the list)"));
-    co_return co_await m->call(s, args);
+    // lease=N: the call runs in that folder lease (lease_folder()).
+    auto lease_id = args.keyword<std::uint64_t>("lease");
+    if (!lease_id) co_return co_await m->call(s, args);
+    if (!m->in_mailbox) throw invalid_argument(m->name + " does not work in a mailbox: it takes no lease");
+    auto held = s.leases.find(*lease_id);
+    if (held == s.leases.end())
+        throw invalid_argument("no lease " + std::to_string(*lease_id) + " (lease_folder returns one)");
+    struct in_lease {
+        session& s;
+        ~in_lease() { s.lease = nullptr; }
+    } scope{s};
+    s.lease = &held->second;
+    auto result = co_await m->call(s, args);
+    co_return result;
 }
 
 outcome run_call(asio::io_context& io, session& s, json::value call) {

@@ -87,6 +87,15 @@ public:
         return v ? std::move(*v) : std::move(fallback);
     }
 
+    /// A keyword-only parameter of the shell's own (lease=N).
+    template <typename T>
+    std::optional<T> keyword(std::string_view name) {
+        const json::value* v = keywords_.if_contains(name);
+        if (!v || v->is_null()) return std::nullopt;
+        used_keywords_.emplace_back(name);
+        return convert<T>(*v, name);
+    }
+
     /// A parameter of Python IMAPClient's *args kind (enable(*capabilities)): every
     /// positional argument from `index` on, or one list (or keyword).
     std::vector<std::string> rest_strings(std::size_t index, std::string_view name);

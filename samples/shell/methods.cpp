@@ -13,6 +13,7 @@ const std::vector<method_info>& method_table() {
         add_flag_methods(t);
         add_admin_methods(t);
         add_idle_methods(t);
+        add_lease_methods(t);
         std::sort(t.begin(), t.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
         return t;
     }();

@@ -11,11 +11,14 @@
 #include "json_args.hpp"
 
 #include <imapclient/client.hpp>
+#include <imapclient/lease.hpp>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/value.hpp>
 
+#include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +30,22 @@ namespace shell {
 struct session {
     imapclient::client& client;
     const shell_config& config;
+    /// Folder leases held by the script (lease_folder / release_lease), by id.
+    std::map<std::uint64_t, imapclient::folder_lease> leases;
+    std::uint64_t next_lease = 1;
+    /// The lease of the call being run (its lease=N keyword), if any.
+    imapclient::folder_lease* lease = nullptr;
+
+    /// Runs a mailbox operation through the call's lease, or on the client.
+    template <typename Op>
+    boost::asio::awaitable<typename Op::result_type> run(Op op) {
+        if (lease) {
+            auto r = co_await lease->run(std::move(op));
+            co_return r;
+        }
+        auto r = co_await client.run(std::move(op));
+        co_return r;
+    }
 };
 
 using method_fn = std::function<boost::asio::awaitable<json::value>(session&, call_args&)>;
@@ -36,7 +55,15 @@ struct method_info {
     std::string signature;  // "(folder, readonly=false)"
     std::string help;
     method_fn call;
+    /// Works in the selected mailbox: may run through a lease (lease=N).
+    bool in_mailbox = false;
 };
+
+/// A method that works in the selected mailbox (its handler calls
+/// session::run()).
+inline method_info mailbox_method(std::string name, std::string signature, std::string help, method_fn call) {
+    return {std::move(name), std::move(signature), std::move(help), std::move(call), true};
+}
 
 void add_session_methods(std::vector<method_info>& table);
 void add_folder_methods(std::vector<method_info>& table);
@@ -44,6 +71,7 @@ void add_message_methods(std::vector<method_info>& table);
 void add_flag_methods(std::vector<method_info>& table);
 void add_admin_methods(std::vector<method_info>& table);
 void add_idle_methods(std::vector<method_info>& table);
+void add_lease_methods(std::vector<method_info>& table);
 
 /// All methods, sorted by name.
 const std::vector<method_info>& method_table();

@@ -9,52 +9,57 @@ namespace ic = imapclient;
 using boost::asio::awaitable;
 
 void add_message_methods(std::vector<method_info>& t) {
-    t.push_back({"search", "(criteria=\"ALL\", charset=\"\")",
+    t.push_back(mailbox_method("search", "(criteria=\"ALL\", charset=\"\")",
                  "SEARCH: a raw string or a list of items; -> {ids, modseq}",
                  [](session& s, call_args& a) -> awaitable<json::value> {
                      auto criteria = a.get<ic::search_criteria>(0, "criteria", "ALL");
                      auto charset = a.get<std::string>(1, "charset", {});
                      a.done();
-                     auto r = co_await s.client.search(std::move(criteria), std::move(charset));
+                     ic::ops::search op{std::move(criteria), std::move(charset)};
+                     auto r = co_await s.run(std::move(op));
                      co_return to_json(r);
-                 }});
-    t.push_back({"sort", "(sort_criteria, criteria=\"ALL\", charset=\"UTF-8\")", "SORT (RFC 5256)",
+                 }));
+    t.push_back(mailbox_method("sort", "(sort_criteria, criteria=\"ALL\", charset=\"UTF-8\")", "SORT (RFC 5256)",
                  [](session& s, call_args& a) -> awaitable<json::value> {
                      auto keys = a.need<std::vector<std::string>>(0, "sort_criteria");
                      auto criteria = a.get<ic::search_criteria>(1, "criteria", "ALL");
                      auto charset = a.get<std::string>(2, "charset", "UTF-8");
                      a.done();
-                     auto r = co_await s.client.sort(std::move(keys), std::move(criteria), std::move(charset));
+                     ic::ops::sort op{std::move(keys), std::move(criteria), std::move(charset)};
+                     auto r = co_await s.run(std::move(op));
                      co_return to_json(r);
-                 }});
-    t.push_back({"thread", "(algorithm=\"REFERENCES\", criteria=\"ALL\", charset=\"UTF-8\")",
+                 }));
+    t.push_back(mailbox_method("thread", "(algorithm=\"REFERENCES\", criteria=\"ALL\", charset=\"UTF-8\")",
                  "THREAD (RFC 5256); each thread is Python IMAPClient's nested list",
                  [](session& s, call_args& a) -> awaitable<json::value> {
                      auto algorithm = a.get<std::string>(0, "algorithm", "REFERENCES");
                      auto criteria = a.get<ic::search_criteria>(1, "criteria", "ALL");
                      auto charset = a.get<std::string>(2, "charset", "UTF-8");
                      a.done();
-                     auto r = co_await s.client.thread(std::move(algorithm), std::move(criteria), std::move(charset));
+                     ic::ops::thread op{std::move(algorithm), std::move(criteria), std::move(charset)};
+                     auto r = co_await s.run(std::move(op));
                      co_return to_json(r);
-                 }});
-    t.push_back({"gmail_search", "(query, charset=\"UTF-8\")", "Gmail's X-GM-RAW search",
+                 }));
+    t.push_back(mailbox_method("gmail_search", "(query, charset=\"UTF-8\")", "Gmail's X-GM-RAW search",
                  [](session& s, call_args& a) -> awaitable<json::value> {
                      auto query = a.need<std::string>(0, "query");
                      auto charset = a.get<std::string>(1, "charset", "UTF-8");
                      a.done();
-                     auto r = co_await s.client.gmail_search(std::move(query), std::move(charset));
+                     ic::ops::gmail_search op{std::move(query), std::move(charset)};
+                     auto r = co_await s.run(std::move(op));
                      co_return to_json(r);
-                 }});
-    t.push_back({"fetch", "(messages, data, modifiers=null)",
+                 }));
+    t.push_back(mailbox_method("fetch", "(messages, data, modifiers=null)",
                  "FETCH items (\"FLAGS\", \"ENVELOPE\", \"BODY.PEEK[]\", ...) -> {id: {...}}",
                  [](session& s, call_args& a) -> awaitable<json::value> {
                      auto messages = a.need<ic::sequence_set>(0, "messages");
                      auto items = a.need<std::vector<std::string>>(1, "data");
                      auto modifiers = a.get<std::vector<std::string>>(2, "modifiers", {});
                      a.done();
-                     auto r = co_await s.client.fetch(std::move(messages), std::move(items), std::move(modifiers));
+                     ic::ops::fetch op{std::move(messages), std::move(items), std::move(modifiers)};
+                     auto r = co_await s.run(std::move(op));
                      co_return to_json(r);
-                 }});
+                 }));
     t.push_back({"append", "(folder, msg, flags=[], msg_time=null)",
                  "APPEND a message (a string, or {\"base64\": ...} for 8-bit bytes)",
                  [](session& s, call_args& a) -> awaitable<json::value> {
@@ -75,36 +80,40 @@ void add_message_methods(std::vector<method_info>& t) {
                      auto r = co_await s.client.multiappend(std::move(folder), std::move(msgs));
                      co_return to_json(r);
                  }});
-    t.push_back({"copy", "(messages, folder)", "COPY (COPYUID in the result with UIDPLUS)",
+    t.push_back(mailbox_method("copy", "(messages, folder)", "COPY (COPYUID in the result with UIDPLUS)",
                  [](session& s, call_args& a) -> awaitable<json::value> {
                      auto messages = a.need<ic::sequence_set>(0, "messages");
                      auto folder = a.need<std::string>(1, "folder");
                      a.done();
-                     auto r = co_await s.client.copy(std::move(messages), std::move(folder));
+                     ic::ops::copy op{std::move(messages), std::move(folder)};
+                     auto r = co_await s.run(std::move(op));
                      co_return to_json(r);
-                 }});
-    t.push_back({"move", "(messages, folder)", "MOVE (RFC 6851)",
+                 }));
+    t.push_back(mailbox_method("move", "(messages, folder)", "MOVE (RFC 6851)",
                  [](session& s, call_args& a) -> awaitable<json::value> {
                      auto messages = a.need<ic::sequence_set>(0, "messages");
                      auto folder = a.need<std::string>(1, "folder");
                      a.done();
-                     auto r = co_await s.client.move(std::move(messages), std::move(folder));
+                     ic::ops::move op{std::move(messages), std::move(folder)};
+                     auto r = co_await s.run(std::move(op));
                      co_return to_json(r);
-                 }});
-    t.push_back({"expunge", "(messages=null)", "EXPUNGE; with messages (and use_uid) UID EXPUNGE of those",
+                 }));
+    t.push_back(mailbox_method("expunge", "(messages=null)", "EXPUNGE; with messages (and use_uid) UID EXPUNGE of those",
                  [](session& s, call_args& a) -> awaitable<json::value> {
                      auto messages = a.maybe<ic::sequence_set>(0, "messages");
                      a.done();
-                     auto r = co_await s.client.expunge(std::move(messages));
+                     ic::ops::expunge op{std::move(messages)};
+                     auto r = co_await s.run(std::move(op));
                      co_return to_json(r);
-                 }});
-    t.push_back({"uid_expunge", "(messages)", "UID EXPUNGE of these UIDs (UIDPLUS)",
+                 }));
+    t.push_back(mailbox_method("uid_expunge", "(messages)", "UID EXPUNGE of these UIDs (UIDPLUS)",
                  [](session& s, call_args& a) -> awaitable<json::value> {
                      auto messages = a.need<ic::sequence_set>(0, "messages");
                      a.done();
-                     auto r = co_await s.client.uid_expunge(std::move(messages));
+                     ic::ops::uid_expunge op{std::move(messages)};
+                     auto r = co_await s.run(std::move(op));
                      co_return to_json(r);
-                 }});
+                 }));
 }
 
 }  // namespace shell

@@ -829,7 +829,7 @@ TEST_CASE("imap-shell: every client method is reachable by name", "[live][shell]
         "multiappend", "copy", "move", "expunge", "uid_expunge", "get_flags", "add_flags", "remove_flags",
         "set_flags", "delete_messages", "get_gmail_labels", "add_gmail_labels", "remove_gmail_labels",
         "set_gmail_labels", "getacl", "setacl", "get_quota", "get_quota_root", "set_quota", "idle", "idle_check",
-        "idle_done", "listen"};
+        "idle_done", "listen", "lease_folder", "release_lease", "leases"};
     std::string script;
     for (const auto& m : methods) script += json_line(json::array{m, json::object{{"zz_no_such_keyword", 1}}});
     script += "[\"sasl_login\", \"PLAIN\"]\n[\"noop\"]\n";
@@ -846,6 +846,55 @@ TEST_CASE("imap-shell: every client method is reachable by name", "[live][shell]
     CHECK(error_type(r.lines[methods.size()]) == "invalid_argument");
     CHECK(str(r.lines[methods.size()].at("error").at("message")).find("not reachable") != std::string::npos);
     CHECK(result_of(r.lines.back()).at("status").at("status") == json::value("OK"));  // nothing was sent meanwhile
+}
+
+TEST_CASE("imap-shell --script: folder leases, and calls that name one with lease=N", "[live][shell][dovecot]") {
+    auto env = test::dovecot();
+    const std::string a = test::unique_name("shell-lease-a"), b = test::unique_name("shell-lease-b");
+    const std::vector<json::value> calls{
+        json::array{"create_folder", a},                                                        // 0
+        json::array{"create_folder", b},                                                        // 1
+        json::array{"append", a, "Subject: in-a\r\n\r\nx\r\n"},                              // 2
+        json::array{"append", b, "Subject: in-b\r\n\r\ny\r\n"},                              // 3
+        json::array{"lease_folder", a},                                                         // 4 -> lease 1
+        json::parse(R"(["fetch", "1:*", ["ENVELOPE"], {"lease": 1}])"),                         // 5
+        json::array{"select_folder", b},                                                        // 6 plain: ends lease 1's selection
+        json::parse(R"(["fetch", "1:*", ["ENVELOPE"], {"lease": 1}])"),                         // 7 refused
+        json::parse(R"(["release_lease", 1])"),                                                 // 8
+        json::array{"lease_folder", b, json::object{{"readonly", true}}},                       // 9 -> lease 2
+        json::parse(R"(["search", "ALL", {"lease": 2}])"),                                      // 10
+        json::parse(R"(["leases"])"),                                                           // 11
+        json::parse(R"(["search", "ALL", {"lease": 7}])"),                                      // 12 no such lease
+        json::array{"append", a, "Subject: z\r\n\r\nz\r\n", json::object{{"lease", 2}}},     // 13 not a mailbox method
+        json::parse(R"(["release_lease", 2])"),                                                 // 14
+        json::parse(R"(["release_lease", 2])"),                                                 // 15 released already
+        json::parse(R"(["unselect_folder"])"),                                                  // 16
+        json::array{"delete_folder", a},                                                        // 17
+        json::array{"delete_folder", b},                                                        // 18
+    };
+    std::string script;
+    for (const auto& c : calls) script += json_line(c);
+    auto r = run_shell(plain_args(env), script);
+    CHECK(r.status == 0);
+    REQUIRE(r.lines.size() == calls.size());
+    const auto& l = r.lines;
+    CHECK(result_of(l[4]).at("lease") == 1);
+    CHECK(result_of(l[4]).at("folder") == json::value(a));
+    CHECK(result_of(l[4]).at("exists") == 1);
+    CHECK(result_of(l[5]).at("1").at("envelope").at("subject") == json::value("in-a"));
+    INFO(json::serialize(l[7]));
+    CHECK(error_type(l[7]) == "illegal_state");
+    CHECK(str(l[7].at("error").at("message")).find("no longer selected") != std::string::npos);
+    CHECK(result_of(l[8]) == true);
+    CHECK(result_of(l[9]).at("lease") == 2);
+    CHECK(result_of(l[9]).at("readonly") == true);
+    CHECK(result_of(l[10]).at("ids") == json::parse("[1]"));
+    CHECK(result_of(l[11]) == json::object{{"2", b}});
+    CHECK(error_type(l[12]) == "invalid_argument");
+    CHECK(error_type(l[13]) == "invalid_argument");
+    CHECK(result_of(l[14]) == true);
+    CHECK(error_type(l[15]) == "invalid_argument");
+    CHECK(result_of(l[18]).at("status").at("status") == json::value("OK"));
 }
 
 TEST_CASE("imap-shell --script: the other methods against Dovecot", "[live][shell][dovecot]") {

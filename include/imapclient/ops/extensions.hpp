@@ -10,6 +10,7 @@
 // UID is void: the result says uid_validity_changed, resync fully.
 #pragma once
 
+#include <imapclient/mailbox.hpp>
 #include <imapclient/event.hpp>
 #include <imapclient/ops/flags.hpp>
 #include <imapclient/ops/mailboxes.hpp>
@@ -73,6 +74,8 @@ struct changes_result {
     std::map<std::uint32_t, fetch_data> messages;
     std::vector<std::uint32_t> vanished;
     status_response status;
+    /// The mailbox the command ran in (name as selected, UIDVALIDITY).
+    mailbox_identity ran_in;
 };
 
 /// store_unchanged_since(): a conditional STORE. `modified` holds the
@@ -88,6 +91,8 @@ struct conditional_store_result {
     std::map<std::uint32_t, std::uint64_t> modseqs;
     std::vector<std::uint32_t> modified;
     status_response status;
+    /// The mailbox the command ran in (name as selected, UIDVALIDITY).
+    mailbox_identity ran_in;
 };
 
 /// GETACL (RFC 4314): (who, rights) pairs.

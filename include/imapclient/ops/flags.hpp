@@ -3,6 +3,7 @@
 // CONDSTORE is in extensions.hpp.
 #pragma once
 
+#include <imapclient/mailbox.hpp>
 #include <imapclient/response.hpp>
 #include <imapclient/sequence_set.hpp>
 
@@ -20,6 +21,8 @@ namespace imapclient {
 struct flags_result {
     std::map<std::uint32_t, std::vector<std::string>> messages;
     status_response status;
+    /// The mailbox the command ran in (name as selected, UIDVALIDITY).
+    mailbox_identity ran_in;
 };
 
 /// How a STORE changes flags or labels: +FLAGS, -FLAGS or FLAGS.

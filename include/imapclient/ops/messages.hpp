@@ -4,6 +4,7 @@
 // numbers otherwise.
 #pragma once
 
+#include <imapclient/mailbox.hpp>
 #include <imapclient/ops/session.hpp>
 #include <imapclient/response.hpp>
 #include <imapclient/search.hpp>
@@ -30,12 +31,16 @@ struct search_result {
     /// it is in `ids`. Empty from a well-behaved server.
     std::vector<std::string> invalid_ids;
     status_response status;
+    /// The mailbox the command ran in (name as selected, UIDVALIDITY).
+    mailbox_identity ran_in;
 };
 
 /// THREAD (RFC 5256): Python IMAPClient's nested tuples, typed (see thread_node).
 struct thread_result {
     std::vector<thread_node> threads;
     status_response status;
+    /// The mailbox the command ran in (name as selected, UIDVALIDITY).
+    mailbox_identity ran_in;
 };
 
 /// FETCH / UID FETCH: one entry per message, keyed by UID when use_uid is
@@ -46,6 +51,8 @@ struct thread_result {
 struct fetch_result {
     std::map<std::uint32_t, fetch_data> messages;
     status_response status;
+    /// The mailbox the command ran in (name as selected, UIDVALIDITY).
+    mailbox_identity ran_in;
 };
 
 /// APPEND: the server's reply; with UIDPLUS, the new message's UID
@@ -63,6 +70,8 @@ struct copy_result {
     std::optional<std::uint32_t> uid_validity;
     std::vector<std::uint32_t> source_uids, dest_uids;
     status_response status;
+    /// The mailbox the command ran in (name as selected, UIDVALIDITY).
+    mailbox_identity ran_in;
 };
 
 /// EXPUNGE / UID EXPUNGE: the sequence numbers the server reported
@@ -72,6 +81,8 @@ struct expunge_result {
     std::vector<std::uint32_t> expunged;
     std::vector<std::uint32_t> vanished;
     status_response status;
+    /// The mailbox the command ran in (name as selected, UIDVALIDITY).
+    mailbox_identity ran_in;
 };
 
 namespace ops {
