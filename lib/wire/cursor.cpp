@@ -168,6 +168,14 @@ std::uint32_t cursor::number32(const char* what) {
     return v > 0xFFFFFFFFu ? 0xFFFFFFFFu : static_cast<std::uint32_t>(v);
 }
 
+std::uint32_t cursor::exact_number32(const char* what) {
+    std::uint32_t v = 0;
+    auto [end, ec] = std::from_chars(p_, end_, v);
+    if (ec != std::errc{} || (end < end_ && is_class(*end, cc_atom))) fail(what);
+    p_ = end;
+    return v;
+}
+
 std::optional<std::uint64_t> cursor::opt_number() {
     if (eat_nil()) return std::nullopt;
     if (at_number()) return number();

@@ -302,7 +302,7 @@ void read_item(cursor& c, fetch_data& f) {
     c.skip_sp();
     switch (name.size()) {
     case 3:
-        if (iequals(name, "UID")) { f.uid = c.number32("UID"); return; }
+        if (iequals(name, "UID")) { f.uid = c.exact_number32("UID"); return; }
         break;
     case 4:
         if (iequals(name, "BODY")) {

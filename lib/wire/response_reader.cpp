@@ -478,7 +478,9 @@ response read_untagged(cursor& c) {
         return r;
     }
     if (c.at_number()) {
-        std::uint32_t n = c.number32("message number");
+        // "* 4294967301 EXISTS" is no count or message: read leniently it
+        // would set EXISTS or expunge a message nobody has.
+        std::uint32_t n = c.exact_number32("message number");
         c.skip_sp();
         std::string_view kw = c.atom("response keyword after the number");
         if (iequals(kw, "FETCH")) return read_fetch(c, n);

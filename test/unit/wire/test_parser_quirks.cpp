@@ -192,7 +192,9 @@ TEST_CASE("quirk: negative sizes and MODSEQ become 0", "[parser][quirks]") {
     CHECK(f.size == 0u);
     CHECK(f.bodystructure->size == 0);
     CHECK(f.bodystructure->lines == 0u);
-    CHECK(parse_one<exists_data>("* -1 EXISTS\r\n").count == 0);
+    // Not message numbers: "* -1 EXISTS" read as 0 would empty the mailbox
+    // state (refused: see "message numbers and UIDs beyond 32 bits").
+    CHECK(std::holds_alternative<unparsed_data>(parse_all("* -1 EXISTS\r\n").at(0)));
 }
 
 TEST_CASE("quirk: a float where an integer belongs", "[parser][quirks]") {
@@ -214,8 +216,11 @@ TEST_CASE("quirk: 64-bit values in QUOTA, MODSEQ, X-GM-MSGID", "[parser][quirks]
     CHECK(f.gmail_msgid == 1659147830488592370ull);
     // Beyond 64 bits saturates rather than wrapping.
     CHECK(parse_one<fetch_data>("* 1 FETCH (MODSEQ (99999999999999999999999))\r\n").modseq == UINT64_MAX);
-    // Beyond 32 bits where 32 belong saturates too.
-    CHECK(parse_one<fetch_data>("* 1 FETCH (UID 4294967296)\r\n").uid == 4294967295u);
+    // Beyond 32 bits where a UID belongs is no UID: not saturated into one
+    // that names another message, reported as unreadable.
+    auto u = parse_one<fetch_data>("* 1 FETCH (UID 4294967296)\r\n");
+    CHECK_FALSE(u.uid);
+    CHECK(u.unreadable.size() == 1);
 }
 
 TEST_CASE("quirk: message number 0 in FETCH (old Courier)", "[parser][quirks]") {
@@ -563,4 +568,19 @@ TEST_CASE("quirk: ESEARCH MIN/MAX out of range are not clamped either", "[parser
     CHECK(ok.min == 7u);
     CHECK(ok.max == 3800u);
     CHECK(ok.other.empty());
+}
+
+TEST_CASE("quirk: message numbers and UIDs beyond 32 bits are refused, not clamped", "[parser][quirks]") {
+    // An EXISTS or EXPUNGE nobody could mean: unparsed, so the mailbox state keeps its count.
+    auto e = parse_one<unparsed_data>("* 4294967301 EXISTS\r\n");
+    CHECK_THAT(e.error, Catch::Contains("message number"));
+    CHECK(std::holds_alternative<unparsed_data>(parse_all("* -1 EXPUNGE\r\n").at(0)));
+    CHECK(parse_one<exists_data>("* 4294967295 EXISTS\r\n").count == 4294967295u);
+    // A UID out of range is an item that could not be read: the message has no UID.
+    auto f = parse_one<fetch_data>("* 1 FETCH (UID 4294967301 FLAGS (\\Seen))\r\n");
+    CHECK_FALSE(f.uid);
+    REQUIRE(f.flags);
+    REQUIRE(f.unreadable.size() == 1);
+    CHECK(f.unreadable[0].item == "UID");
+    CHECK_FALSE(parse_one<fetch_data>("* 1 FETCH (UID -1)\r\n").uid);
 }
