@@ -523,6 +523,7 @@ void connection_engine::complete(std::unique_ptr<command> c, error_code ec, stat
 void connection_engine::learn_capabilities(const std::vector<std::string>& caps) {
     capabilities_.clear();
     capabilities_.insert(caps.begin(), caps.end());
+    for (auto& c : in_flight_) c->capabilities_learned = true;
 }
 
 void connection_engine::handle_untagged(response&& r) {
@@ -531,13 +532,10 @@ void connection_engine::handle_untagged(response&& r) {
                                        [](const auto& c) {
         return c->req.kind == command_kind::select || c->req.kind == command_kind::examine;
     });
-    if (auto* caps = std::get_if<capability_data>(&r)) {
-        learn_capabilities(caps->capabilities);
-        for (auto& c : in_flight_) c->capabilities_learned = true;
-    }
-    // ENABLE is valid only once authenticated; before that it is noise.
-    // Only what an ENABLE that runs asked for (RFC 5161 3.1): an unsolicited
-    // ENABLED neither turns QRESYNC on nor piles up names.
+    if (auto* caps = std::get_if<capability_data>(&r)) learn_capabilities(caps->capabilities);
+    // ENABLE is valid only once authenticated; before that it is noise. And
+    // only what a running ENABLE asked for counts (RFC 5161 3.1): an
+    // unsolicited ENABLED neither turns QRESYNC on nor piles up names.
     if (auto* en = std::get_if<enabled_data>(&r);
         en && (state_ == session_state::authenticated || state_ == session_state::selected)) {
         for (const auto& c : in_flight_)
@@ -550,10 +548,7 @@ void connection_engine::handle_untagged(response&& r) {
             }
     }
     if (auto* s = std::get_if<status_response>(&r)) {
-        if (s->code && s->code->name == "CAPABILITY") {
-            learn_capabilities(s->code->list);
-            for (auto& c : in_flight_) c->capabilities_learned = true;
-        }
+        if (s->code && s->code->name == "CAPABILITY") learn_capabilities(s->code->list);
         if (s->status == status_kind::bye) {
             const bool expected = std::any_of(in_flight_.begin(), in_flight_.end(),
                                               [](const auto& c) { return c->req.kind == command_kind::logout; });
@@ -635,27 +630,29 @@ bool connection_engine::route_to_command(response& r) {
     const std::uint64_t kind = kind_of(r);
     for (auto& c : in_flight_) {
         if ((c->req.collects & kind) == 0) continue;
-        if (auto* f = std::get_if<fetch_data>(&r); f && c->req.uid_ranges) {
-            if (!f->uid) {
-                // More of a message this command's responses already tied
-                // to a UID ("* 1 FETCH (MODSEQ (3))" after the data, from
-                // Dovecot with CONDSTORE): merged by that UID.
-                auto known = c->uid_of_seq.find(f->seq);
-                if (known == c->uid_of_seq.end()) continue;
-                f->uid = known->second;
-            } else if (!ranges_contain(*c->req.uid_ranges, *f->uid)) {
-                continue;
-            } else {
-                c->uid_of_seq[f->seq] = *f->uid;
-            }
-        }
-        if (auto* f = std::get_if<fetch_data>(&r); f && c->req.seq_ranges && !ranges_contain(*c->req.seq_ranges, f->seq))
-            continue;
+        if (auto* f = std::get_if<fetch_data>(&r); f && !asked_for(*c, *f)) continue;
         if (auto* v = std::get_if<vanished_data>(&r); v && !v->earlier && c->req.earlier_vanished_only) continue;
         keep(*c, std::move(r));
         return true;
     }
     return false;
+}
+
+bool connection_engine::asked_for(command& c, fetch_data& f) {
+    if (c.req.seq_ranges) return ranges_contain(*c.req.seq_ranges, f.seq);
+    if (!c.req.uid_ranges) return true;
+    if (f.uid) {
+        if (!ranges_contain(*c.req.uid_ranges, *f.uid)) return false;
+        c.uid_of_seq[f.seq] = *f.uid;
+        return true;
+    }
+    // More of a message this command's responses already tied to a UID
+    // ("* 1 FETCH (MODSEQ (3))" after the data, from Dovecot with
+    // CONDSTORE): merged by that UID.
+    auto known = c.uid_of_seq.find(f.seq);
+    if (known == c.uid_of_seq.end()) return false;
+    f.uid = known->second;
+    return true;
 }
 
 void connection_engine::publish(response&& r) {

@@ -289,6 +289,8 @@ private:
     void publish(response&& r);
     void share_unsolicited(const response& r);
     void keep(command& c, response&& r);
+    /// Whether FETCH data is for this command (its UIDs or sequence numbers).
+    bool asked_for(command& c, fetch_data& f);
     void queue_event(event e, std::size_t cost);
     void forget_sequence_numbers(const response& r);
     void answer_logout_with_bye();
