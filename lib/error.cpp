@@ -30,6 +30,7 @@ public:
         case errc::sasl_cancelled: return "the client cancelled the authentication";
         case errc::mailbox_changed: return "the mailbox the operation was issued for is no longer selected";
         case errc::lease_timeout: return "the folder lease waited too long for the connection";
+        case errc::limit_exceeded: return "the server sent more data for the command than max_collected allows";
         }
         return "unknown imapclient error";
     }

@@ -212,7 +212,9 @@ public:
     }
 
     /// Sends LOGOUT, then closes the connection; returns the reply (the BYE
-    /// that comes first is expected).
+    /// that comes first is expected, and in the result's responses). A
+    /// server that sends the BYE and nothing more has answered: the BYE is
+    /// then the result's status, with no wait for the timeout.
     template <typename Token = use_awaitable_t>
     auto logout(Token&& token = {}) {
         return run(ops::logout{}, std::forward<Token>(token));
@@ -222,8 +224,8 @@ public:
     /// with errc::not_connected.
     void shutdown();
 
-    /// Sends NOOP; returns the untagged data it brought (which also went to
-    /// the mailbox state and the events).
+    /// Sends NOOP; returns the untagged data that came while it ran (which
+    /// also went to the mailbox state and the events).
     template <typename Token = use_awaitable_t>
     auto noop(Token&& token = {}) {
         return run(ops::noop{}, std::forward<Token>(token));

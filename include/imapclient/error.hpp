@@ -42,6 +42,8 @@ enum class errc {
                           // UIDVALIDITY while it ran: it may have run in the re-created mailbox, its
                           // answer is discarded
     lease_timeout,        // a folder lease waited longer than client_options::lease_wait_timeout
+    // The server sent more for one command than client_options allows.
+    limit_exceeded,       // past max_collected: the rest of the command's data was dropped, the connection is usable
 };
 
 const boost::system::error_category& category() noexcept;

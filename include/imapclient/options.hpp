@@ -70,10 +70,19 @@ struct client_options {
 
     /// Memory bounds (see DESIGN.md): longest response line, largest
     /// literal held in memory, events queued before they collapse into one
-    /// resync_needed.
+    /// resync_needed (by count, and by their size in bytes).
     std::size_t max_line = 1 << 20;
     std::uint64_t max_literal = 256ull << 20;
     std::size_t max_events = 1024;
+    std::uint64_t max_event_bytes = 64ull << 20;
+    /// The most one command may collect for its result (the responses it
+    /// keeps, counted as their size on the wire plus the memory each takes,
+    /// about 500 bytes). Past it the rest of the command's data is dropped
+    /// and the command fails with errc::limit_exceeded once its tagged
+    /// reply comes (the data that came before the bound is in the result);
+    /// the connection stays usable. At least max_literal, so that one
+    /// message of the largest size fits.
+    std::uint64_t max_collected = 512ull << 20;
 
     /// Python IMAPClient's debug levels: 0 silent, 1 connection events, 3 commands
     /// sent (credentials always redacted), 4 also responses received,

@@ -78,6 +78,9 @@ struct list_data {
 struct status_data {
     std::string mailbox;
     std::vector<std::pair<std::string, std::uint64_t>> items;  // names upper-cased
+    /// The items whose value is not a number (MAILBOXID (id), APPENDLIMIT
+    /// NIL, items the library does not know), names upper-cased, values raw.
+    std::vector<std::pair<std::string, raw_value>> other;
     std::optional<std::uint64_t> get(std::string_view item) const;
     friend bool operator==(const status_data&, const status_data&) = default;
 };
@@ -87,6 +90,9 @@ struct search_data {
     bool sort = false;
     std::vector<std::uint32_t> ids;
     std::optional<std::uint64_t> modseq;  // "(MODSEQ n)" after a CONDSTORE search
+    /// Tokens where a message number belongs that are none ("-1", "0",
+    /// "4294967301"), as sent. They are not in `ids`: no message has them.
+    std::vector<std::string> invalid_ids;
     friend bool operator==(const search_data&, const search_data&) = default;
 };
 
@@ -143,6 +149,13 @@ struct body_section {
     friend bool operator==(const body_section&, const body_section&) = default;
 };
 
+/// A FETCH item whose value could not be read (fetch_data::unreadable).
+struct fetch_item_error {
+    std::string item;    // the item's name as sent ("BODY[2]", "ENVELOPE"); empty if no name could be read
+    std::string reason;  // what the reader expected ("expected string or NIL")
+    friend bool operator==(const fetch_item_error&, const fetch_item_error&) = default;
+};
+
 /// One message's FETCH data. Items the server did not send are absent.
 struct fetch_data {
     std::uint32_t seq = 0;
@@ -164,6 +177,11 @@ struct fetch_data {
     std::optional<std::string> preview;    // RFC 8970 PREVIEW
     std::vector<body_section> sections;
     std::vector<std::pair<std::string, raw_value>> other;  // unknown items, names upper-cased
+    /// Items the server sent whose value could not be read (missing, or
+    /// not in any shape the library knows); everything else of the message
+    /// is still here. When the rest of the response could not be read at
+    /// all, the last entry says so with an empty `item`.
+    std::vector<fetch_item_error> unreadable;
 
     /// Looks up a section by name, case-insensitively; "BODY.PEEK[...]"
     /// matches the "BODY[...]" the server answers with, and the origin
@@ -253,6 +271,10 @@ struct unknown_data {
 struct unparsed_data {
     std::string line;
     std::string error;
+    /// Set when the line was a tagged reply whose status word is not OK, NO
+    /// or BAD ("A3 MAYBE"): the command with that tag has no answer it can
+    /// use, and the connection fails with errc::protocol_violation.
+    std::string tag;
     friend bool operator==(const unparsed_data&, const unparsed_data&) = default;
 };
 

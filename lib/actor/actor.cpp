@@ -44,6 +44,8 @@ engine::engine_config make_engine_config(const client_options& o, const client::
     c.limits.max_line = o.max_line;
     c.limits.max_literal = o.max_literal;
     c.max_events = o.max_events;
+    c.max_event_bytes = o.max_event_bytes;
+    c.max_collected = o.max_collected;
     return c;
 }
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <map>
 
 namespace imapclient::engine {
 
@@ -103,6 +104,12 @@ struct connection_engine::command {
     bool done_sent = false;
     bool end_wanted = false;  // end_idle() came before the "+": DONE follows it
     std::uint64_t starts_selection = 0;  // SELECT/EXAMINE/CLOSE/UNSELECT: the selection it begins
+    bool capabilities_learned = false;  // untagged CAPABILITY data came while it ran
+    std::uint64_t collected_bytes = 0;  // the cost of `collected`
+    bool over_limit = false;            // data was dropped at max_collected
+    // UID FETCH/STORE: the UID each sequence number had in this command's
+    // own responses, for the parts of a message's data that come without it.
+    std::map<std::uint32_t, std::uint32_t> uid_of_seq;
     std::vector<response> collected;
 
     // Hands out the bytes up to the next synchronizing literal (or the end).
@@ -324,6 +331,8 @@ std::optional<event> connection_engine::pop_event() {
     if (events_.empty()) return std::nullopt;
     event e = std::move(events_.front());
     events_.pop_front();
+    event_bytes_ -= event_costs_.front();
+    event_costs_.pop_front();
     if (auto* r = std::get_if<resync_needed>(&e)) {
         // The counts are those of the moment the consumer looks.
         r->exists = mailbox_.exists;
@@ -346,6 +355,8 @@ void connection_engine::commit_read(std::size_t n) {
     if (closed() || compression_pending_) return;
     try {
         while (auto r = parser_.next()) {
+            // What keeping it costs: its bytes, and the variant around them.
+            response_bytes_ = parser_.last_size() + sizeof(response);
             const bool tls_next = starts_tls(*r);
             handle(std::move(*r));
             if (closed()) return;
@@ -355,6 +366,7 @@ void connection_engine::commit_read(std::size_t n) {
             // After COMPRESS's OK they are compressed: take_buffered().
             if (tls_next) return;
         }
+        answer_logout_with_bye();
     } catch (const wire::parse_error& e) {
         fail(make_error_code(errc::framing_error), e.what());
     }
@@ -371,6 +383,14 @@ void connection_engine::handle(response&& r) {
     if (auto* c = std::get_if<continuation_request>(&r)) return handle_continuation(*c);
     if (auto* s = std::get_if<status_response>(&r); s && !s->tag.empty())
         return handle_tagged(std::move(*s));
+    if (auto* u = std::get_if<unparsed_data>(&r); u && !u->tag.empty()) {
+        // "A3 MAYBE": no status a client can act on. The command's effect
+        // (STARTTLS, LOGIN, SELECT...) is unknown, so is the session's state.
+        auto it = std::find_if(in_flight_.begin(), in_flight_.end(), [&](const auto& c) { return c->tag == u->tag; });
+        if (it != in_flight_.end())
+            return fail(make_error_code(errc::protocol_violation),
+                        "the reply to " + (*it)->req.name + " is neither OK, NO nor BAD: " + u->line);
+    }
     handle_untagged(std::move(r));
 }
 
@@ -426,6 +446,7 @@ void connection_engine::handle_continuation(const continuation_request& c) {
 void connection_engine::handle_tagged(status_response&& s) {
     auto it = std::find_if(in_flight_.begin(), in_flight_.end(),
                            [&](const auto& c) { return c->tag == s.tag; });
+    if (it == in_flight_.end() && !logout_tag_.empty() && s.tag == logout_tag_) return;  // its BYE answered it
     if (it == in_flight_.end()) {
         // A tag we never sent (or already completed): the stream cannot be
         // trusted to belong to our commands any more.
@@ -441,13 +462,18 @@ void connection_engine::handle_tagged(status_response&& s) {
     const bool ok = !ec;
     const auto& req = c->req;
     const bool starts_tls = req.kind == command_kind::starttls;
-    if ((req.kind == command_kind::authenticate || starts_tls) && ok) capabilities_.clear();
+    // What came in untagged CAPABILITY data while LOGIN ran is the new
+    // session's (Gmail, Yandex): asking again would waste a round trip.
+    if (req.kind == command_kind::authenticate && ok && !c->capabilities_learned) capabilities_.clear();
+    if (starts_tls && ok) capabilities_.clear();
     // STARTTLS's OK is clear text: capabilities in it may be forged, and
     // RFC 9051 6.2.1 has them asked again over TLS.
     if (s.code && s.code->name == "CAPABILITY" && !starts_tls) learn_capabilities(s.code->list);
     if (req.kind == command_kind::authenticate && ok) state_ = session_state::authenticated;
     if (starts_tls && ok) {  // events read in clear text may be forged: none survives into TLS
         events_.clear();
+        event_costs_.clear();
+        event_bytes_ = 0;
         overflowed_ = false;
     }
     if (starts_tls && ok) tls_upgrade_pending_ = true;
@@ -476,6 +502,7 @@ void connection_engine::handle_tagged(status_response&& s) {
         state_ = session_state::authenticated;
         mailbox_ = {};
     }
+    if (req.kind == command_kind::logout) logout_bye_.reset();
     if (req.kind == command_kind::logout && ok) state_ = session_state::logout;
     // An abandoned command already completed, but the server carried it
     // out: the state changes above apply all the same.
@@ -484,12 +511,21 @@ void connection_engine::handle_tagged(status_response&& s) {
 }
 
 void connection_engine::complete(std::unique_ptr<command> c, error_code ec, status_response status) {
+    // Only a command the server answered: a cancel or a lost connection
+    // says more than the bound does.
+    const bool answered = !ec || ec == make_error_code(errc::no) || ec == make_error_code(errc::bad);
+    if (c->over_limit && answered) {
+        ec = make_error_code(errc::limit_exceeded);
+        status.text = "the server sent more than max_collected bytes for " + c->req.name +
+                      "; the rest was dropped (its reply: " + status.text + ")";
+    }
     completions_.push_back({c->id, ec, std::move(status), std::move(c->collected), c->starts_selection});
 }
 
 void connection_engine::learn_capabilities(const std::vector<std::string>& caps) {
     capabilities_.clear();
     capabilities_.insert(caps.begin(), caps.end());
+    for (auto& c : in_flight_) c->capabilities_learned = true;
 }
 
 void connection_engine::handle_untagged(response&& r) {
@@ -499,19 +535,26 @@ void connection_engine::handle_untagged(response&& r) {
         return c->req.kind == command_kind::select || c->req.kind == command_kind::examine;
     });
     if (auto* caps = std::get_if<capability_data>(&r)) learn_capabilities(caps->capabilities);
-    // ENABLE is valid only once authenticated; before that it is noise.
+    // ENABLE is valid only once authenticated; before that it is noise. And
+    // only what a running ENABLE asked for counts (RFC 5161 3.1): an
+    // unsolicited ENABLED neither turns QRESYNC on nor piles up names.
     if (auto* en = std::get_if<enabled_data>(&r);
         en && (state_ == session_state::authenticated || state_ == session_state::selected)) {
-        for (const auto& cap : en->capabilities) {
-            enabled_.insert(cap);
-            if (iequals(cap, "QRESYNC")) enabled_.insert("CONDSTORE");
-        }
+        for (const auto& c : in_flight_)
+            for (const auto& cap : en->capabilities) {
+                if (std::none_of(c->req.enables.begin(), c->req.enables.end(),
+                                 [&](const std::string& asked) { return iequals(asked, cap); }))
+                    continue;
+                enabled_.insert(cap);
+                if (iequals(cap, "QRESYNC")) enabled_.insert("CONDSTORE");
+            }
     }
     if (auto* s = std::get_if<status_response>(&r)) {
         if (s->code && s->code->name == "CAPABILITY") learn_capabilities(s->code->list);
         if (s->status == status_kind::bye) {
             const bool expected = std::any_of(in_flight_.begin(), in_flight_.end(),
                                               [](const auto& c) { return c->req.kind == command_kind::logout; });
+            if (expected) logout_bye_ = *s;
             if (!expected) {
                 bye_seen_ = true;
                 std::string text = s->text;
@@ -527,23 +570,91 @@ void connection_engine::handle_untagged(response&& r) {
     }
     check_uid_validity(r, selecting);
     if (state_ == session_state::selected || selecting) update_mailbox(mailbox_, r);
-    if (route_to_command(r) || alert_published) return;
-    if (explained_by_state(r, state_, selecting)) publish(std::move(r));
-    else if (config_.trace) config_.trace("(untagged data dropped: meaningless in this session state)");
+    forget_sequence_numbers(r);
+    if (route_to_command(r)) return;
+    if (alert_published) return share_unsolicited(r);
+    if (explained_by_state(r, state_, selecting)) {
+        share_unsolicited(r);
+        publish(std::move(r));
+    } else if (config_.trace) {
+        config_.trace("(untagged data dropped: meaningless in this session state)");
+    }
+}
+
+void connection_engine::share_unsolicited(const response& r) {
+    for (auto& c : in_flight_)
+        if (c->req.sees_unsolicited) keep(*c, response(r));
+}
+
+void connection_engine::keep(command& c, response&& r) {
+    if (c.abandoned || (c.req.discards & kind_of(r)) != 0) return;
+    if (c.collected_bytes + response_bytes_ > config_.max_collected) {
+        c.over_limit = true;
+        return;
+    }
+    c.collected_bytes += response_bytes_;
+    c.collected.push_back(std::move(r));
+}
+
+void connection_engine::forget_sequence_numbers(const response& r) {
+    // An expunge renumbers the messages after it (RFC 9051 7.5.1); a
+    // VANISHED does too, for numbers it does not name.
+    if (auto* e = std::get_if<expunge_data>(&r)) {
+        for (auto& c : in_flight_) {
+            std::map<std::uint32_t, std::uint32_t> shifted;
+            for (auto [seq, uid] : c->uid_of_seq)
+                if (seq != e->seq) shifted.emplace(seq > e->seq ? seq - 1 : seq, uid);
+            c->uid_of_seq = std::move(shifted);
+        }
+    } else if (auto* v = std::get_if<vanished_data>(&r); v && !v->earlier) {
+        for (auto& c : in_flight_) c->uid_of_seq.clear();
+    }
+}
+
+void connection_engine::answer_logout_with_bye() {
+    // RFC 9051 7.1.5: BYE, then the tagged OK and the close. A server that
+    // sends BYE and falls silent has said what LOGOUT needs: it completes
+    // with the BYE once the read it came in holds nothing more.
+    if (!logout_bye_) return;
+    auto it = std::find_if(in_flight_.begin(), in_flight_.end(),
+                           [](const auto& c) { return c->req.kind == command_kind::logout; });
+    if (it == in_flight_.end()) return logout_bye_.reset();
+    std::unique_ptr<command> c = std::move(*it);
+    in_flight_.erase(it);
+    state_ = session_state::logout;
+    logout_tag_ = c->tag;
+    status_response bye = std::move(*logout_bye_);
+    logout_bye_.reset();
+    if (!c->abandoned) complete(std::move(c), {}, std::move(bye));
 }
 
 bool connection_engine::route_to_command(response& r) {
     const std::uint64_t kind = kind_of(r);
     for (auto& c : in_flight_) {
         if ((c->req.collects & kind) == 0) continue;
-        if (auto* f = std::get_if<fetch_data>(&r); f && c->req.uid_ranges) {
-            if (!f->uid || !ranges_contain(*c->req.uid_ranges, *f->uid)) continue;
-        }
+        if (auto* f = std::get_if<fetch_data>(&r); f && !asked_for(*c, *f)) continue;
         if (auto* v = std::get_if<vanished_data>(&r); v && !v->earlier && c->req.earlier_vanished_only) continue;
-        if (!c->abandoned) c->collected.push_back(std::move(r));
+        keep(*c, std::move(r));
         return true;
     }
     return false;
+}
+
+bool connection_engine::asked_for(command& c, fetch_data& f) {
+    if (c.req.seq_ranges) return ranges_contain(*c.req.seq_ranges, f.seq);
+    if (!c.req.uid_ranges) return true;
+    if (f.uid) {
+        if (!ranges_contain(*c.req.uid_ranges, *f.uid)) return false;
+        c.uid_of_seq[f.seq] = *f.uid;
+        return true;
+    }
+    // More of a message this command's responses already tied to a UID
+    // ("* 1 FETCH (MODSEQ (3))" after the data, from Dovecot with
+    // CONDSTORE): merged by that UID.
+    auto known = c.uid_of_seq.find(f.seq);
+    if (known == c.uid_of_seq.end()) return false;
+    f.uid = known->second;
+    return true;
 }
 
 void connection_engine::publish(response&& r) {
@@ -553,15 +664,25 @@ void connection_engine::publish(response&& r) {
             if (auto* m = std::get_if<resync_needed>(&e)) ++m->dropped;
         return;
     }
-    if (events_.size() >= config_.max_events) {
+    // Bounded by count and by size: five unsolicited 100 MB literals are
+    // not kept for a consumer that does not read them.
+    if (events_.size() >= config_.max_events || event_bytes_ + response_bytes_ > config_.max_event_bytes) {
         resync_needed m;
         m.dropped = events_.size() + 1;
         events_.clear();
-        events_.push_back(m);
+        event_costs_.clear();
+        event_bytes_ = 0;
+        queue_event(m, 0);
         overflowed_ = true;
         return;
     }
-    events_.push_back(std::move(r));
+    queue_event(std::move(r), response_bytes_);
+}
+
+void connection_engine::queue_event(event e, std::size_t cost) {
+    events_.push_back(std::move(e));
+    event_costs_.push_back(cost);
+    event_bytes_ += cost;
 }
 
 void connection_engine::cancel(command_id id) {
@@ -604,7 +725,7 @@ void connection_engine::fail(error_code ec, std::string_view why) {
     for (auto& c : queue_) complete(std::move(c), ec, reason);
     queue_.clear();
     // The closing event is never dropped, whatever the queue holds.
-    events_.push_back(connection_closed{ec, close_detail_});
+    queue_event(connection_closed{ec, close_detail_}, 0);
 }
 
 }  // namespace imapclient::engine

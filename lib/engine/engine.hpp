@@ -125,6 +125,17 @@ struct command_request {
     /// of these UIDs goes to this command; commands with disjoint UID sets
     /// pipeline. std::nullopt with `collects` FETCH means "all FETCH data".
     std::optional<std::vector<std::pair<std::uint32_t, std::uint32_t>>> uid_ranges;
+    /// For FETCH/STORE by sequence number: the numbers it asked for. FETCH
+    /// data for other messages is unsolicited (an event), so a server that
+    /// volunteers a million messages does not make the result hold them.
+    std::optional<std::vector<std::pair<std::uint32_t, std::uint32_t>>> seq_ranges;
+    /// Kinds routed to the command (so they are no events) but not kept:
+    /// SELECT's EXISTS, RECENT and FLAGS, which the mailbox state holds.
+    std::uint64_t discards = 0;
+    /// ENABLE: the extensions asked for. An ENABLED reply counts only while
+    /// an ENABLE runs and only for these (RFC 5161 3.1); unsolicited ones
+    /// enable nothing.
+    std::vector<std::string> enables;
     /// A barrier: waits for everything in flight, and nothing starts until
     /// it completes (SELECT, EXPUNGE, commands with sequence numbers, ...).
     bool exclusive = false;
@@ -134,6 +145,10 @@ struct command_request {
     /// Collects VANISHED (EARLIER) only (QRESYNC SELECT, UID FETCH
     /// VANISHED): a plain VANISHED is news of an expunge and stays an event.
     bool earlier_vanished_only = false;
+    /// Also gets a copy of the unsolicited data (what goes to the events)
+    /// that arrives while it runs: NOOP's result is what the server had to
+    /// say (Python IMAPClient's noop()). The events still get it.
+    bool sees_unsolicited = false;
     /// What the command does to the session beyond its data.
     command_kind kind = command_kind::ordinary;
     /// SELECT / EXAMINE: the mailbox's name as the caller gave it (UTF-8),
@@ -170,6 +185,10 @@ struct write_chunk {
 struct engine_config {
     wire::parser_limits limits;
     std::size_t max_events = 1024;
+    /// The events' size (wire size plus bookkeeping) at which they collapse.
+    std::uint64_t max_event_bytes = 64ull << 20;
+    /// What one command may collect (see client_options::max_collected).
+    std::uint64_t max_collected = 512ull << 20;
     /// A prefix for tags (must start with a letter).
     std::string tag_prefix = "A";
     /// Called with the redacted form of each command as it goes on the
@@ -271,6 +290,13 @@ private:
     void handle_untagged(response&& r);
     bool route_to_command(response& r);
     void publish(response&& r);
+    void share_unsolicited(const response& r);
+    void keep(command& c, response&& r);
+    /// Whether FETCH data is for this command (its UIDs or sequence numbers).
+    bool asked_for(command& c, fetch_data& f);
+    void queue_event(event e, std::size_t cost);
+    void forget_sequence_numbers(const response& r);
+    void answer_logout_with_bye();
     bool can_start(const command& c) const;
     void complete(std::unique_ptr<command> c, error_code ec, status_response status);
     void learn_capabilities(const std::vector<std::string>& caps);
@@ -290,6 +316,9 @@ private:
     command* writing_ = nullptr;                       // mid-command, waiting for "+"
     std::vector<completion> completions_;
     std::deque<event> events_;
+    std::deque<std::size_t> event_costs_;  // each queued event's cost, in step with events_
+    std::uint64_t event_bytes_ = 0;        // their sum
+    std::size_t response_bytes_ = 0;   // the cost of the response being handled
     bool overflowed_ = false;
     std::vector<write_chunk> extra_writes_;  // SASL replies, DONE
     std::set<std::string> capabilities_;
@@ -298,6 +327,10 @@ private:
     std::uint64_t selection_ = 0;
     std::uint64_t known_selection_ = 0;
     bool bye_seen_ = false;
+    /// LOGOUT's BYE, until the tagged OK or the end of the read it came in.
+    std::optional<status_response> logout_bye_;
+    /// A LOGOUT completed by its BYE: its late tagged OK is no stranger.
+    std::string logout_tag_;
     bool tls_upgrade_pending_ = false;
     bool compression_pending_ = false;
 };

@@ -34,6 +34,7 @@ command_request store(const sequence_set& set, flag_change mode, bool gmail_labe
         if (!silent) r.uid_ranges = uid_ranges(set);
     } else {
         r.exclusive = true;
+        if (!silent) r.seq_ranges = uid_ranges(set);  // the same set syntax
     }
     return r;
 }

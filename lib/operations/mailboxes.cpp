@@ -64,6 +64,9 @@ command_request select(std::string mailbox, bool readonly, bool encode) {
     r.kind = readonly ? command_kind::examine : command_kind::select;
     r.collects =
         kind_bit<flags_data>() | kind_bit<exists_data>() | kind_bit<recent_data>() | kind_bit<status_response>();
+    // The mailbox state has them: a server repeating "* 3 EXISTS" a million
+    // times before the OK costs nothing.
+    r.discards = kind_bit<flags_data>() | kind_bit<exists_data>() | kind_bit<recent_data>();
     return r;
 }
 
@@ -238,6 +241,13 @@ folder_status_result to_folder_status(const std::vector<response>& responses) {
                 out.highest_modseq = value;
             else if (name == "SIZE")
                 out.size = value;
+            else if (name == "APPENDLIMIT")
+                out.append_limit = value;
+        }
+        for (const auto& [name, value] : s->other) {
+            out.other.emplace_back(name, value);
+            // "MAILBOXID (F2212ea87-6097-4256-9d51-71338625)"
+            if (name == "MAILBOXID" && value.items.size() == 1) out.mailbox_id = value.items.front().text;
         }
     }
     return out;
@@ -375,6 +385,7 @@ public:
                     ctx.engine.has_capability("UNSELECT") ? commands::unselect() : commands::examine_nothing();
                 fallback_ = !ctx.engine.has_capability("UNSELECT");
                 req.needs = needs_selected();
+                req.sees_unsolicited = !fallback_;  // the fallback's EXAMINE collects what comes
                 return req;
             }
             case 1: {

@@ -173,10 +173,12 @@ command_request fetch(const sequence_set& set, const std::vector<std::string>& i
         return std::move(b).finish();
     };
     r.collects = kind_bit<fetch_data>();
-    if (uid)
+    if (uid) {
         r.uid_ranges = uid_ranges(set);
-    else
+    } else {
         r.exclusive = true;
+        r.seq_ranges = uid_ranges(set);  // the same set syntax
+    }
     return r;
 }
 
@@ -354,19 +356,30 @@ bool add_fetch(std::map<std::uint32_t, fetch_data>& messages, fetch_data&& f, bo
     merge(dst.preview, f.preview);
     for (auto& s : f.sections) dst.sections.push_back(std::move(s));
     for (auto& o : f.other) dst.other.push_back(std::move(o));
+    for (auto& u : f.unreadable) dst.unreadable.push_back(std::move(u));
     return true;
 }
 
 search_result to_search_result(const std::vector<response>& responses) {
     search_result r;
+    auto add_set = [&r](const std::string& set) {
+        if (auto ids = commands::expand_uid_set(set)) r.ids.insert(r.ids.end(), ids->begin(), ids->end());
+        else if (!set.empty()) r.invalid_ids.push_back(set);
+    };
     for (const auto& resp : responses) {
         if (auto* s = std::get_if<search_data>(&resp)) {
             r.ids.insert(r.ids.end(), s->ids.begin(), s->ids.end());
+            r.invalid_ids.insert(r.invalid_ids.end(), s->invalid_ids.begin(), s->invalid_ids.end());
             if (s->modseq) r.modseq = s->modseq;
         } else if (auto* e = std::get_if<esearch_data>(&resp)) {
             // Only with RETURN options, which these commands do not send;
             // kept so that an eager server's answer is not lost.
-            if (auto ids = commands::expand_uid_set(e->all)) r.ids.insert(r.ids.end(), ids->begin(), ids->end());
+            add_set(e->all);
+            // RFC 9394: "PARTIAL (1:100 4:18,21)", the range asked for and
+            // the ids in it (NIL: none).
+            for (const auto& [name, value] : e->other)
+                if (name == "PARTIAL" && value.items.size() == 2 && !value.items[1].is_nil())
+                    add_set(value.items[1].text);
             if (e->modseq) r.modseq = e->modseq;
         }
     }

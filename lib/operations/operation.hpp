@@ -119,6 +119,10 @@ public:
         }
         auto req = rules::command(op_, ctx);
         if (req) req->needs = std::move(wanted);
+        // command_result's `responses` are what came while the command ran
+        // (NOOP, CLOSE, CREATE, ...), the unsolicited data included.
+        if constexpr (std::is_same_v<R, command_result>)
+            if (req) req->sees_unsolicited = true;
         // nullopt: nothing to ask (an empty message set), the result is empty.
         return req;
     }

@@ -105,6 +105,7 @@ command_request enable(std::vector<std::string> capabilities) {
         if (!wire::is_atom(c)) throw std::invalid_argument("not a capability name: " + c);
     command_request r;
     r.name = "ENABLE";
+    r.enables = capabilities;
     r.build = [caps = std::move(capabilities)](std::string_view tag, const literal_support& l) {
         command_builder b(tag, "ENABLE", l);
         for (auto& c : caps) b.atom(c);
@@ -264,6 +265,7 @@ public:
         if (!last) {
             auto req = commands::logout();
             req.needs = needs_connection();
+            req.sees_unsolicited = true;  // the BYE, for one
             return req;
         }
         result = with_status(*last, with_responses(*last));

@@ -46,8 +46,11 @@ std::size_t literal_extent(std::string_view data, std::uint64_t n, bool complete
     return is_class(data[w.pos], cc_follower) ? w.pos : bytes;
 }
 
-std::size_t find_close_bracket(std::string_view s) noexcept {
-    int depth = 0;
+namespace {
+
+// find_close_bracket's scan; with `lists`, a "]" inside parentheses is text.
+std::size_t close_bracket(std::string_view s, bool lists) noexcept {
+    int depth = 0, parens = 0;
     for (std::size_t i = 0; i < s.size(); ++i) {
         char ch = s[i];
         if (ch == '\r' || ch == '\n') return std::string_view::npos;
@@ -60,14 +63,28 @@ std::size_t find_close_bracket(std::string_view s) noexcept {
             }
             if (j >= s.size() || s[j] != '"') continue;  // unbalanced quote: read on plainly
             i = j;
-        } else if (ch == '[') {
+        } else if (lists && ch == '(') {
+            ++parens;
+        } else if (lists && ch == ')') {
+            if (parens > 0) --parens;
+        } else if (ch == '[' && parens == 0) {
             ++depth;
-        } else if (ch == ']') {
+        } else if (ch == ']' && parens == 0) {
             if (depth == 0) return i;
             --depth;
         }
     }
     return std::string_view::npos;
+}
+
+}  // namespace
+
+std::size_t find_close_bracket(std::string_view s) noexcept {
+    // A flag may hold a lone bracket ("[PERMANENTFLAGS (\Seen foo]bar)]"),
+    // so lists are respected first; an unbalanced "(" in a code's text
+    // ("[ALERT (sic] ...") then leaves brackets alone to decide.
+    const std::size_t close = close_bracket(s, true);
+    return close != std::string_view::npos ? close : close_bracket(s, false);
 }
 
 // ---------------------------------------------------------------------------
@@ -149,6 +166,14 @@ std::uint64_t cursor::number(const char* what) {
 std::uint32_t cursor::number32(const char* what) {
     std::uint64_t v = number(what);
     return v > 0xFFFFFFFFu ? 0xFFFFFFFFu : static_cast<std::uint32_t>(v);
+}
+
+std::uint32_t cursor::exact_number32(const char* what) {
+    std::uint32_t v = 0;
+    auto [end, ec] = std::from_chars(p_, end_, v);
+    if (ec != std::errc{} || (end < end_ && is_class(*end, cc_atom))) fail(what);
+    p_ = end;
+    return v;
 }
 
 std::optional<std::uint64_t> cursor::opt_number() {
@@ -277,8 +302,15 @@ void cursor::atom_list(std::vector<std::string>& out, bool upper_case) {
         if (eat(')')) return;
         if (at_eol()) fail("')'");
         std::string item;
-        if (peek() == '"' || at_literal()) item = string("flag");
-        else item = std::string(atom("flag"));
+        if (peek() == '"' || at_literal()) {
+            item = string("flag");
+        } else {
+            // Flags seen in the wild hold brackets ("[foo]/bar"): astring
+            // characters, not only atom ones, or the list is cut there.
+            auto t = token(cc_astring);
+            if (t.empty()) fail("flag");
+            item.assign(t);
+        }
         if (upper_case)
             for (char& ch : item) ch = to_upper(ch);
         out.push_back(std::move(item));

@@ -157,6 +157,10 @@ public:
     /// values beyond 64 bits saturate.
     std::uint64_t number(const char* what = "number");
     std::uint32_t number32(const char* what = "number");
+    /// A number of 32 bits exactly as written: "-1", "4294967301" or
+    /// "9.3e6" fail instead of being read leniently. For message numbers
+    /// and UIDs, where a clamped value would name a message nobody has.
+    std::uint32_t exact_number32(const char* what);
     /// A number, or NIL (absent); anything else is left unconsumed.
     std::optional<std::uint64_t> opt_number();
     bool at_number() const noexcept {

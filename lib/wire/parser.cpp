@@ -185,6 +185,7 @@ std::optional<response> response_parser::next() {
         start_ = scan_ = line_start_ = frame_end_;
         line_bytes_ = 0;
         if (blank(frame)) continue;  // blank lines between responses
+        last_size_ = frame.size();
         return parse_response(frame);
     }
 }

@@ -58,6 +58,8 @@ public:
     /// The next complete response, or nullopt when more bytes are needed.
     /// Throws parse_error when the framing is broken.
     std::optional<response> next();
+    /// The size on the wire of the response next() returned last.
+    std::size_t last_size() const noexcept { return last_size_; }
 
     /// Drops everything received but not yet returned (after STARTTLS's
     /// tagged OK, nothing the server sent in clear text may be acted on).
@@ -88,6 +90,7 @@ private:
     std::size_t line_bytes_ = 0;  // bytes of this frame's finished line segments
     std::size_t frame_end_ = 0;
     std::size_t prepared_ = 0;    // bytes handed out by prepare(), not yet committed
+    std::size_t last_size_ = 0;
     // The literal being waited for: its first byte, its declared length, and
     // the resumable UTF-8 walk of the character-count rule (cursor.hpp).
     bool in_literal_ = false;

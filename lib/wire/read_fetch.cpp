@@ -302,7 +302,7 @@ void read_item(cursor& c, fetch_data& f) {
     c.skip_sp();
     switch (name.size()) {
     case 3:
-        if (iequals(name, "UID")) { f.uid = c.number32("UID"); return; }
+        if (iequals(name, "UID")) { f.uid = c.exact_number32("UID"); return; }
         break;
     case 4:
         if (iequals(name, "BODY")) {
@@ -442,18 +442,70 @@ body_structure read_body(cursor& c, int depth) {
     return b;
 }
 
+namespace {
+
+// An item read_item() could not read: its name is read again and its value
+// skipped as generic IMAP data, so that the items after it are still read.
+// False when even that fails (or nothing would be consumed): the rest of
+// the response cannot be told apart.
+bool skip_unreadable_item(cursor& c, const char* start, const syntax_error& e, fetch_data& f) {
+    c.seek(start);
+    fetch_item_error err{{}, std::string("expected ") + e.expected};
+    try {
+        std::string_view name = c.token(cc_atom);
+        if (c.peek() == '[') {
+            std::size_t close = find_close_bracket({c.pos() + 1, c.frame().size() - c.offset() - 1});
+            if (close == std::string_view::npos) c.fail("']' of a section");
+            c.seek(c.pos() + close + 2);
+            if (c.eat('<')) {
+                while (!c.at_eol() && c.peek() != '>') c.advance();
+                c.expect('>', "'>' of a section origin");
+            }
+        }
+        err.item = upper({start, static_cast<std::size_t>(c.pos() - start)});
+        c.skip_sp();
+        // "BODY[2] )" (Yandex): the value is missing; nothing to skip.
+        if (!name.empty() && c.peek() != ')' && !c.at_eol()) c.skip_value();
+    } catch (const syntax_error&) {
+        f.unreadable.push_back(std::move(err));
+        f.unreadable.push_back({{}, "the rest of the response could not be read"});
+        return false;
+    }
+    f.unreadable.push_back(std::move(err));
+    return c.pos() != start;
+}
+
+// The items of one list; Domino wraps some in a list of their own
+// ("(UID 14935 (ENVELOPE (...)) BODYSTRUCTURE (...))"): read as if flat.
+// False once the rest of the response cannot be read.
+bool read_items(cursor& c, fetch_data& f, bool paren, int depth) {
+    for (;;) {
+        c.skip_sp();
+        if (paren && c.eat(')')) return true;
+        if (c.at_eol()) return true;
+        if (c.peek() == '(' && depth < 2) {
+            c.eat('(');
+            if (!read_items(c, f, true, depth + 1)) return false;
+            continue;
+        }
+        const char* start = c.pos();
+        try {
+            read_item(c, f);
+        } catch (const syntax_error& e) {
+            if (!skip_unreadable_item(c, start, e, f)) return false;
+        }
+    }
+}
+
+}  // namespace
+
 fetch_data read_fetch(cursor& c, std::uint32_t seq) {
     fetch_data f;
     f.seq = seq;
     c.skip_sp();
     // Tolerated: a missing closing parenthesis at the end of the line.
-    bool paren = c.eat('(');
-    for (;;) {
-        c.skip_sp();
-        if (paren && c.eat(')')) break;
-        if (c.at_eol()) break;
-        read_item(c, f);
-    }
+    const bool paren = c.eat('(');
+    (void)read_items(c, f, paren, 0);
     return f;
 }
 

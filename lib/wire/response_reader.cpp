@@ -5,6 +5,7 @@
 #include "wire/parser.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 
 namespace imapclient::wire {
@@ -164,7 +165,7 @@ void read_status_items(cursor& c, status_data& s) {
         std::string name = upper(c.atom("status item"));
         c.skip_sp();
         if (c.at_number()) s.items.emplace_back(std::move(name), c.number());
-        else c.skip_value();  // non-numeric items (MAILBOXID) have no place in the result
+        else s.other.emplace_back(std::move(name), c.raw());  // MAILBOXID (id), APPENDLIMIT NIL, ...
     }
 }
 
@@ -212,6 +213,14 @@ status_data read_status_data(cursor& c) {
     c.fail("'(' of the STATUS items");
 }
 
+// A message number (RFC 9051 nz-number: 1 to 2^32-1), exactly as written.
+std::optional<std::uint32_t> nz_number32(std::string_view token) {
+    std::uint32_t v = 0;
+    auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), v);
+    if (ec != std::errc{} || end != token.data() + token.size() || v == 0) return std::nullopt;
+    return v;
+}
+
 search_data read_search(cursor& c, bool sort) {
     search_data s;
     s.sort = sort;
@@ -224,7 +233,13 @@ search_data read_search(cursor& c, bool sort) {
             c.skip_sp();
             c.expect(')', "')'");
         } else {
-            s.ids.push_back(c.number32("message number"));
+            // "-1" or "4294967301" is no message the server has: read
+            // leniently as 0 or 2^32-1, it would hand the caller an id that
+            // a later STORE or EXPUNGE acts on. Kept aside, as sent.
+            std::string_view token = c.token(cc_atom);
+            if (token.empty()) c.fail("message number");
+            if (auto id = nz_number32(token)) s.ids.push_back(*id);
+            else s.invalid_ids.emplace_back(token);
         }
     }
     return s;
@@ -250,12 +265,23 @@ esearch_data read_esearch(cursor& c) {
         if (c.eat_word("UID")) { e.uid = true; continue; }
         std::string_view name = c.atom("ESEARCH item");
         c.skip_sp();
-        if (iequals(name, "MIN")) e.min = c.number32();
-        else if (iequals(name, "MAX")) e.max = c.number32();
-        else if (iequals(name, "COUNT")) e.count = c.number();
-        else if (iequals(name, "MODSEQ")) e.modseq = c.number();
-        else if (iequals(name, "ALL")) e.all = c.atom("sequence set");
-        else e.other.emplace_back(upper(name), c.raw());
+        if (iequals(name, "MIN") || iequals(name, "MAX")) {
+            // As in SEARCH: no clamping into a message number nobody has;
+            // an impossible one stays in `other`, as sent.
+            raw_value v = c.raw();
+            auto id = v.type == raw_value::kind::number ? nz_number32(v.text) : std::nullopt;
+            if (!id) e.other.emplace_back(upper(name), std::move(v));
+            else if (iequals(name, "MIN")) e.min = id;
+            else e.max = id;
+        } else if (iequals(name, "COUNT")) {
+            e.count = c.number();
+        } else if (iequals(name, "MODSEQ")) {
+            e.modseq = c.number();
+        } else if (iequals(name, "ALL")) {
+            e.all = c.atom("sequence set");
+        } else {
+            e.other.emplace_back(upper(name), c.raw());
+        }
     }
     return e;
 }
@@ -452,7 +478,9 @@ response read_untagged(cursor& c) {
         return r;
     }
     if (c.at_number()) {
-        std::uint32_t n = c.number32("message number");
+        // "* 4294967301 EXISTS" is no count or message: read leniently it
+        // would set EXISTS or expunge a message nobody has.
+        std::uint32_t n = c.exact_number32("message number");
         c.skip_sp();
         std::string_view kw = c.atom("response keyword after the number");
         if (iequals(kw, "FETCH")) return read_fetch(c, n);
@@ -528,6 +556,8 @@ response read_untagged(cursor& c) {
     return read_unknown(c, kw, std::nullopt);
 }
 
+unparsed_data make_unparsed(std::string_view frame, const syntax_error& e);
+
 response read_response(cursor& c) {
     // NULs and blank space before a response (seen from some servers).
     for (char ch = c.peek(); !c.at_end() && (ch == '\0' || ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n');
@@ -552,8 +582,11 @@ response read_response(cursor& c) {
     std::string_view kw = c.token(cc_atom);
     auto k = status_of(kw);
     if (!k) {
-        c.seek(kw.data());
-        c.fail("OK, NO or BAD after the tag");
+        // Kept with its tag: the command it answers must fail now, not wait
+        // for a reply that will never come.
+        unparsed_data u = make_unparsed(c.frame(), syntax_error{"OK, NO or BAD after the tag", kw.data()});
+        u.tag.assign(tag);
+        return u;
     }
     return read_status(c, tag, *k);
 }

@@ -92,10 +92,14 @@ struct response_visitor {
     json::value operator()(const ic::status_data& s) const {
         json::object items;
         for (const auto& [k, v] : s.items) items[key_of(k)] = v;
+        for (const auto& [k, v] : s.other) items[key_of(k)] = to_json(v);
         return json::object{{"type", "status"}, {"mailbox", bytes_to_json(s.mailbox)}, {"items", std::move(items)}};
     }
     json::value operator()(const ic::search_data& s) const {
-        return json::object{{"type", s.sort ? "sort" : "search"}, {"ids", list(s.ids)}, {"modseq", opt(s.modseq)}};
+        return json::object{{"type", s.sort ? "sort" : "search"},
+                            {"ids", list(s.ids)},
+                            {"modseq", opt(s.modseq)},
+                            {"invalid_ids", list(s.invalid_ids)}};
     }
     json::value operator()(const ic::esearch_data& e) const {
         json::object other;
@@ -286,6 +290,12 @@ json::value to_json(const ic::fetch_data& f) {
         for (const auto& [k, v] : f.other) other[key_of(k)] = to_json(v);
         o["other"] = std::move(other);
     }
+    if (!f.unreadable.empty()) {
+        json::array unreadable;
+        for (const auto& u : f.unreadable)
+            unreadable.push_back(json::object{{"item", bytes_to_json(u.item)}, {"reason", bytes_to_json(u.reason)}});
+        o["unreadable"] = std::move(unreadable);
+    }
     return o;
 }
 
@@ -368,7 +378,8 @@ json::value to_json(const ic::select_result& r) {
 }
 
 json::value to_json(const ic::search_result& r) {
-    return with_status({{"ids", list(r.ids)}, {"modseq", opt(r.modseq)}}, r.status);
+    return with_status({{"ids", list(r.ids)}, {"modseq", opt(r.modseq)}, {"invalid_ids", list(r.invalid_ids)}},
+                       r.status);
 }
 
 json::value to_json(const ic::fetch_result& r) {
@@ -388,6 +399,7 @@ json::value to_json(const ic::folder_list_result& r) { return with_status({{"fol
 json::value to_json(const ic::folder_status_result& r) {
     json::object items;
     for (const auto& [k, v] : r.items) items[key_of(k)] = v;
+    for (const auto& [k, v] : r.other) items[key_of(k)] = to_json(v);
     return with_status({{"messages", opt(r.messages)},
                         {"recent", opt(r.recent)},
                         {"uid_next", opt(r.uid_next)},
@@ -395,6 +407,8 @@ json::value to_json(const ic::folder_status_result& r) {
                         {"unseen", opt(r.unseen)},
                         {"highest_modseq", opt(r.highest_modseq)},
                         {"size", opt(r.size)},
+                        {"append_limit", opt(r.append_limit)},
+                        {"mailbox_id", opt(r.mailbox_id)},
                         {"items", std::move(items)}},
                        r.status);
 }

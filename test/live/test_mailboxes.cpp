@@ -592,3 +592,47 @@ TEST_CASE("mailboxes: quotas", "[live][mailboxes]") {
         co_await admin.logout();
     });
 }
+
+TEST_CASE("mailboxes: mailbox().name after select, noop() returning another connection's mail, STATUS "
+          "items that are not numbers",
+          "[live][mailboxes]") {
+    auto kind = GENERATE(test::server_kind::dovecot, test::server_kind::cyrus);
+    auto srv = test::real_server(kind);
+    INFO(test::name_of(kind));
+    test::run([&]() -> asio::awaitable<void> {
+        auto ex = co_await asio::this_coro::executor;
+        client a(ex, test::plain_options(srv));
+        client b(ex, test::plain_options(srv));
+        co_await login(a);
+        co_await login(b);
+        const std::string f = test::unique_name("noop") + "-Zürich";
+        co_await a.create_folder(f);
+        co_await a.select_folder(f);
+        CHECK(a.mailbox().name == f);  // as given, UTF-8
+        // Python IMAPClient's live test: B appends, A's NOOP returns (1, EXISTS).
+        co_await b.append(f, test::make_message("new", "b"));
+        auto r = co_await a.noop();
+        bool exists = false;
+        for (const auto& resp : r.responses)
+            if (auto* e = std::get_if<imapclient::exists_data>(&resp)) exists = exists || e->count == 1;
+        CHECK(exists);
+        CHECK(a.mailbox().exists == 1u);
+
+        // Items outside the numeric ones are kept, typed where the library
+        // knows them; the server may refuse those it lacks.
+        std::vector<std::string> items{"MESSAGES"};
+        if (a.has_capability("OBJECTID")) items.push_back("MAILBOXID");
+        if (a.has_capability("APPENDLIMIT")) items.push_back("APPENDLIMIT");
+        auto s = co_await a.folder_status(f, items);
+        CHECK(s.messages == 1u);
+        if (a.has_capability("OBJECTID")) {
+            REQUIRE(s.mailbox_id);
+            CHECK_FALSE(s.mailbox_id->empty());
+        }
+        co_await a.unselect_folder();
+        CHECK(a.mailbox().name.empty());
+        co_await a.delete_folder(f);
+        co_await a.logout();
+        co_await b.logout();
+    });
+}

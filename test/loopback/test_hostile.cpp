@@ -160,12 +160,13 @@ TEST_CASE("hostile: untagged data sent in clear text before STARTTLS does not su
 TEST_CASE("hostile: untagged data before login leaks neither into capabilities, mailbox state nor events",
           "[loopback][hostile]") {
     test::fake_server server([](test::fake_connection& c) {
+        // Pre-login capabilities, and data while LOGIN runs; LOGIN's OK
+        // carries no CAPABILITY and none came while it ran, so the client
+        // must ask again.
         c.send("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] hello\r\n" + forged_untagged +
-               "* OK [ALERT] maintenance tonight\r\n");
+               "* OK [ALERT] maintenance tonight\r\n* CAPABILITY IMAP4rev1 X-FORGED-BEFORE-LOGIN\r\n");
         auto t = c.expect("LOGIN");
-        // Pre-login capabilities and data while LOGIN runs; its OK carries
-        // no CAPABILITY, so the client must ask again.
-        c.send("* CAPABILITY IMAP4rev1 X-FORGED-BEFORE-LOGIN\r\n" + forged_untagged + t + " OK logged in\r\n");
+        c.send(forged_untagged + t + " OK logged in\r\n");
         t = c.expect("CAPABILITY");
         c.send("* CAPABILITY IMAP4rev1 IDLE UIDPLUS\r\n" + t + " OK done\r\n");
         t = c.expect("NOOP");

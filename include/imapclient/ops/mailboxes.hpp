@@ -47,12 +47,18 @@ struct folder_list_result {
 };
 
 /// STATUS (folder_status()): the items the server returned; absent items
-/// were not asked for or not sent. `items` keeps everything as sent
-/// (names upper-cased), including items the library does not type.
+/// were not asked for or not sent. `items` keeps every numeric item as
+/// sent and `other` every other one (names upper-cased, values raw),
+/// including items the library does not type.
 struct folder_status_result {
     std::optional<std::uint32_t> messages, recent, uid_next, uid_validity, unseen;
     std::optional<std::uint64_t> highest_modseq, size;
+    /// APPENDLIMIT (RFC 7889); `APPENDLIMIT NIL` (no limit) is in `other`.
+    std::optional<std::uint64_t> append_limit;
+    /// MAILBOXID (RFC 8474 OBJECTID).
+    std::optional<std::string> mailbox_id;
     std::vector<std::pair<std::string, std::uint64_t>> items;
+    std::vector<std::pair<std::string, raw_value>> other;
     status_response status;
 };
 

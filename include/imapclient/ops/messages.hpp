@@ -25,6 +25,11 @@ namespace imapclient {
 struct search_result {
     std::vector<std::uint32_t> ids;
     std::optional<std::uint64_t> modseq;
+    /// What the server sent where ids belong that names no message ("-1",
+    /// "0", "4294967301", an ESEARCH ALL that is no set or names over a
+    /// million messages), as sent; none of
+    /// it is in `ids`. Empty from a well-behaved server.
+    std::vector<std::string> invalid_ids;
     status_response status;
     /// The mailbox the command ran in (name as selected, UIDVALIDITY).
     mailbox_identity ran_in;

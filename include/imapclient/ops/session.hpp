@@ -29,8 +29,11 @@ struct connect_result {
 };
 
 /// Any command that returns only the server's reply (LOGIN, NOOP, LOGOUT,
-/// CLOSE). For NOOP, the untagged data that came with it is in
-/// `responses` (it also went to the event channel's mailbox state).
+/// CLOSE, CREATE, ...). `responses` holds the untagged data that came
+/// while it ran: what it asked for, and the unsolicited data (new mail,
+/// expunges, flag changes, LOGOUT's BYE), which also goes to next_event()
+/// and the mailbox state. NOOP's (1, EXISTS) is there, as in Python
+/// IMAPClient's noop().
 struct command_result {
     status_response status;
     std::vector<response> responses;

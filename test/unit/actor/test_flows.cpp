@@ -195,3 +195,83 @@ TEST_CASE("flows: the network failing at each I/O step ends the session with an 
     }
     CHECK(failed_sessions >= steps - 1);
 }
+
+namespace {
+
+// One client over `srv` running `body`, with a 5 s read timeout.
+template <typename Body>
+void run_client(std::shared_ptr<memory_peer::server> srv, imapclient::security sec, Body body) {
+    asio::io_context io;
+    imapclient::client_options o;
+    o.host = "imap.example";
+    o.security = sec;
+    o.allow_plaintext_login = true;
+    o.ssl_context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+    o.timeout = 5s;
+    o.connect_timeout = 5s;
+    o.stream = [ex = io.get_executor(), srv]() -> std::unique_ptr<imapclient::byte_stream> {
+        return std::make_unique<memory_peer::stream>(ex, srv);
+    };
+    {
+        client c(io.get_executor(), o);
+        asio::co_spawn(io, body(c), asio::detached);
+        io.run_for(20s);
+    }
+    io.restart();
+    io.run_for(1s);
+}
+
+}  // namespace
+
+TEST_CASE("flows: NOOP returns the new mail, LOGOUT answered by BYE alone ends at once", "[flows]") {
+    auto srv = std::make_shared<memory_peer::server>();
+    srv->greeting = "* PREAUTH [CAPABILITY IMAP4rev1] ready\r\n";
+    srv->steps = {
+        {"SELECT INBOX", "* 3 EXISTS\r\n$T OK [READ-WRITE] selected\r\n"},
+        {"NOOP", "* 4 EXISTS\r\n$T OK NOOP completed\r\n"},
+        {"LOGOUT", "* BYE logging out\r\n"},  // and then nothing, the connection left open
+    };
+    std::vector<imapclient::response> noop_data;
+    error_code logout_ec = make_error_code(imapclient::errc::timeout);
+    imapclient::status_response logout_status;
+    std::string name;
+    std::chrono::steady_clock::duration logout_took{};
+    run_client(srv, imapclient::security::plain, [&](client& c) -> asio::awaitable<void> {
+        auto [e1, r1] = co_await c.connect(as_tuple);
+        auto [e2, r2] = co_await c.select_folder("INBOX", false, as_tuple);
+        name = c.mailbox().name;
+        auto [e3, r3] = co_await c.noop(as_tuple);
+        noop_data = r3.responses;
+        const auto t0 = std::chrono::steady_clock::now();
+        auto [e4, r4] = co_await c.logout(as_tuple);
+        logout_took = std::chrono::steady_clock::now() - t0;
+        logout_ec = e4;
+        logout_status = r4.status;
+    });
+    CHECK(name == "INBOX");
+    REQUIRE(noop_data.size() == 1);
+    CHECK(std::get<imapclient::exists_data>(noop_data[0]).count == 4);
+    CHECK(!logout_ec);
+    CHECK(logout_status.status == imapclient::status_kind::bye);
+    CHECK(logout_took < 2s);  // not the 5 s timeout
+    CHECK(srv->unexpected.empty());
+}
+
+TEST_CASE("flows: a STARTTLS reply that is neither OK, NO nor BAD fails connect at once", "[flows][starttls]") {
+    auto srv = std::make_shared<memory_peer::server>();
+    srv->steps = {{"STARTTLS", "$T MAYBE later\r\n"}};
+    error_code ec;
+    std::string text;
+    std::chrono::steady_clock::duration took{};
+    run_client(srv, imapclient::security::starttls, [&](client& c) -> asio::awaitable<void> {
+        const auto t0 = std::chrono::steady_clock::now();
+        auto [e, r] = co_await c.connect(as_tuple);
+        took = std::chrono::steady_clock::now() - t0;
+        ec = e;
+        text = r.status.text;
+    });
+    CHECK(ec == make_error_code(imapclient::errc::tls_required));
+    CHECK_THAT(text, Catch::Contains("neither OK, NO nor BAD"));
+    CHECK(took < 2s);  // not the 5 s connect timeout
+    CHECK_FALSE(srv->tls);
+}

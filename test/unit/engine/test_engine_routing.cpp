@@ -292,8 +292,8 @@ TEST_CASE("routing: an ALERT is published once, and also when a command collects
     // published.
     auto c = s.run(cmd::select("INBOX", false), "A1 SELECT INBOX\r\n",
                    "* 2 EXISTS\r\n* OK [ALERT] Mailbox over quota\r\n");
-    REQUIRE(c.responses.size() == 2);
-    CHECK(std::get<status_response>(c.responses[1]).code->name == "ALERT");
+    REQUIRE(c.responses.size() == 1);  // EXISTS is in the mailbox state
+    CHECK(std::get<status_response>(c.responses[0]).code->name == "ALERT");
     evs = s.events();
     REQUIRE(evs.size() == 1);
     CHECK(event_as<status_response>(evs[0])->text == "Mailbox over quota");
@@ -443,4 +443,228 @@ TEST_CASE("routing: uid_ranges of a sequence set", "[engine]") {
     CHECK_FALSE(cmd::uid_ranges(sequence_set("3,*:9")));
     CHECK_FALSE(cmd::uid_ranges(sequence_set("$")));
     CHECK_FALSE(cmd::uid_ranges(sequence_set()));
+}
+
+// ---- what other clients' test suites found -----------------------------------------
+
+TEST_CASE("routing: a UID FETCH's data without UID is merged by the sequence number its own data gave", "[engine]") {
+    script s;
+    s.feed_mode = any_feeding();
+    selected(s, "IMAP4rev1 CONDSTORE");
+    auto id = s.submit(uid_fetch("5:6", {"FLAGS", "MODSEQ"}));
+    REQUIRE(s.flush() == "A2 UID FETCH 5:6 (FLAGS MODSEQ)\r\n");
+    s.server("* 1 FETCH (UID 5 FLAGS (\\Seen))\r\n"
+             "* 1 FETCH (MODSEQ (3))\r\n"          // Dovecot with CONDSTORE: the same message, no UID
+             "* 2 FETCH (UID 6 FLAGS ())\r\n"
+             "* 1 EXPUNGE\r\n"                    // UID 5 goes; UID 6 is number 1 now
+             "* 1 FETCH (MODSEQ (4))\r\n"
+             "* 2 FETCH (MODSEQ (9))\r\n"          // no message this command knows: news
+             "A2 OK done\r\n");
+    const auto& c = s.result(id);
+    CHECK(fetched_uids(c) == std::vector<std::uint32_t>{5, 5, 6, 6});
+    REQUIRE(std::get<fetch_data>(c.responses[3]).modseq == 4u);
+    auto ev = s.events();
+    REQUIRE(ev.size() == 2);  // the EXPUNGE and the stranger's MODSEQ
+    CHECK(event_as<expunge_data>(ev[0]));
+    REQUIRE(event_as<fetch_data>(ev[1]));
+    CHECK(event_as<fetch_data>(ev[1])->seq == 2);
+}
+
+TEST_CASE("engine: a tagged reply that is neither OK, NO nor BAD fails at once", "[engine]") {
+    script s;
+    s.greet("IMAP4rev1 STARTTLS");
+    auto id = s.submit(cmd::starttls());
+    REQUIRE(s.flush() == "A1 STARTTLS\r\n");
+    s.server("Server Unavailable. 15\r\n");  // not our tag: garbage, kept as an event
+    CHECK_FALSE(s.eng.closed());
+    CHECK_FALSE(s.completed(id));
+    s.server("A1 MAYBE later\r\n");
+    CHECK(s.result(id).ec == ec_of(errc::protocol_violation));
+    CHECK_THAT(s.result(id).status.text, Catch::Contains("STARTTLS") && Catch::Contains("A1 MAYBE later"));
+    CHECK(s.eng.closed());
+    CHECK(s.eng.close_reason() == ec_of(errc::protocol_violation));
+}
+
+TEST_CASE("engine: LOGOUT answered by BYE and silence completes with the BYE", "[engine]") {
+    script s;
+    s.feed_mode = any_feeding();
+    selected(s);
+    auto id = s.submit(cmd::logout());
+    REQUIRE(s.flush() == "A2 LOGOUT\r\n");
+    s.server("* BYE see you\r\n");
+    const auto& c = s.result(id);
+    CHECK(c.ec == error_code{});
+    CHECK(c.status.status == status_kind::bye);
+    CHECK(c.status.text == "see you");
+    CHECK(s.eng.state() == session_state::logout);
+    CHECK_FALSE(s.eng.awaiting_server());  // no timeout runs
+    // The tagged OK, should it come after all, is no stranger.
+    s.server("A2 OK bye\r\n");
+    CHECK_FALSE(s.eng.closed());
+    CHECK(s.times_completed(id) == 1);
+}
+
+TEST_CASE("engine: LOGOUT's BYE and OK in one read complete with the OK", "[engine]") {
+    script s;
+    selected(s);
+    auto id = s.submit(cmd::logout());
+    s.flush();
+    s.server("* BYE see you\r\nA2 OK logged out\r\n");
+    CHECK(s.result(id).status.status == status_kind::ok);
+    CHECK(s.result(id).status.text == "logged out");
+    CHECK(s.eng.state() == session_state::logout);
+}
+
+TEST_CASE("engine: capabilities sent in untagged data during LOGIN are the session's", "[engine]") {
+    script s;
+    s.greet("IMAP4rev1 AUTH=PLAIN");
+    auto c = s.run(cmd::login("u", "p"), "A1 LOGIN u p\r\n", "* CAPABILITY IMAP4rev1 IDLE MOVE\r\n");
+    REQUIRE(c.ec == error_code{});
+    CHECK(s.eng.has_capability("MOVE"));
+    CHECK_FALSE(s.eng.has_capability("AUTH=PLAIN"));
+    // Without them, those from before the login are forgotten.
+    script t;
+    t.greet("IMAP4rev1 AUTH=PLAIN");
+    REQUIRE(t.run(cmd::login("u", "p"), "A1 LOGIN u p\r\n").ec == error_code{});
+    CHECK(t.eng.capabilities().empty());
+}
+
+TEST_CASE("engine: mailbox().name is the name SELECT was sent with", "[engine]") {
+    script s;
+    s.server("* PREAUTH hi\r\n");
+    auto c = s.run(cmd::select("Archive/2024", false), "A1 SELECT Archive/2024\r\n", "* 2 EXISTS\r\n");
+    REQUIRE(c.ec == error_code{});
+    CHECK(s.eng.mailbox().name == "Archive/2024");
+    CHECK(s.eng.mailbox().exists == 2);
+    // [CLOSED] (RFC 7162) ends the old mailbox's data, not the new name.
+    s.submit(cmd::select("Sent", true));
+    REQUIRE(s.flush() == "A2 EXAMINE Sent\r\n");
+    CHECK(s.eng.mailbox().name == "Sent");
+    s.server("* OK [CLOSED] old one closed\r\n* 4 EXISTS\r\nA2 OK [READ-ONLY] done\r\n");
+    CHECK(s.eng.mailbox().name == "Sent");
+    CHECK(s.eng.mailbox().exists == 4);
+    s.submit(cmd::select("Nope", false));
+    s.flush();
+    s.server("A3 NO no such mailbox\r\n");
+    CHECK(s.eng.mailbox().name.empty());
+}
+
+TEST_CASE("routing: a command that sees unsolicited data gets a copy, the events still get it", "[engine]") {
+    script s;
+    s.feed_mode = any_feeding();
+    selected(s);
+    auto noop = cmd::noop();
+    noop.sees_unsolicited = true;
+    auto c = s.run(std::move(noop), "A2 NOOP\r\n", "* 21 EXISTS\r\n* 3 FETCH (FLAGS (\\Seen))\r\n");
+    REQUIRE(c.responses.size() == 2);
+    CHECK(std::get<exists_data>(c.responses[0]).count == 21);
+    CHECK(std::get<fetch_data>(c.responses[1]).seq == 3);
+    CHECK(s.events().size() == 2);
+    // Without the flag, only the events get it.
+    auto d = s.run(cmd::noop(), "A3 NOOP\r\n", "* 22 EXISTS\r\n");
+    CHECK(d.responses.empty());
+    CHECK(s.events().size() == 1);
+}
+
+// ---- memory bounds -----------------------------------------------------------------
+
+TEST_CASE("bounds: SELECT does not keep the EXISTS lines the mailbox state already holds", "[engine][bounds]") {
+    script s;
+    s.server("* PREAUTH hi\r\n");
+    auto id = s.submit(cmd::select("INBOX", false));
+    s.flush();
+    std::string flood;
+    for (int i = 0; i < 100000; ++i) flood += "* 3 EXISTS\r\n";
+    s.server(flood + "* 4 EXISTS\r\n* 1 RECENT\r\n* FLAGS (\\Seen)\r\n* OK [UIDVALIDITY 9] v\r\nA1 OK done\r\n");
+    const auto& c = s.result(id);
+    CHECK(c.ec == error_code{});
+    REQUIRE(c.responses.size() == 1);  // the status line only
+    CHECK(std::holds_alternative<status_response>(c.responses[0]));
+    CHECK(s.eng.mailbox().exists == 4);
+    CHECK(s.eng.mailbox().recent == 1);
+    CHECK(s.eng.mailbox().flags == std::vector<std::string>{"\\Seen"});
+    CHECK(s.events().empty());
+}
+
+TEST_CASE("bounds: a command's data past max_collected is dropped and the command fails, the connection lives",
+          "[engine][bounds]") {
+    engine_config cfg;
+    cfg.max_collected = 8 * 1024;
+    script s(cfg);
+    selected(s);
+    auto id = s.submit(uid_fetch("1:1000"));
+    s.flush();
+    std::string data;
+    for (int i = 1; i <= 1000; ++i)
+        data += "* " + std::to_string(i) + " FETCH (UID " + std::to_string(i) + " FLAGS (\\Seen))\r\n";
+    s.server(data + "A2 OK done\r\n");
+    const auto& c = s.result(id);
+    CHECK(c.ec == ec_of(errc::limit_exceeded));
+    CHECK_THAT(c.status.text, Catch::Contains("max_collected") && Catch::Contains("done"));
+    CHECK_FALSE(c.responses.empty());  // what came before the bound
+    CHECK(c.responses.size() < 100);
+    CHECK(fetched_uids(c).front() == 1);
+    CHECK(s.events().empty());  // dropped, not turned into events
+    CHECK_FALSE(s.eng.closed());
+    CHECK_FALSE(is_abort(c.ec));
+    auto n = s.run(cmd::noop(), "A3 NOOP\r\n");
+    CHECK(n.ec == error_code{});
+}
+
+TEST_CASE("bounds: a FETCH by sequence number keeps only the messages it named", "[engine][bounds]") {
+    engine_config cfg;
+    cfg.max_events = 16;
+    script s(cfg);
+    selected(s);
+    auto id = s.submit(cmd::fetch(sequence_set("2"), {"FLAGS"}, {}, false));
+    REQUIRE(s.flush() == "A2 FETCH 2 (FLAGS)\r\n");
+    std::string data;
+    for (int i = 1; i <= 1000; ++i) data += "* " + std::to_string(i) + " FETCH (FLAGS ())\r\n";
+    s.server(data + "A2 OK done\r\n");
+    const auto& c = s.result(id);
+    REQUIRE(c.responses.size() == 1);
+    CHECK(std::get<fetch_data>(c.responses[0]).seq == 2);
+    auto ev = s.events();  // the volunteered ones: news, collapsed at max_events
+    REQUIRE(ev.size() == 1);
+    REQUIRE(std::get_if<resync_needed>(&ev[0]));
+    CHECK(std::get<resync_needed>(ev[0]).dropped == 999);
+}
+
+TEST_CASE("bounds: events collapse at max_event_bytes too", "[engine][bounds]") {
+    engine_config cfg;
+    cfg.max_event_bytes = 64 * 1024;
+    script s(cfg);
+    selected(s);
+    const std::string body(40 * 1024, 'x');
+    const std::string push = "* 1 FETCH (BODY[] {" + std::to_string(body.size()) + "}\r\n" + body + ")\r\n";
+    s.server(push);
+    auto one = s.events();
+    REQUIRE(one.size() == 1);  // popped: its bytes no longer count
+    CHECK(event_as<fetch_data>(one[0]));
+    s.server(push);
+    s.server(push);  // two of them pass 64 KiB
+    auto ev = s.events();
+    REQUIRE(ev.size() == 1);
+    REQUIRE(std::get_if<resync_needed>(&ev[0]));
+    CHECK(std::get<resync_needed>(ev[0]).dropped == 2);
+    s.server("* 22 EXISTS\r\n");  // after the consumer caught up, events flow again
+    auto after = s.events();
+    REQUIRE(after.size() == 1);
+    CHECK(event_as<exists_data>(after[0]));
+}
+
+TEST_CASE("bounds: ENABLED counts only for what a running ENABLE asked for", "[engine][bounds]") {
+    script s;
+    s.server("* PREAUTH [CAPABILITY IMAP4rev1 ENABLE CONDSTORE QRESYNC] hi\r\n");
+    // Unsolicited: enables nothing, however many names.
+    std::string flood;
+    for (int i = 0; i < 1000; ++i) flood += "* ENABLED QRESYNC X-" + std::to_string(i) + "\r\n";
+    s.server(flood);
+    CHECK_FALSE(s.eng.is_enabled("QRESYNC"));
+    CHECK_FALSE(s.eng.is_enabled("CONDSTORE"));
+    auto c = s.run(cmd::enable({"CONDSTORE"}), "A1 ENABLE CONDSTORE\r\n", "* ENABLED CONDSTORE QRESYNC X-1\r\n");
+    REQUIRE(c.ec == error_code{});
+    CHECK(s.eng.is_enabled("CONDSTORE"));
+    CHECK_FALSE(s.eng.is_enabled("QRESYNC"));  // not asked for
+    CHECK_FALSE(s.eng.is_enabled("X-1"));
 }

@@ -219,6 +219,16 @@ TEST_CASE("operations: LOGIN asks for the capabilities only when its OK did not 
         CHECK(!o->result.first);
         CHECK(s.eng.has_capability("IDLE"));
     }
+    SECTION("untagged CAPABILITY before the OK (Gmail, Yandex): one command") {
+        script s;
+        s.greet("IMAP4rev1 AUTH=PLAIN");
+        auto o = op::make_algorithm(ops::login{"u", "p"});
+        auto lines = drive(s, *o, {"* CAPABILITY IMAP4rev1 X-GM-EXT-1 MOVE\r\n$T OK u authenticated (Success)\r\n"});
+        CHECK(lines.size() == 1);
+        CHECK(!o->result.first);
+        CHECK(s.eng.has_capability("X-GM-EXT-1"));
+        CHECK_FALSE(s.eng.has_capability("AUTH=PLAIN"));
+    }
     SECTION("plain OK: CAPABILITY follows") {
         script s;
         s.greet();
@@ -320,4 +330,103 @@ TEST_CASE("operations: a command of a multi-command operation that fails ends it
     CHECK(lines.size() == 1);
     CHECK(o->result.first == ec_of(errc::no));
     CHECK(o->result.second.status.text == "not allowed");
+}
+
+// ---- what other clients' test suites found -----------------------------------
+
+TEST_CASE("operations: noop() returns the unsolicited data that came while it ran", "[operations]") {
+    script s;
+    selected(s);
+    auto o = op::make_algorithm(ops::noop{});
+    drive(s, *o, {"* 4 EXISTS\r\n* 1 RECENT\r\n$T OK NOOP completed\r\n"});
+    REQUIRE(!o->result.first);
+    const auto& r = o->result.second.responses;
+    REQUIRE(r.size() == 2);
+    CHECK(std::get<exists_data>(r[0]).count == 4);  // Python IMAPClient's (4, EXISTS)
+    CHECK(std::get<recent_data>(r[1]).count == 1);
+    CHECK(s.events().size() == 2);  // the listeners see it too
+    CHECK(s.eng.mailbox().exists == 4);
+    // The same for the other commands whose result is command_result.
+    auto create = op::make_algorithm(ops::create_folder{"New"});
+    drive(s, *create, {"* 5 EXISTS\r\n$T OK created\r\n"});
+    REQUIRE(create->result.second.responses.size() == 1);
+    CHECK(std::get<exists_data>(create->result.second.responses[0]).count == 5);
+}
+
+TEST_CASE("operations: LOGOUT answered by BYE alone is done, with the BYE", "[operations]") {
+    script s;
+    selected(s);
+    auto o = op::make_algorithm(ops::logout{});
+    drive(s, *o, {"* BYE IMAP4rev1 Server logging out\r\n"});
+    CHECK(!o->result.first);
+    CHECK(o->result.second.status.status == status_kind::bye);
+    REQUIRE(o->result.second.responses.size() == 1);
+    CHECK(std::holds_alternative<status_response>(o->result.second.responses[0]));
+    REQUIRE(o->close_connection);
+}
+
+TEST_CASE("operations: folder_status() keeps the items that are not numbers", "[operations]") {
+    script s;
+    authenticated(s);
+    auto o = op::make_algorithm(ops::folder_status{"INBOX", {"MESSAGES", "MAILBOXID", "APPENDLIMIT", "X-FOO"}});
+    drive(s, *o, {"* STATUS \"INBOX\" (MESSAGES 60 MAILBOXID (d0f3b017) APPENDLIMIT NIL X-FOO (a b))\r\n$T OK\r\n"});
+    const auto& r = o->result.second;
+    CHECK(r.messages == 60u);
+    CHECK(r.mailbox_id == "d0f3b017");
+    CHECK_FALSE(r.append_limit);  // NIL: no limit
+    REQUIRE(r.other.size() == 3);
+    CHECK(r.other[1].first == "APPENDLIMIT");
+    CHECK(r.other[1].second.is_nil());
+    CHECK(r.other[2].first == "X-FOO");
+    CHECK(r.other[2].second.items.size() == 2);
+    auto n = op::make_algorithm(ops::folder_status{"INBOX", {"APPENDLIMIT"}});
+    drive(s, *n, {"* STATUS INBOX (APPENDLIMIT 35651584)\r\n$T OK\r\n"});
+    CHECK(n->result.second.append_limit == 35651584u);
+    CHECK(n->result.second.other.empty());
+}
+
+TEST_CASE("operations: search() sets ids out of range aside and says so", "[operations]") {
+    script s;
+    selected(s);
+    auto o = op::make_algorithm(ops::search{"ALL", {}});
+    drive(s, *o, {"* SEARCH 3 -1 4294967301 9\r\n$T OK done\r\n"});
+    CHECK(o->result.second.ids == std::vector<std::uint32_t>{3, 9});
+    CHECK(o->result.second.invalid_ids == std::vector<std::string>{"-1", "4294967301"});
+    auto e = op::make_algorithm(ops::search{"ALL", {}});
+    drive(s, *e, {"* ESEARCH (TAG \"$T\") UID ALL 1:x\r\n$T OK done\r\n"});
+    CHECK(e->result.second.ids.empty());
+    CHECK(e->result.second.invalid_ids == std::vector<std::string>{"1:x"});
+    // ESEARCH with PARTIAL (RFC 9394): the ids of the range that came.
+    auto p = op::make_algorithm(ops::search{"ALL", {}});
+    drive(s, *p, {"* ESEARCH (TAG \"$T\") UID PARTIAL (1:3 4:5,9)\r\n$T OK done\r\n"});
+    CHECK(p->result.second.ids == std::vector<std::uint32_t>{4, 5, 9});
+    auto none = op::make_algorithm(ops::search{"ALL", {}});
+    drive(s, *none, {"* ESEARCH (TAG \"$T\") UID PARTIAL (1:3 NIL)\r\n$T OK done\r\n"});
+    CHECK(none->result.second.ids.empty());
+    CHECK(none->result.second.invalid_ids.empty());
+}
+
+TEST_CASE("operations: a UID FETCH answer in two parts is one message", "[operations]") {
+    script s;
+    selected(s, "IMAP4rev1 CONDSTORE");
+    auto o = op::make_algorithm(ops::fetch{sequence_set("5"), {"FLAGS", "MODSEQ"}, {}});
+    drive(s, *o, {"* 1 FETCH (UID 5 FLAGS (\\Seen))\r\n* 1 FETCH (MODSEQ (3))\r\n$T OK done\r\n"});
+    REQUIRE(o->result.second.messages.size() == 1);
+    const auto& m = o->result.second.messages.at(5);
+    CHECK(m.modseq == 3u);
+    REQUIRE(m.flags);
+    CHECK(s.events().empty());
+}
+
+TEST_CASE("operations: a FETCH item that cannot be read leaves the message in the result", "[operations]") {
+    script s;
+    selected(s);
+    auto o = op::make_algorithm(ops::fetch{sequence_set("3016"), {"BODY.PEEK[2.MIME]", "BODY.PEEK[2]"}, {}});
+    drive(s, *o, {"* 1 FETCH (UID 3016 BODY[2.MIME] {2}\r\nhi BODY[2] )\r\n$T OK FETCH Completed.\r\n"});
+    REQUIRE(o->result.second.messages.count(3016) == 1);
+    const auto& m = o->result.second.messages.at(3016);
+    REQUIRE(m.section("BODY[2.MIME]"));
+    CHECK(m.section("BODY[2.MIME]")->data == "hi");
+    REQUIRE(m.unreadable.size() == 1);
+    CHECK(m.unreadable[0].item == "BODY[2]");
 }

@@ -192,7 +192,9 @@ TEST_CASE("quirk: negative sizes and MODSEQ become 0", "[parser][quirks]") {
     CHECK(f.size == 0u);
     CHECK(f.bodystructure->size == 0);
     CHECK(f.bodystructure->lines == 0u);
-    CHECK(parse_one<exists_data>("* -1 EXISTS\r\n").count == 0);
+    // Not message numbers: "* -1 EXISTS" read as 0 would empty the mailbox
+    // state (refused: see "message numbers and UIDs beyond 32 bits").
+    CHECK(std::holds_alternative<unparsed_data>(parse_all("* -1 EXISTS\r\n").at(0)));
 }
 
 TEST_CASE("quirk: a float where an integer belongs", "[parser][quirks]") {
@@ -214,8 +216,11 @@ TEST_CASE("quirk: 64-bit values in QUOTA, MODSEQ, X-GM-MSGID", "[parser][quirks]
     CHECK(f.gmail_msgid == 1659147830488592370ull);
     // Beyond 64 bits saturates rather than wrapping.
     CHECK(parse_one<fetch_data>("* 1 FETCH (MODSEQ (99999999999999999999999))\r\n").modseq == UINT64_MAX);
-    // Beyond 32 bits where 32 belong saturates too.
-    CHECK(parse_one<fetch_data>("* 1 FETCH (UID 4294967296)\r\n").uid == 4294967295u);
+    // Beyond 32 bits where a UID belongs is no UID: not saturated into one
+    // that names another message, reported as unreadable.
+    auto u = parse_one<fetch_data>("* 1 FETCH (UID 4294967296)\r\n");
+    CHECK_FALSE(u.uid);
+    CHECK(u.unreadable.size() == 1);
 }
 
 TEST_CASE("quirk: message number 0 in FETCH (old Courier)", "[parser][quirks]") {
@@ -447,4 +452,135 @@ TEST_CASE("quirk: ENVELOPE dates in many shapes", "[parser][quirks]") {
     CHECK(date_of("Sat, 8 May 2010 16:03:09"));
     CHECK_FALSE(date_of("not a date at all"));
     CHECK_FALSE(date_of(""));
+}
+
+// --- What other clients' test suites and real servers' answers showed ---------
+
+TEST_CASE("quirk: STATUS items that are not numbers are kept (MAILBOXID, APPENDLIMIT NIL)", "[parser][quirks]") {
+    auto s = parse_one<status_data>(
+        "* STATUS \"INBOX\" (MESSAGES 60 SIZE 1024 MAILBOXID (d0f3b017-d3ec) APPENDLIMIT NIL X-FOO \"bar\" UNSEEN 0)\r\n");
+    CHECK(s.mailbox == "INBOX");
+    CHECK(s.get("MESSAGES") == 60u);
+    CHECK(s.get("UNSEEN") == 0u);  // items after the odd ones are read too
+    REQUIRE(s.other.size() == 3);
+    CHECK(s.other[0].first == "MAILBOXID");
+    REQUIRE(s.other[0].second.items.size() == 1);
+    CHECK(s.other[0].second.items[0].text == "d0f3b017-d3ec");
+    CHECK(s.other[1].first == "APPENDLIMIT");
+    CHECK(s.other[1].second.is_nil());
+    CHECK(s.other[2].first == "X-FOO");
+    CHECK(s.other[2].second.text == "bar");
+}
+
+TEST_CASE("quirk: flags with brackets in FLAGS and PERMANENTFLAGS are whole", "[parser][quirks]") {
+    auto f = parse_one<flags_data>("* FLAGS (\\Answered [foo]/bar \\Seen $Label])\r\n");
+    CHECK(f.flags == std::vector<std::string>{"\\Answered", "[foo]/bar", "\\Seen", "$Label]"});
+    auto p = parse_one<status_response>("* OK [PERMANENTFLAGS (\\Seen [foo]/bar \\*)] Limited\r\n");
+    REQUIRE(p.code);
+    CHECK(p.code->list == std::vector<std::string>{"\\Seen", "[foo]/bar", "\\*"});
+    CHECK(p.text == "Limited");
+    // A lone "]" inside the list does not end the code either.
+    auto q = parse_one<status_response>("* OK [PERMANENTFLAGS (\\Seen foo]bar \\*)] Limited\r\n");
+    REQUIRE(q.code);
+    CHECK(q.code->list == std::vector<std::string>{"\\Seen", "foo]bar", "\\*"});
+    CHECK(q.text == "Limited");
+    // An unbalanced "(" in a code's text leaves the brackets to decide.
+    auto a = parse_one<status_response>("* OK [ALERT (sic] text\r\n");
+    REQUIRE(a.code);
+    CHECK(a.code->name == "ALERT");
+    CHECK(a.text == "text");
+    auto m = parse_one<fetch_data>("* 1 FETCH (FLAGS (\\Seen [foo]/bar) UID 4)\r\n");
+    CHECK(*m.flags == std::vector<std::string>{"\\Seen", "[foo]/bar"});
+    CHECK(m.uid == 4u);
+}
+
+TEST_CASE("quirk: SEARCH ids out of range are set aside, not clamped", "[parser][quirks]") {
+    auto s = parse_one<search_data>("* SEARCH 1 -1 4294967301 0 4294967295 7 x9\r\n");
+    CHECK(s.ids == std::vector<std::uint32_t>{1, 4294967295u, 7});
+    CHECK(s.invalid_ids == std::vector<std::string>{"-1", "4294967301", "0", "x9"});
+    auto m = parse_one<search_data>("* SEARCH 2 3 (MODSEQ 917162500)\r\n");
+    CHECK(m.ids == std::vector<std::uint32_t>{2, 3});
+    CHECK(m.invalid_ids.empty());
+    CHECK(m.modseq == 917162500u);
+}
+
+TEST_CASE("quirk: a tagged reply that is not OK, NO or BAD keeps its tag", "[parser][quirks]") {
+    auto u = parse_one<unparsed_data>("A3 MAYBE [ALERT] later\r\n");
+    CHECK(u.tag == "A3");
+    CHECK(u.line == "A3 MAYBE [ALERT] later");
+    CHECK_THAT(u.error, Catch::Contains("OK, NO or BAD"));
+    CHECK(parse_one<unknown_data>("* MAYBE\r\n").keyword == "MAYBE");  // untagged: unknown data
+}
+
+TEST_CASE("quirk: a FETCH item without its value (Yandex) loses only that item", "[parser][quirks]") {
+    auto f = parse_one<fetch_data>("* 1 FETCH (UID 3016 BODY[2.MIME] {5}\r\nhello BODY[2] )\r\n");
+    CHECK(f.uid == 3016u);
+    REQUIRE(f.sections.size() == 1);
+    CHECK(f.sections[0].data == "hello");
+    REQUIRE(f.unreadable.size() == 1);
+    CHECK(f.unreadable[0].item == "BODY[2]");
+    CHECK_THAT(f.unreadable[0].reason, Catch::Contains("string or NIL"));
+}
+
+TEST_CASE("quirk: FETCH items inside an extra pair of parentheses (Domino)", "[parser][quirks]") {
+    auto f = parse_one<fetch_data>(
+        "* 2 FETCH (UID 14935 (ENVELOPE (NIL \"Hi\" NIL NIL NIL NIL NIL NIL NIL NIL)) "
+        "BODYSTRUCTURE (\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 0 0 NIL))\r\n");
+    CHECK(f.uid == 14935u);
+    REQUIRE(f.envelope);
+    CHECK(f.envelope->subject == "Hi");
+    REQUIRE(f.bodystructure);
+    CHECK(f.bodystructure->type == "TEXT");
+    CHECK(f.unreadable.empty());
+}
+
+TEST_CASE("quirk: FETCH content that does not parse is reported, the rest kept", "[parser][quirks]") {
+    auto f = parse_one<fetch_data>("* 3 FETCH (UID abc FLAGS (\\Seen) X-GM-MSGID (1) MODSEQ (5))\r\n");
+    REQUIRE(f.flags);
+    CHECK(f.modseq == 5u);
+    CHECK_FALSE(f.uid);
+    REQUIRE(f.unreadable.size() == 2);
+    CHECK(f.unreadable[0].item == "UID");
+    CHECK_THAT(f.unreadable[0].reason, Catch::Contains("UID"));
+    CHECK(f.unreadable[1].item == "X-GM-MSGID");
+    // Broken beyond recovery (a list that never closes): what came before stays.
+    auto g = parse_one<fetch_data>("* 1 FETCH (UID 8 ENVELOPE (\"date\" \"subj\" ((\"a\" NIL \"b\" \"c\")\r\n");
+    CHECK(g.uid == 8u);
+    REQUIRE(g.unreadable.size() == 2);
+    CHECK(g.unreadable[0].item == "ENVELOPE");
+    CHECK(g.unreadable[1].item.empty());
+    CHECK_THAT(g.unreadable[1].reason, Catch::Contains("rest of the response"));
+    // A well-read response reports nothing.
+    CHECK(parse_one<fetch_data>("* 1 FETCH (UID 8 FLAGS ())\r\n").unreadable.empty());
+}
+
+TEST_CASE("quirk: ESEARCH MIN/MAX out of range are not clamped either", "[parser][quirks]") {
+    auto e = parse_one<esearch_data>("* ESEARCH (TAG \"A1\") UID MIN -1 MAX 4294967301 COUNT 2\r\n");
+    CHECK_FALSE(e.min);
+    CHECK_FALSE(e.max);
+    CHECK(e.count == 2u);
+    REQUIRE(e.other.size() == 2);
+    CHECK(e.other[0].first == "MIN");
+    CHECK(e.other[0].second.text == "-1");
+    CHECK(e.other[1].first == "MAX");
+    CHECK(e.other[1].second.text == "4294967301");
+    auto ok = parse_one<esearch_data>("* ESEARCH UID MIN 7 MAX 3800\r\n");
+    CHECK(ok.min == 7u);
+    CHECK(ok.max == 3800u);
+    CHECK(ok.other.empty());
+}
+
+TEST_CASE("quirk: message numbers and UIDs beyond 32 bits are refused, not clamped", "[parser][quirks]") {
+    // An EXISTS or EXPUNGE nobody could mean: unparsed, so the mailbox state keeps its count.
+    auto e = parse_one<unparsed_data>("* 4294967301 EXISTS\r\n");
+    CHECK_THAT(e.error, Catch::Contains("message number"));
+    CHECK(std::holds_alternative<unparsed_data>(parse_all("* -1 EXPUNGE\r\n").at(0)));
+    CHECK(parse_one<exists_data>("* 4294967295 EXISTS\r\n").count == 4294967295u);
+    // A UID out of range is an item that could not be read: the message has no UID.
+    auto f = parse_one<fetch_data>("* 1 FETCH (UID 4294967301 FLAGS (\\Seen))\r\n");
+    CHECK_FALSE(f.uid);
+    REQUIRE(f.flags);
+    REQUIRE(f.unreadable.size() == 1);
+    CHECK(f.unreadable[0].item == "UID");
+    CHECK_FALSE(parse_one<fetch_data>("* 1 FETCH (UID -1)\r\n").uid);
 }
