@@ -1,21 +1,24 @@
 // A push listener: prints the sender and subject of each new message in
-// INBOX as it arrives, across IDLE renewals, and reconnects with back-off
-// when the connection dies.
+// INBOX as it arrives, across IDLE renewals, and comes back by itself when
+// the connection dies (a server restart, a dropped network).
 //
 //   new_mail_listener HOST PORT USER PASSWORD [--tls|--starttls|--plain] [--ca-file F] [--seconds N]
 //
-// imapclient::run_push_session() connects, logs in, examines INBOX and runs
-// client::listen() (IDLE, renewed every 9 minutes), reconnecting with
-// back-off; beside it, print_new_mail() waits for events and, on EXISTS,
-// fetches the new messages' ENVELOPE on the same connection: the library
-// ends IDLE for the fetch and resumes it afterwards.
-#include <imapclient/client.hpp>
-#include <imapclient/push_session.hpp>
+// An imapclient::reconnecting_client holds the one connection: it logs in
+// with the given login coroutine, reconnects with back-off after a loss,
+// and its lease on INBOX selects INBOX again on the new connection.
+// listen_forever() keeps the lease's folder under IDLE (renewed every 9
+// minutes); print_new_mail() takes the events of every connection and, on
+// EXISTS, fetches the new messages' ENVELOPE through the same lease: the
+// library ends IDLE for the fetch and resumes it afterwards.
+#include <imapclient/reconnecting_client.hpp>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <cstdio>
 #include <string>
@@ -31,17 +34,40 @@ std::string sender(const imapclient::envelope& e) {
     return a.name ? imapclient::decode_header(*a.name) + " <" + a.email() + ">" : a.email();
 }
 
-// Prints messages as EXISTS announces them; returns when the connection ends.
-asio::awaitable<void> print_new_mail(imapclient::client& c, std::uint32_t uid_next) {
-    const std::vector<std::string> items{"ENVELOPE"};
+constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+
+// Keeps INBOX under IDLE. When the connection dies listen() fails with an
+// abort error, and the next run() is served by a new connection (the
+// client reconnects with back-off); it ends when INBOX is no longer the
+// folder it was (mailbox_changed: its UIDs would mean other messages).
+asio::awaitable<void> listen_forever(imapclient::pool_lease& inbox) {
     for (;;) {
-        auto ev = co_await c.next_event();
-        if (std::holds_alternative<imapclient::connection_closed>(ev)) co_return;
-        const bool more = std::holds_alternative<imapclient::resync_needed>(ev) ||
-                          (std::holds_alternative<imapclient::response>(ev) &&
-                           std::holds_alternative<imapclient::exists_data>(std::get<imapclient::response>(ev)));
+        imapclient::ops::listen forever;
+        auto [ec, r] = co_await inbox.run(std::move(forever), tuple_awaitable);
+        if (ec && !imapclient::is_abort(ec)) {
+            std::printf("stopped listening: %s\n", r.status.text.empty() ? ec.message().c_str() : r.status.text.c_str());
+            co_return;
+        }
+    }
+}
+
+// Prints messages as EXISTS announces them, whichever connection it came on.
+asio::awaitable<void> print_new_mail(imapclient::reconnecting_client& rc, imapclient::pool_lease& inbox,
+                                     std::uint32_t uid_next) {
+    for (;;) {
+        auto e = co_await rc.next_event();
+        if (std::holds_alternative<imapclient::connection_closed>(e.event)) {
+            std::printf("connection lost; reconnecting\n");
+            std::fflush(stdout);
+            continue;
+        }
+        const bool more = std::holds_alternative<imapclient::resync_needed>(e.event) ||
+                          (std::holds_alternative<imapclient::response>(e.event) &&
+                           std::holds_alternative<imapclient::exists_data>(std::get<imapclient::response>(e.event)));
         if (!more) continue;
-        auto fetched = co_await c.fetch(std::to_string(uid_next) + ":*", items);
+        imapclient::ops::fetch new_ones{.messages = std::to_string(uid_next) + ":*", .items = {"ENVELOPE"}};
+        auto [ec, fetched] = co_await inbox.run(std::move(new_ones), tuple_awaitable);
+        if (ec) continue;  // the connection died meanwhile: the next EXISTS brings them
         for (const auto& [uid, m] : fetched.messages) {
             if (uid < uid_next) continue;  // "n:*" always names the last message
             std::printf("new message %u from %s: %s\n", uid, m.envelope ? sender(*m.envelope).c_str() : "?",
@@ -53,21 +79,22 @@ asio::awaitable<void> print_new_mail(imapclient::client& c, std::uint32_t uid_ne
 }
 
 asio::awaitable<void> session(imapclient::client_options options, std::string user, std::string password) {
-    imapclient::push_options o;
+    using namespace asio::experimental::awaitable_operators;
+    imapclient::pool_options o;
     o.connection = options;
-    o.authenticate = [user, password](imapclient::client& c) -> asio::awaitable<void> {
+    o.login = [user, password](imapclient::client& c) -> asio::awaitable<void> {
         co_await c.login(user, password);
     };
-    o.on_session = [](imapclient::client& c, const imapclient::select_result& info,
-                      unsigned reconnects) -> asio::awaitable<void> {
-        std::printf("%s INBOX (%u messages, UIDVALIDITY %u)\n", reconnects ? "reconnected to" : "listening on",
-                    info.exists, info.uid_validity.value_or(0));
-        std::fflush(stdout);
-        // A real program would compare UIDVALIDITY and UIDNEXT with what it
-        // saw before and fetch what it missed; this one just goes on.
-        co_await print_new_mail(c, info.uid_next.value_or(1));
-    };
-    co_await imapclient::run_push_session(o);
+    o.deliver_events = true;
+    o.initial_backoff = std::chrono::seconds(1);
+    o.max_backoff = std::chrono::minutes(5);
+    imapclient::reconnecting_client rc(co_await asio::this_coro::executor, std::move(o));
+    // EXAMINE: notifications come all the same, and \Recent is left alone.
+    auto inbox = co_await rc.lease_folder("INBOX", true);
+    const auto& info = inbox.selected();
+    std::printf("listening on INBOX (%u messages, UIDVALIDITY %u)\n", info.exists, info.uid_validity.value_or(0));
+    std::fflush(stdout);
+    co_await (listen_forever(inbox) || print_new_mail(rc, inbox, info.uid_next.value_or(1)));
 }
 
 }  // namespace

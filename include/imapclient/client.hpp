@@ -51,17 +51,6 @@ inline constexpr char FLAGGED[] = "\\Flagged";
 inline constexpr char DRAFT[] = "\\Draft";
 inline constexpr char RECENT[] = "\\Recent";
 
-class folder_lease;
-
-namespace ops {
-/// A lease on a folder (client::lease_folder()).
-struct lease_folder {
-    using result_type = folder_lease;
-    std::string folder;
-    bool readonly = false;
-};
-}  // namespace ops
-
 /// A type-erased completion handler with the executor it must run on
 /// (captured before erasure, so that completions honour the caller's
 /// executor whatever it is).

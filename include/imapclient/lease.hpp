@@ -17,6 +17,7 @@
 #pragma once
 
 #include <imapclient/client.hpp>
+#include <imapclient/ops/catalog.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -25,30 +26,6 @@
 namespace imapclient {
 
 namespace ops {
-
-/// The operations a lease runs: those that work in the selected mailbox.
-template <typename Op>
-inline constexpr bool runs_in_mailbox = false;
-template <> inline constexpr bool runs_in_mailbox<noop> = true;
-template <> inline constexpr bool runs_in_mailbox<search> = true;
-template <> inline constexpr bool runs_in_mailbox<sort> = true;
-template <> inline constexpr bool runs_in_mailbox<thread> = true;
-template <> inline constexpr bool runs_in_mailbox<gmail_search> = true;
-template <> inline constexpr bool runs_in_mailbox<fetch> = true;
-template <> inline constexpr bool runs_in_mailbox<copy> = true;
-template <> inline constexpr bool runs_in_mailbox<move> = true;
-template <> inline constexpr bool runs_in_mailbox<expunge> = true;
-template <> inline constexpr bool runs_in_mailbox<uid_expunge> = true;
-template <> inline constexpr bool runs_in_mailbox<get_flags> = true;
-template <> inline constexpr bool runs_in_mailbox<store_flags> = true;
-template <> inline constexpr bool runs_in_mailbox<get_gmail_labels> = true;
-template <> inline constexpr bool runs_in_mailbox<store_gmail_labels> = true;
-template <> inline constexpr bool runs_in_mailbox<fetch_changed_since> = true;
-template <> inline constexpr bool runs_in_mailbox<store_unchanged_since> = true;
-template <> inline constexpr bool runs_in_mailbox<idle> = true;
-template <> inline constexpr bool runs_in_mailbox<idle_check> = true;
-template <> inline constexpr bool runs_in_mailbox<idle_done> = true;
-template <> inline constexpr bool runs_in_mailbox<listen> = true;
 
 /// A lease's selection of its mailbox (connection-internal numbering).
 struct lease_selection {

@@ -12,14 +12,18 @@
 #pragma once
 
 #include <imapclient/client.hpp>
+#include <imapclient/event.hpp>
+#include <imapclient/lease.hpp>
 
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace imapclient {
 
@@ -44,11 +48,27 @@ struct pool_options {
     /// successful login.
     std::chrono::milliseconds initial_backoff{250};
     std::chrono::milliseconds max_backoff{30'000};
-    /// pool::run() of an operation that only reads (LIST, STATUS, ...) is
-    /// tried again on another connection when its connection died after it
-    /// was sent. Off: it fails with the abort error. (An operation that was
-    /// never sent is always tried again.)
+    /// An operation that only reads (ops::only_reads: LIST, STATUS, FETCH,
+    /// SEARCH, ...; by pool::run() or a pool_lease) is tried again on
+    /// another connection when its connection died after it was sent. Off:
+    /// it fails with the abort error. (An operation that was never sent is
+    /// always tried again.)
     bool retry_reads = false;
+    /// next_event() delivers the connections' unsolicited events (see
+    /// pool_event). Off: they are read and discarded; the pool only learns
+    /// from them that a connection ended. On: each connection hands the
+    /// pool one event at a time, the next once next_event() took it, so
+    /// events that the caller does not take wait in that connection's own
+    /// queue, bounded by connection.max_events and max_event_bytes (where they
+    /// collapse into resync_needed). A connection whose events wait is
+    /// found dead only when a call on it fails or its events are taken.
+    bool deliver_events = false;
+    /// ENABLE sent on every connection right after its login (RFC 5161
+    /// allows ENABLE only before a mailbox is selected), so that a
+    /// replacement connection has what the others have (CONDSTORE, QRESYNC,
+    /// UTF8=ACCEPT, ...). The server ignores what it does not offer; a NO or
+    /// BAD fails the connection as a failed login does.
+    std::vector<std::string> enable;
 };
 
 /// What a service exports about its pool (pool::metrics()).
@@ -57,93 +77,118 @@ struct pool_metrics {
     std::size_t busy = 0;            // ... of which with leases or operations
     std::size_t waiting = 0;         // lease_folder() / run() calls waiting for a connection
     std::uint64_t leases = 0;        // leases granted
-    std::uint64_t operations = 0;    // pool::run() calls completed
+    std::uint64_t regained = 0;      // ... of which again, on a new connection after a loss
+    std::uint64_t operations = 0;    // pool::run() and pool_lease::run() calls completed
     std::uint64_t connection_attempts = 0;
     std::uint64_t connection_failures = 0;
     std::uint64_t throttled = 0;     // attempts answered with a throttling reply
-    std::uint64_t replaced = 0;      // connections that died and were replaced
+    std::uint64_t replaced = 0;      // connections that died and were replaced (reconnects)
     std::uint64_t retried = 0;       // calls tried again on another connection
     std::uint64_t health_checks = 0;
     std::chrono::nanoseconds lease_wait_total{0}, lease_wait_max{0};
     std::chrono::nanoseconds operation_time_total{0}, operation_time_max{0};
 };
 
-/// A folder lease on one of a pool's connections (see folder_lease): it
-/// gives the connection back to the pool when released or destroyed.
+/// An unsolicited event of one of a pool's connections (pool::next_event(),
+/// with pool_options::deliver_events).
+struct pool_event {
+    /// Which connection: its slot in the pool, the same across reconnects.
+    std::size_t connection = 0;
+    /// Counts the connections that slot has had: one more after each
+    /// reconnect, so events of a connection that died are told apart.
+    std::uint64_t session = 0;
+    /// The folder the pool's leases had selected on that connection when the
+    /// event was taken from it; none before the first lease.
+    std::optional<mailbox_identity> mailbox;
+    /// What the server said (EXISTS, EXPUNGE, FETCH, ...), resync_needed when
+    /// that connection's own event queue overflowed, connection_closed as
+    /// the last event of each connection.
+    imapclient::event event;
+};
+
+class pool;
+namespace detail {
+struct pool_held_lease;  // lib/pool: what a pool_lease holds
+template <typename Op>
+void start_pool_leased(const std::shared_ptr<pool_held_lease>& held, Op op, result_handler<typename Op::result_type> h);
+}  // namespace detail
+
+/// A folder lease served by one of a pool's connections (see folder_lease
+/// for what a lease guarantees). It outlives its connection: the first call
+/// after that connection died is served by another one, which selects the
+/// folder again (pool_metrics::regained); if the folder's UIDVALIDITY is no
+/// longer the one this lease began with, that call and every later one fail
+/// with errc::mailbox_changed (its UIDs would name other messages). The
+/// call that was running when the connection died fails with its abort
+/// error, unless it was never sent or only reads and
+/// pool_options::retry_reads allows it again. Released by release() or the
+/// destructor, which give the connection back to the pool.
 class pool_lease {
 public:
     pool_lease() = default;
-    pool_lease(folder_lease lease, std::function<void()> give_back)
-        : status(lease.status), lease_(std::move(lease)), give_back_(std::move(give_back)) {}
-    pool_lease(pool_lease&& other) noexcept
-        : status(std::move(other.status)),
-          lease_(std::move(other.lease_)),
-          give_back_(std::exchange(other.give_back_, nullptr)) {}
+    pool_lease(std::shared_ptr<detail::pool_held_lease> held, boost::asio::any_io_executor executor,
+               mailbox_identity mailbox, select_result selected)
+        : status(selected.status),
+          held_(std::move(held)),
+          executor_(std::move(executor)),
+          mailbox_(std::move(mailbox)),
+          selected_(std::move(selected)) {}
+    pool_lease(pool_lease&& other) noexcept = default;
     pool_lease& operator=(pool_lease&& other) noexcept {
         if (this != &other) {
             release();
             status = std::move(other.status);
-            lease_ = std::move(other.lease_);
-            give_back_ = std::exchange(other.give_back_, nullptr);
+            held_ = std::move(other.held_);
+            executor_ = std::move(other.executor_);
+            mailbox_ = std::move(other.mailbox_);
+            selected_ = std::move(other.selected_);
         }
         return *this;
     }
     ~pool_lease() { release(); }
 
-    bool held() const noexcept { return lease_.held(); }
+    /// Granted and not released (whether its connection is up or not).
+    bool held() const noexcept { return held_ != nullptr; }
     explicit operator bool() const noexcept { return held(); }
-    const mailbox_identity& mailbox() const noexcept { return lease_.mailbox(); }
-    const select_result& selected() const noexcept { return lease_.selected(); }
+    /// The folder (name, UIDVALIDITY) every operation of the lease runs in.
+    const mailbox_identity& mailbox() const noexcept { return mailbox_; }
+    /// The folder's counts and flags when the lease was first granted.
+    const select_result& selected() const noexcept { return selected_; }
 
     /// As folder_lease::run(): an operation of ops::runs_in_mailbox in this
-    /// lease's folder. After its connection died, the abort error (a new
-    /// lease is served by a new connection).
+    /// lease's folder, on whichever connection serves the lease now.
+    /// illegal_state once released.
     template <typename Op, typename Token = use_awaitable_t>
     auto run(Op op, Token&& token = {}) {
-        return lease_.run(std::move(op), std::forward<Token>(token));
+        static_assert(ops::runs_in_mailbox<Op>, "a lease runs the operations that work in the selected mailbox");
+        using result = typename Op::result_type;
+        return boost::asio::async_initiate<Token, void(error_code, result)>(
+            [this](auto handler, Op op) {
+                detail::start_pool_leased(held_, std::move(op),
+                                          detail::erase_handler<result>(std::move(handler), executor_));
+            },
+            token, std::move(op));
     }
 
-    void release() noexcept {
-        lease_.release();
-        if (auto f = std::exchange(give_back_, nullptr)) f();
-    }
+    /// Gives the folder back to the pool. Operations already started finish.
+    void release() noexcept;
 
-    /// The SELECT's reply, or why no lease was granted.
+    /// The first SELECT's reply, or why no lease was granted.
     status_response status;
 
 private:
-    folder_lease lease_;
-    std::function<void()> give_back_;
+    std::shared_ptr<detail::pool_held_lease> held_;
+    boost::asio::any_io_executor executor_;
+    mailbox_identity mailbox_;
+    select_result selected_;
 };
-
-namespace ops {
-/// The operations pool::run() takes: those that need no selected mailbox.
-template <typename Op>
-inline constexpr bool runs_on_any_connection = false;
-template <> inline constexpr bool runs_on_any_connection<noop> = true;
-template <> inline constexpr bool runs_on_any_connection<list_folders> = true;
-template <> inline constexpr bool runs_on_any_connection<find_special_folder> = true;
-template <> inline constexpr bool runs_on_any_connection<folder_exists> = true;
-template <> inline constexpr bool runs_on_any_connection<folder_status> = true;
-template <> inline constexpr bool runs_on_any_connection<create_folder> = true;
-template <> inline constexpr bool runs_on_any_connection<delete_folder> = true;
-template <> inline constexpr bool runs_on_any_connection<rename_folder> = true;
-template <> inline constexpr bool runs_on_any_connection<subscribe_folder> = true;
-template <> inline constexpr bool runs_on_any_connection<unsubscribe_folder> = true;
-template <> inline constexpr bool runs_on_any_connection<namespace_> = true;
-template <> inline constexpr bool runs_on_any_connection<append> = true;
-template <> inline constexpr bool runs_on_any_connection<multiappend> = true;
-template <> inline constexpr bool runs_on_any_connection<getacl> = true;
-template <> inline constexpr bool runs_on_any_connection<get_quota> = true;
-template <> inline constexpr bool runs_on_any_connection<get_quota_root> = true;
-}  // namespace ops
 
 /// N connections to one account. Runs on a strand of the executor it was
 /// given; metrics() must be called on get_executor(). Every call completes:
 /// with its result, its error (a connection that cannot be opened fails
 /// the calls waiting for one), or errc::lease_timeout after
 /// connection.lease_wait_timeout. The connections' unsolicited events are
-/// not delivered (the pool watches them for connection loss only).
+/// delivered by next_event() with pool_options::deliver_events.
 class pool {
 public:
     using executor_type = boost::asio::any_io_executor;
@@ -185,11 +230,26 @@ public:
             token, std::move(op));
     }
 
+    /// The next unsolicited event of any connection, in the order the pool
+    /// took them (pool_options::deliver_events; illegal_state without it).
+    /// Waits until there is one; errc::not_connected once the pool is
+    /// closed. Cancellation ends the wait with operation_aborted; nothing
+    /// is lost.
+    template <typename Token = use_awaitable_t>
+    auto next_event(Token&& token = {}) {
+        return boost::asio::async_initiate<Token, void(error_code, pool_event)>(
+            [this](auto handler) {
+                start_next_event(detail::erase_handler<pool_event>(std::move(handler), get_executor()));
+            },
+            token);
+    }
+
     pool_metrics metrics() const;
 
     struct state;
 
 private:
+    void start_next_event(result_handler<pool_event> h);
     void start_lease(std::string folder, bool readonly, result_handler<pool_lease> h);
     /// Defined in the library for each operation of ops::runs_on_any_connection.
     template <typename Op>

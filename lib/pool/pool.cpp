@@ -17,6 +17,7 @@ namespace imapclient {
 
 namespace asio = boost::asio;
 using detail::refuse;
+using detail::complete_now;
 using steady = std::chrono::steady_clock;
 using engine::text_status;
 
@@ -28,14 +29,6 @@ constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 // was given turned out dead.
 constexpr int max_attempts = 4;
 
-/// What may be sent again after its connection died once it was written.
-template <typename Op>
-constexpr bool only_reads = std::is_same_v<Op, ops::noop> || std::is_same_v<Op, ops::list_folders> ||
-                            std::is_same_v<Op, ops::find_special_folder> || std::is_same_v<Op, ops::folder_exists> ||
-                            std::is_same_v<Op, ops::folder_status> || std::is_same_v<Op, ops::namespace_> ||
-                            std::is_same_v<Op, ops::getacl> || std::is_same_v<Op, ops::get_quota> ||
-                            std::is_same_v<Op, ops::get_quota_root>;
-
 void add_time(std::chrono::nanoseconds d, std::chrono::nanoseconds& total, std::chrono::nanoseconds& max) {
     total += d;
     max = std::max(max, d);
@@ -43,17 +36,66 @@ void add_time(std::chrono::nanoseconds d, std::chrono::nanoseconds& total, std::
 
 }  // namespace
 
+namespace detail {
+
+/// One connection of the pool (a slot: replaced in place after a loss).
+struct pool_connection {
+    std::unique_ptr<client> c;
+    bool up = false;
+    bool connecting = false;
+    std::size_t leases = 0;   // pool leases held on it
+    std::size_t running = 0;  // pool::run() calls on it
+    std::optional<lease_request> folder;       // what its leases selected last
+    std::optional<mailbox_identity> selected;  // ... and what the server said it was
+    steady::time_point last_used{};
+    std::uint64_t generation = 0;  // one per connection made in this slot
+};
+
+/// A folder lease on a connection of the pool, or why none was had by
+/// `deadline`.
+struct pool_acquired {
+    error_code ec;
+    status_response why;
+    std::shared_ptr<pool_connection> conn;
+    std::uint64_t generation = 0;
+    folder_lease lease;
+
+    static pool_acquired failed(error_code ec, status_response why) {
+        pool_acquired a;
+        a.ec = ec;
+        a.why = std::move(why);
+        return a;
+    }
+};
+
+/// What a pool_lease holds: its folder, and the lease on the connection
+/// that serves it now.
+struct pool_held_lease {
+    std::shared_ptr<pool::state> owner;
+    std::string folder;
+    bool readonly = false;
+    mailbox_identity identity;  // as first granted
+    folder_lease lease;         // on `conn`
+    std::shared_ptr<pool_connection> conn;
+    std::uint64_t generation = 0;
+    bool released = false;
+    std::optional<status_response> changed;  // why every call now fails
+    std::shared_ptr<asio::steady_timer> regaining;  // cancelled once a regain() ends
+
+    /// On the connection it was granted, which is still up.
+    bool up() const { return conn && conn->generation == generation && conn->up && conn->c; }
+    void on(pool_acquired&& a) {
+        lease = std::move(a.lease);
+        conn = std::move(a.conn);
+        generation = a.generation;
+    }
+};
+
+}  // namespace detail
+
 struct pool::state : std::enable_shared_from_this<pool::state> {
-    struct connection {
-        std::unique_ptr<client> c;
-        bool up = false;
-        bool connecting = false;
-        std::size_t leases = 0;   // pool leases held on it
-        std::size_t running = 0;  // pool::run() calls on it
-        std::optional<detail::lease_request> folder;  // what its leases selected last
-        steady::time_point last_used{};
-        std::uint64_t generation = 0;  // one per connection made in this slot
-    };
+    using connection = detail::pool_connection;
+    using acquired = detail::pool_acquired;
 
     /// A call waiting for a connection: for a lease of `folder`, or for any
     /// connection (pool::run()).
@@ -83,6 +125,15 @@ struct pool::state : std::enable_shared_from_this<pool::state> {
     std::shared_ptr<connection> draining;  // see dispatch()
     bool closed = false;
     pool_metrics m;
+
+    /// Events taken from the connections (deliver_events): at most one per
+    /// connection, whose watcher waits on `taken` until next_event() took it.
+    struct delivery {
+        pool_event event;
+        std::shared_ptr<asio::steady_timer> taken;
+    };
+    std::deque<delivery> events;
+    std::deque<std::shared_ptr<asio::steady_timer>> event_waiters;  // next_event() calls waiting
 
     // ---- which connection serves whom ----------------------------------
     std::size_t open_or_opening() const {
@@ -209,6 +260,12 @@ struct pool::state : std::enable_shared_from_this<pool::state> {
                 why.text = e.what();
             }
         }
+        if (!ec && !opts.enable.empty()) {
+            ops::enable wanted{opts.enable};
+            auto [enable_ec, enabled] = co_await c->run(std::move(wanted), tuple_awaitable);
+            ec = enable_ec;
+            why = enabled.status;
+        }
         slot->connecting = false;
         if (closed) co_return;
         if (ec) {
@@ -236,19 +293,68 @@ struct pool::state : std::enable_shared_from_this<pool::state> {
         slot->up = true;
         slot->leases = slot->running = 0;
         slot->folder.reset();
+        slot->selected.reset();
         slot->last_used = steady::now();
         asio::co_spawn(strand, watch(self, slot, slot->generation), asio::detached);
         dispatch();
     }
 
     /// Learns of a connection's loss from its events (the last one is
-    /// connection_closed), the pool's only use of them.
-    asio::awaitable<void> watch(std::shared_ptr<state> self, std::shared_ptr<connection> conn, std::uint64_t gen) {
+    /// connection_closed), and hands them to next_event() with
+    /// deliver_events. `self` keeps the pool's state alive meanwhile.
+    asio::awaitable<void> watch([[maybe_unused]] std::shared_ptr<state> self, std::shared_ptr<connection> conn,
+                                std::uint64_t gen) {
+        const auto slot = static_cast<std::size_t>(std::find(conns.begin(), conns.end(), conn) - conns.begin());
         while (conn->generation == gen && conn->c) {
             auto [ec, e] = co_await conn->c->next_event(tuple_awaitable);
-            if (ec || std::holds_alternative<connection_closed>(e)) break;
+            if (ec) break;
+            const bool last = std::holds_alternative<connection_closed>(e);
+            if (opts.deliver_events) {
+                pool_event pe{slot, gen, conn->selected, std::move(e)};
+                co_await deliver(std::move(pe));
+            }
+            if (last || closed) break;
         }
         lost(*conn, gen);
+    }
+
+    /// Queues `e` for next_event() and waits until it was taken (or the
+    /// pool closed): the connection's own bounded queue holds the rest.
+    asio::awaitable<void> deliver(pool_event e) {
+        if (closed) co_return;
+        auto taken = std::make_shared<asio::steady_timer>(strand, steady::time_point::max());
+        events.push_back(delivery{std::move(e), taken});
+        if (!event_waiters.empty()) {
+            event_waiters.front()->cancel();
+            event_waiters.pop_front();
+        }
+        co_await taken->async_wait(tuple_awaitable);
+    }
+
+    asio::awaitable<op_result<pool_event>> next_event() {
+        if (!opts.deliver_events)
+            co_return refuse<pool_event>(errc::illegal_state, "the pool delivers events with pool_options::deliver_events");
+        while (events.empty()) {
+            if (closed) co_return refuse<pool_event>(errc::not_connected, "the pool was closed");
+            auto signal = std::make_shared<asio::steady_timer>(strand, steady::time_point::max());
+            event_waiters.push_back(signal);
+            co_await signal->async_wait(tuple_awaitable);
+            const bool cancelled =
+                (co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none;
+            if (cancelled) {
+                std::erase(event_waiters, signal);
+                // An event meant to wake this call goes to the next one.
+                if (!events.empty() && !event_waiters.empty()) {
+                    event_waiters.front()->cancel();
+                    event_waiters.pop_front();
+                }
+                co_return refuse<pool_event>(error_code(asio::error::operation_aborted), "next_event() cancelled");
+            }
+        }
+        auto d = std::move(events.front());
+        events.pop_front();
+        d.taken->cancel();
+        co_return op_result<pool_event>{error_code{}, std::move(d.event)};
     }
 
     void lost(connection& conn, std::uint64_t gen) {
@@ -256,6 +362,7 @@ struct pool::state : std::enable_shared_from_this<pool::state> {
         conn.up = false;
         conn.leases = conn.running = 0;
         conn.folder.reset();
+        conn.selected.reset();
         conn.c.reset();
         dispatch();
     }
@@ -334,23 +441,21 @@ struct pool::state : std::enable_shared_from_this<pool::state> {
         return limit.count() > 0 ? started + limit : steady::time_point::max();
     }
 
-    asio::awaitable<op_result<pool_lease>> lease(std::string folder, bool readonly) {
-        const auto started = steady::now();
-        const auto deadline = deadline_from(started);
+    asio::awaitable<acquired> acquire(const std::string& folder, bool readonly, steady::time_point deadline) {
         for (int attempt = 1;; ++attempt) {
             std::optional<detail::lease_request> wanted = detail::lease_request{folder, readonly};
             auto a = co_await wait_for(std::move(wanted), deadline);
-            if (a.ec) co_return refuse<pool_lease>(a.ec, a.why.text);
+            if (a.ec) co_return acquired::failed(a.ec, a.why);
             auto unusable = co_await check(a);
             if (unusable && *unusable == asio::error::operation_aborted) {
                 give_back(a.conn, a.generation, true);
-                co_return refuse<pool_lease>(*unusable, "lease_folder() cancelled");
+                co_return acquired::failed(*unusable, text_status("lease_folder() cancelled"));
             }
             if (unusable && attempt < max_attempts) {
                 ++m.retried;
                 continue;
             }
-            if (unusable) co_return refuse<pool_lease>(*unusable, "no connection of the pool stayed up");
+            if (unusable) co_return acquired::failed(*unusable, text_status("no connection of the pool stayed up"));
             auto [ec, granted] = co_await a.conn->c->lease_folder(folder, readonly, tuple_awaitable);
             if (ec && is_abort(ec) && attempt < max_attempts) {
                 // Dead under the SELECT: nothing was granted; another
@@ -362,19 +467,127 @@ struct pool::state : std::enable_shared_from_this<pool::state> {
             if (ec) {
                 if (a.conn->generation == a.generation) a.conn->folder.reset();  // its SELECT failed
                 give_back(a.conn, a.generation, true);
-                op_result<pool_lease> failed{ec, pool_lease{}};
-                failed.second.status = granted.status;
-                co_return failed;
+                co_return acquired::failed(ec, granted.status);
             }
-            ++m.leases;
-            add_time(steady::now() - started, m.lease_wait_total, m.lease_wait_max);
-            std::function<void()> back = [weak = weak_from_this(), conn = a.conn, gen = a.generation] {
-                auto self = weak.lock();
-                if (!self) return;
-                asio::post(self->strand, [self, conn, gen] { self->give_back(conn, gen, true); });
-            };
-            co_return op_result<pool_lease>{error_code{}, pool_lease(std::move(granted), std::move(back))};
+            if (a.conn->generation == a.generation) a.conn->selected = granted.mailbox();
+            acquired got;
+            got.conn = a.conn;
+            got.generation = a.generation;
+            got.lease = std::move(granted);
+            co_return got;
         }
+    }
+
+    asio::awaitable<op_result<pool_lease>> lease(std::string folder, bool readonly) {
+        const auto started = steady::now();
+        auto got = co_await acquire(folder, readonly, deadline_from(started));
+        if (got.ec) {
+            op_result<pool_lease> failed{got.ec, pool_lease{}};
+            failed.second.status = std::move(got.why);
+            if (failed.second.status.text.empty()) failed.second.status.text = got.ec.message();
+            co_return failed;
+        }
+        ++m.leases;
+        add_time(steady::now() - started, m.lease_wait_total, m.lease_wait_max);
+        auto held = std::make_shared<detail::pool_held_lease>();
+        held->owner = shared_from_this();
+        held->folder = std::move(folder);
+        held->readonly = readonly;
+        held->identity = got.lease.mailbox();
+        auto selected = got.lease.selected();
+        held->on(std::move(got));
+        pool_lease granted(held, strand, held->identity, std::move(selected));
+        co_return op_result<pool_lease>{error_code{}, std::move(granted)};
+    }
+
+    /// The lease's connection died: a new lease of its folder on another
+    /// connection, unless the folder's UIDVALIDITY is no longer the one the
+    /// lease began with (its UIDs would name other messages).
+    asio::awaitable<std::optional<acquired>> regain(detail::pool_held_lease& held, steady::time_point deadline) {
+        auto got = co_await acquire(held.folder, held.readonly, deadline);
+        if (got.ec) co_return got;
+        if (held.released) {
+            // Released while this call waited: the new connection goes back.
+            got.lease.release();
+            give_back(got.conn, got.generation, true);
+            co_return acquired::failed(make_error_code(errc::illegal_state), text_status("the lease was released"));
+        }
+        const auto now = got.lease.mailbox().uid_validity;
+        if (now != held.identity.uid_validity) {
+            got.lease.release();
+            give_back(got.conn, got.generation, true);
+            held.changed = text_status("the UIDVALIDITY of " + held.folder + " changed from " +
+                                       std::to_string(held.identity.uid_validity.value_or(0)) + " to " +
+                                       std::to_string(now.value_or(0)) + " while its connection was replaced");
+            co_return acquired::failed(make_error_code(errc::mailbox_changed), *held.changed);
+        }
+        ++m.leases;
+        ++m.regained;
+        held.on(std::move(got));
+        co_return std::nullopt;
+    }
+
+    /// The lease on a connection that is up: its own, or a new one
+    /// (regain()). Calls of one lease that find its connection dead at the
+    /// same time wait for the first one's regain().
+    asio::awaitable<std::optional<acquired>> ensure_up(std::shared_ptr<detail::pool_held_lease> held,
+                                                      steady::time_point deadline) {
+        while (!held->up() || held->released || held->changed) {
+            if (held->released)
+                co_return acquired::failed(make_error_code(errc::illegal_state), text_status("the lease was released"));
+            if (held->changed) co_return acquired::failed(make_error_code(errc::mailbox_changed), *held->changed);
+            if (auto other = held->regaining) {
+                co_await other->async_wait(tuple_awaitable);
+                const bool cancelled =
+                    (co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none;
+                if (cancelled)
+                    co_return acquired::failed(error_code(asio::error::operation_aborted),
+                                               text_status("cancelled while the lease's connection was replaced"));
+                continue;
+            }
+            held->regaining = std::make_shared<asio::steady_timer>(strand, steady::time_point::max());
+            auto failed = co_await regain(*held, deadline);
+            std::exchange(held->regaining, nullptr)->cancel();
+            if (failed) co_return failed;
+        }
+        co_return std::nullopt;
+    }
+
+    template <typename Op>
+    asio::awaitable<op_result<typename Op::result_type>> run_leased(std::shared_ptr<detail::pool_held_lease> held,
+                                                                    Op op) {
+        using R = typename Op::result_type;
+        const auto started = steady::now();
+        const auto deadline = deadline_from(started);
+        for (int attempt = 1;; ++attempt) {
+            auto unusable = co_await ensure_up(held, deadline);
+            if (unusable) co_return refuse<R>(unusable->ec, unusable->why.text);
+            Op this_try = op;
+            auto [ec, r] = co_await held->lease.run(std::move(this_try), tuple_awaitable);
+            if (ec && is_abort(ec) && held->conn) lost(*held->conn, held->generation);
+            if (again<Op>(ec) && attempt < max_attempts) {
+                ++m.retried;
+                continue;
+            }
+            ++m.operations;
+            add_time(steady::now() - started, m.operation_time_total, m.operation_time_max);
+            co_return op_result<R>{ec, std::move(r)};
+        }
+    }
+
+    /// Sent again on another connection after `ec`: never sent (the
+    /// connection had closed), or sent, then the connection died, when it
+    /// only reads and the options allow it.
+    template <typename Op>
+    bool again(const error_code& ec) const {
+        return ec == make_error_code(errc::not_connected) || (is_abort(ec) && opts.retry_reads && ops::only_reads<Op>);
+    }
+
+    void give_back(detail::pool_held_lease& held) {
+        held.released = true;
+        held.lease.release();
+        if (held.conn) give_back(held.conn, held.generation, true);
+        held.conn.reset();
     }
 
     template <typename Op>
@@ -393,12 +606,7 @@ struct pool::state : std::enable_shared_from_this<pool::state> {
             }
             Op this_try = op;
             auto [ec, r] = co_await a.conn->c->run(std::move(this_try), tuple_awaitable);
-            // Never sent (the connection had closed): another may do it.
-            // Sent, then the connection died: again only if it only reads
-            // and the options allow it.
-            const bool again = ec == make_error_code(errc::not_connected) ||
-                               (is_abort(ec) && opts.retry_reads && only_reads<Op>);
-            if (again && attempt < max_attempts) {
+            if (again<Op>(ec) && attempt < max_attempts) {
                 lost(*a.conn, a.generation);
                 ++m.retried;
                 continue;
@@ -413,6 +621,8 @@ struct pool::state : std::enable_shared_from_this<pool::state> {
     void close() {
         closed = true;
         backoff_timer.cancel();
+        for (auto& w : std::exchange(event_waiters, {})) w->cancel();
+        for (auto& d : std::exchange(events, {})) d.taken->cancel();
         fail_waiting(make_error_code(errc::not_connected), text_status("the pool was closed"));
         for (auto& c : conns) {
             c->up = false;
@@ -420,6 +630,36 @@ struct pool::state : std::enable_shared_from_this<pool::state> {
         }
     }
 };
+
+namespace detail {
+
+template <typename Op>
+void start_pool_leased(const std::shared_ptr<pool_held_lease>& held, Op op,
+                       result_handler<typename Op::result_type> h) {
+    if (!held) return complete_now(std::move(h), errc::illegal_state, "the lease was released");
+    auto& s = held->owner;
+    launch_on(s->strand, s, std::move(h), s->run_leased(held, std::move(op)));
+}
+
+#define IMAPCLIENT_POOL_LEASED_OPERATION(op)                                                  \
+    template void start_pool_leased<ops::op>(const std::shared_ptr<pool_held_lease>&, ops::op, \
+                                             result_handler<ops::op::result_type>);
+IMAPCLIENT_LEASED_OPERATIONS(IMAPCLIENT_POOL_LEASED_OPERATION)
+#undef IMAPCLIENT_POOL_LEASED_OPERATION
+
+}  // namespace detail
+
+void pool_lease::release() noexcept {
+    auto held = std::exchange(held_, nullptr);
+    if (!held) return;
+    try {
+        auto strand = held->owner->strand;
+        asio::post(strand, [held = std::move(held)] { held->owner->give_back(*held); });
+    } catch (...) {
+        // Posting allocates; without memory the connection stays counted as
+        // leased until it is replaced.
+    }
+}
 
 pool::pool(executor_type executor, pool_options options)
     : state_(std::make_shared<state>(executor, std::move(options))) {}
@@ -441,6 +681,10 @@ pool_metrics pool::metrics() const {
     return out;
 }
 
+void pool::start_next_event(result_handler<pool_event> h) {
+    detail::launch_on(state_->strand, state_, std::move(h), state_->next_event());
+}
+
 void pool::start_lease(std::string folder, bool readonly, result_handler<pool_lease> h) {
     detail::launch_on(state_->strand, state_, std::move(h), state_->lease(std::move(folder), readonly));
 }
@@ -452,22 +696,7 @@ void pool::start(Op op, result_handler<typename Op::result_type> h) {
 
 #define IMAPCLIENT_POOL_OPERATION(op) \
     template void pool::start<ops::op>(ops::op, result_handler<ops::op::result_type>);
-IMAPCLIENT_POOL_OPERATION(noop)
-IMAPCLIENT_POOL_OPERATION(list_folders)
-IMAPCLIENT_POOL_OPERATION(find_special_folder)
-IMAPCLIENT_POOL_OPERATION(folder_exists)
-IMAPCLIENT_POOL_OPERATION(folder_status)
-IMAPCLIENT_POOL_OPERATION(create_folder)
-IMAPCLIENT_POOL_OPERATION(delete_folder)
-IMAPCLIENT_POOL_OPERATION(rename_folder)
-IMAPCLIENT_POOL_OPERATION(subscribe_folder)
-IMAPCLIENT_POOL_OPERATION(unsubscribe_folder)
-IMAPCLIENT_POOL_OPERATION(namespace_)
-IMAPCLIENT_POOL_OPERATION(append)
-IMAPCLIENT_POOL_OPERATION(multiappend)
-IMAPCLIENT_POOL_OPERATION(getacl)
-IMAPCLIENT_POOL_OPERATION(get_quota)
-IMAPCLIENT_POOL_OPERATION(get_quota_root)
+IMAPCLIENT_POOL_OPERATIONS(IMAPCLIENT_POOL_OPERATION)
 #undef IMAPCLIENT_POOL_OPERATION
 
 }  // namespace imapclient

@@ -16,6 +16,8 @@
 
 namespace imapclient {
 
+class folder_lease;  // lease.hpp
+
 /// SELECT / EXAMINE: Python IMAPClient's dict, typed.
 struct select_result {
     std::uint32_t exists = 0;
@@ -143,6 +145,13 @@ struct unsubscribe_folder {
 /// NAMESPACE (client::namespace_()).
 struct namespace_ {
     using result_type = namespace_result;
+};
+
+/// A lease on a folder (client::lease_folder(), lease.hpp).
+struct lease_folder {
+    using result_type = folder_lease;
+    std::string folder;
+    bool readonly = false;
 };
 
 }  // namespace ops
