@@ -97,8 +97,9 @@ struct pool_event {
     /// Counts the connections that slot has had: one more after each
     /// reconnect, so events of a connection that died are told apart.
     std::uint64_t session = 0;
-    /// The folder the pool's leases had selected on that connection when the
-    /// event was taken from it; none before the first lease.
+    /// The folder the pool's leases have selected on that connection when
+    /// next_event() hands the event out (for connection_closed: when the
+    /// connection ended); none before the first lease.
     std::optional<mailbox_identity> mailbox;
     /// What the server said (EXISTS, EXPUNGE, FETCH, ...), resync_needed when
     /// that connection's own event queue overflowed, connection_closed as

@@ -130,6 +130,7 @@ struct pool::state : std::enable_shared_from_this<pool::state> {
     /// connection, whose watcher waits on `taken` until next_event() took it.
     struct delivery {
         pool_event event;
+        std::shared_ptr<connection> from;
         std::shared_ptr<asio::steady_timer> taken;
     };
     std::deque<delivery> events;
@@ -311,7 +312,7 @@ struct pool::state : std::enable_shared_from_this<pool::state> {
             const bool last = std::holds_alternative<connection_closed>(e);
             if (opts.deliver_events) {
                 pool_event pe{slot, gen, conn->selected, std::move(e)};
-                co_await deliver(std::move(pe));
+                co_await deliver(std::move(pe), conn);
             }
             if (last || closed) break;
         }
@@ -320,10 +321,10 @@ struct pool::state : std::enable_shared_from_this<pool::state> {
 
     /// Queues `e` for next_event() and waits until it was taken (or the
     /// pool closed): the connection's own bounded queue holds the rest.
-    asio::awaitable<void> deliver(pool_event e) {
+    asio::awaitable<void> deliver(pool_event e, std::shared_ptr<connection> from) {
         if (closed) co_return;
         auto taken = std::make_shared<asio::steady_timer>(strand, steady::time_point::max());
-        events.push_back(delivery{std::move(e), taken});
+        events.push_back(delivery{std::move(e), std::move(from), taken});
         if (!event_waiters.empty()) {
             event_waiters.front()->cancel();
             event_waiters.pop_front();
@@ -354,6 +355,9 @@ struct pool::state : std::enable_shared_from_this<pool::state> {
         auto d = std::move(events.front());
         events.pop_front();
         d.taken->cancel();
+        // A lease's SELECT may complete after its folder's first events were
+        // read: the folder is the one selected when the event is handed out.
+        if (d.from->generation == d.event.session && d.from->selected) d.event.mailbox = d.from->selected;
         co_return op_result<pool_event>{error_code{}, std::move(d.event)};
     }
 

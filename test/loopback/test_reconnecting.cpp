@@ -97,7 +97,7 @@ TEST_CASE("reconnecting_client: after a loss a lease's next call selects its fol
     CHECK(server.finish().empty());
 }
 
-TEST_CASE("reconnecting_client: a call not yet sent when the connection died is sent on the next one",
+TEST_CASE("reconnecting_client: a read cut off by the loss is sent again (retry_reads), a write fails with its abort error",
           "[loopback][pool][reconnect]") {
     std::atomic<int> n{0};
     test::fake_server server(
@@ -105,25 +105,37 @@ TEST_CASE("reconnecting_client: a call not yet sent when the connection died is 
             const int mine = ++n;
             serve_select(c, 7);
             if (mine == 1) {
-                // Dies while the client's NOOP is on its way or queued:
-                // the tagged reply never comes.
+                c.expect("NOOP");  // on the wire, never answered
                 c.reset();
                 return;
             }
             auto t = c.expect("NOOP");
-            c.send(t + " OK noop\r\n");
+            c.send(t + " OK noop " + std::to_string(mine) + "\r\n");
+            if (mine == 2) {
+                c.expect("UID STORE");  // likewise
+                c.reset();
+                return;
+            }
             c.closed_within(5s);
         },
-        2);
+        3);
     test::run([&]() -> asio::awaitable<void> {
         auto o = options_for(server);
-        o.retry_reads = true;  // so that the NOOP is sent again even if it was written
+        o.retry_reads = true;
         imapclient::reconnecting_client rc(co_await asio::this_coro::executor, o);
         auto inbox = co_await rc.lease_folder("INBOX");
         ops::noop noop;
         auto r = co_await inbox.run(noop);
-        CHECK(r.status.text == "noop");
-        CHECK(rc.metrics().retried + rc.metrics().regained >= 1);
+        CHECK(r.status.text == "noop 2");
+        ops::store_flags seen{.messages = {"1"}, .flags = {"\\Seen"}};
+        auto [ec, stored] = co_await inbox.run(seen, tuple_awaitable);
+        CHECK(imapclient::is_abort(ec));
+        auto r3 = co_await inbox.run(noop);
+        CHECK(r3.status.text == "noop 3");
+        const auto m = rc.metrics();
+        CHECK(m.regained == 2);
+        CHECK(m.retried == 1);
+        CHECK(m.replaced == 2);
     });
     CHECK(server.finish().empty());
 }
