@@ -32,9 +32,12 @@ inline constexpr std::array<std::chrono::milliseconds, 13> latency_bucket_bounds
 ///  - `aborted`: written, but ended without a tagged reply: cancelled after
 ///    it was written, connection lost, BYE, timeout. Not a latency sample
 ///    (its time says when the client gave up, not how fast the server was).
-///  - `refused`: never written: its preconditions failed (not connected, no
-///    mailbox selected, capability missing, read-only, mailbox changed), it
-///    could not be encoded, or it was cancelled while queued.
+///  - `refused`: handed to the connection but never written: the session
+///    no longer allowed it when it was queued or reached the wire (the
+///    mailbox changed, the connection closed), it could not be encoded, or
+///    it was cancelled while queued. A call whose preconditions fail before
+///    its command is built (no mailbox selected, capability missing, the
+///    usual refusals) sends nothing and is not counted at all.
 struct command_stats {
     /// The command word as written (see command_metrics for the rule).
     std::string name;
@@ -65,7 +68,7 @@ struct command_stats {
 /// when the first is UID ("UID FETCH"). So a fetch is "FETCH" or
 /// "UID FETCH", ops::authenticate is "AUTHENTICATE", a raw_command() is its
 /// own first word. Commands refused before they were encoded are named the
-/// same way from the operation's name. Names are bounded: the first
+/// same way from the command's internal name. Names are bounded: the first
 /// `max_names` distinct ones get an entry each, anything after them is
 /// counted under `other_name` (raw_command() could otherwise make the map
 /// grow without end), and a name is cut at 32 characters.
