@@ -103,6 +103,14 @@ TEST_CASE("metrics: latency runs from the write, not from the submit; a slow rep
     CHECK(uid_fetch.max_latency == 12s);
     CHECK(uid_fetch.buckets.back() == 1);  // above 10 s: +inf
     CHECK(uid_fetch.quantile(0.5) == 12s);
+
+    // A latency equal to a bound is in that bound's bucket (Prometheus' le).
+    auto noop = m.s.submit(cmd::noop());
+    CHECK(m.s.flush() == "A4 NOOP\r\n");
+    m.clock->now += 1s;
+    m.s.server("A4 OK\r\n");
+    CHECK(m.s.result(noop).ec == error_code{});
+    CHECK(m.stats("NOOP").buckets[9] == 1);  // (500 ms, 1 s]
 }
 
 TEST_CASE("metrics: cancelled, lost and refused commands are no latency samples", "[metrics]") {
