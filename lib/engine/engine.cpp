@@ -540,7 +540,8 @@ void connection_engine::count(command& c) {
     c.counted = true;
     auto& m = *config_.metrics;
     if (!c.sent_at) {
-        // Refused before encoding: no wire line to name it by.
+        // Never written; one refused before it was encoded has no wire
+        // line to be named by, so its internal name stands in.
         m.refused(c.metric_name.empty() ? metrics_recorder::name_of(c.req.name, false) : c.metric_name);
     } else if (c.answered) {
         m.answered(c.metric_name, *c.answered, m.now() - *c.sent_at);
