@@ -16,6 +16,7 @@
 #include <imapclient/error.hpp>
 #include <imapclient/event.hpp>
 #include <imapclient/mailbox.hpp>
+#include <imapclient/metrics.hpp>
 #include <imapclient/options.hpp>
 #include <imapclient/results.hpp>
 #include <imapclient/sasl.hpp>
@@ -101,7 +102,7 @@ result_handler<T> erase_handler(Handler&& handler, const boost::asio::any_io_exe
 /// The client is not thread-safe in the Asio sense: it runs on a strand of
 /// the executor it was given, and may be used from any thread of that
 /// executor's context; the accessors (capabilities(), mailbox(), ...) must
-/// be called on that strand.
+/// be called on that strand. metrics() is the exception: any thread.
 class client {
 public:
     using executor_type = boost::asio::any_io_executor;
@@ -287,6 +288,13 @@ public:
     bool has_capability(std::string_view capability) const;
     /// The greeting's text (Python IMAPClient's welcome).
     std::string welcome() const;
+
+    /// A snapshot of this client's per-command counts and latencies (see
+    /// <imapclient/metrics.hpp>), since it was constructed. Unlike the
+    /// other accessors it may be called from any thread: the counters have
+    /// a mutex of their own, held only to copy them. A moved-from client
+    /// returns an empty snapshot.
+    command_metrics metrics() const;
 
     // ---- mailboxes --------------------------------------------------------
 

@@ -46,6 +46,7 @@ engine::engine_config make_engine_config(const client_options& o, const client::
     c.max_events = o.max_events;
     c.max_event_bytes = o.max_event_bytes;
     c.max_collected = o.max_collected;
+    c.metrics = self->metrics_;
     return c;
 }
 
@@ -215,6 +216,7 @@ asio::awaitable<void> client::impl::reader_loop() {
             break;
         }
         last_activity_ = clock_type::now();
+        metrics_->bytes_read(n);
         chunk = next_read_chunk(chunk, n);
         if (inflating) {
             feed_compressed({buf.data(), n});
@@ -290,6 +292,7 @@ asio::awaitable<void> client::impl::writer_loop() {
         }
         last_activity_ = clock_type::now();
         auto [ec, n] = co_await transport_.write(bufs);
+        metrics_->bytes_written(n);
         // A big write (APPEND) does not leave its compressed copy behind.
         if (deflated.capacity() > max_read_chunk) std::string().swap(deflated);
         if (ec) {
@@ -328,6 +331,7 @@ asio::awaitable<engine::completion> client::impl::drive(std::optional<engine::co
             bufs.clear();
             for (auto& c : chunks) bufs.push_back(asio::buffer(c.view()));
             auto [ec, n] = co_await transport_.write(bufs);
+            metrics_->bytes_written(n);
             if (ec) transport_failed(ec);
             continue;
         }
@@ -339,6 +343,7 @@ asio::awaitable<engine::completion> client::impl::drive(std::optional<engine::co
             transport_failed(ec);
             continue;
         }
+        metrics_->bytes_read(n);
         if (opts_.debug >= 4) log(4, "< " + printable({buf.data(), n}));
         engine_.commit_read(n);
     }

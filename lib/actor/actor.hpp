@@ -139,6 +139,9 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     net::executor strand_;
     client_options opts_;
     net::transport transport_;
+    /// Before engine_, which records into it; read by client::metrics()
+    /// from any thread (it has its own mutex).
+    std::shared_ptr<engine::metrics_recorder> metrics_ = std::make_shared<engine::metrics_recorder>();
     engine::connection_engine engine_;
     boost::asio::steady_timer writer_wake_;
     boost::asio::steady_timer watchdog_;

@@ -44,6 +44,10 @@ std::vector<std::string> client::capabilities() const {
     if (!impl_) return {};
     return {impl_->engine_.capabilities().begin(), impl_->engine_.capabilities().end()};
 }
+command_metrics client::metrics() const {
+    if (!impl_) return {};
+    return impl_->metrics_->snapshot();
+}
 bool client::has_capability(std::string_view c) const { return impl_ && impl_->engine_.has_capability(c); }
 std::string client::welcome() const {
     if (!impl_) return {};

@@ -111,6 +111,12 @@ struct connection_engine::command {
     // own responses, for the parts of a message's data that come without it.
     std::map<std::uint32_t, std::uint32_t> uid_of_seq;
     std::vector<response> collected;
+    // Metrics: the name it is counted under, when its first byte was handed
+    // out (none: never written), its tagged status once answered.
+    std::string metric_name;
+    std::optional<metrics_recorder::clock::time_point> sent_at;
+    std::optional<status_kind> answered;
+    bool counted = false;
 
     // Hands out the bytes up to the next synchronizing literal (or the end).
     write_chunk next_segment() {
@@ -150,16 +156,16 @@ wire::literal_support connection_engine::literals() const {
 
 command_id connection_engine::submit(command_request request) {
     auto c = std::make_unique<command>();
-    c->id = next_id_++;
+    const command_id id = c->id = next_id_++;
     c->req = std::move(request);
     if (closed()) {
-        completions_.push_back({c->id, close_reason_ ? close_reason_ : make_error_code(errc::not_connected),
-                                text_status(close_detail_), {}});
-        return c->id;
+        const error_code ec = close_reason_ ? close_reason_ : make_error_code(errc::not_connected);
+        complete(std::move(c), ec, text_status(close_detail_));
+        return id;
     }
     if (auto refused = check(c->req.needs)) {
-        completions_.push_back({c->id, refused->ec, text_status(std::move(refused->text)), {}});
-        return c->id;
+        complete(std::move(c), refused->ec, text_status(std::move(refused->text)));
+        return id;
     }
     c->tag = config_.tag_prefix + std::to_string(next_tag_++);
     try {
@@ -169,11 +175,12 @@ command_id connection_engine::submit(command_request request) {
         c->redacted = std::move(encoded.redacted);
     } catch (const std::exception& e) {
         // An argument that cannot be encoded fails this command alone.
-        completions_.push_back({c->id, make_error_code(errc::invalid_argument),
-                                text_status(e.what()), {}});
-        return c->id;
+        complete(std::move(c), make_error_code(errc::invalid_argument), text_status(e.what()));
+        return id;
     }
-    const command_id id = c->id;
+    // Named by what goes on the wire, not by the operation: a raw_command()
+    // or a MULTIAPPEND counts as the command the server sees.
+    c->metric_name = metrics_recorder::name_of(*c->bytes, true);
     queue_.push_back(std::move(c));
     return id;
 }
@@ -269,6 +276,10 @@ std::vector<write_chunk> connection_engine::next_writes() {
         command& c = *in_flight_.back();
         if (changes_selection(c.req.kind)) start_selection(c);
         if (config_.trace) config_.trace(c.redacted);
+        if (config_.metrics) {
+            c.sent_at = config_.metrics->now();
+            config_.metrics->sent();
+        }
         out.push_back(c.next_segment());
         if (c.awaiting_plus) {
             writing_ = &c;
@@ -504,6 +515,7 @@ void connection_engine::handle_tagged(status_response&& s) {
     }
     if (req.kind == command_kind::logout) logout_bye_.reset();
     if (req.kind == command_kind::logout && ok) state_ = session_state::logout;
+    c->answered = s.status;
     // An abandoned command already completed, but the server carried it
     // out: the state changes above apply all the same.
     if (c->abandoned) return;
@@ -519,7 +531,23 @@ void connection_engine::complete(std::unique_ptr<command> c, error_code ec, stat
         status.text = "the server sent more than max_collected bytes for " + c->req.name +
                       "; the rest was dropped (its reply: " + status.text + ")";
     }
+    count(*c);
     completions_.push_back({c->id, ec, std::move(status), std::move(c->collected), c->starts_selection});
+}
+
+void connection_engine::count(command& c) {
+    if (!config_.metrics || c.counted) return;
+    c.counted = true;
+    auto& m = *config_.metrics;
+    if (!c.sent_at) {
+        // Never written; one refused before it was encoded has no wire
+        // line to be named by, so its internal name stands in.
+        m.refused(c.metric_name.empty() ? metrics_recorder::name_of(c.req.name, false) : c.metric_name);
+    } else if (c.answered) {
+        m.answered(c.metric_name, *c.answered, m.now() - *c.sent_at);
+    } else {
+        m.aborted(c.metric_name);
+    }
 }
 
 void connection_engine::learn_capabilities(const std::vector<std::string>& caps) {
@@ -625,6 +653,7 @@ void connection_engine::answer_logout_with_bye() {
     logout_tag_ = c->tag;
     status_response bye = std::move(*logout_bye_);
     logout_bye_.reset();
+    c->answered = status_kind::ok;
     if (!c->abandoned) complete(std::move(c), {}, std::move(bye));
 }
 
@@ -700,11 +729,13 @@ void connection_engine::cancel(command_id id) {
             // without leaving the stream in an unknown state. The caller
             // still learns that its own command was cancelled.
             c->abandoned = true;
+            count(*c);
             completions_.push_back({c->id, boost::asio::error::operation_aborted, {}, {}});
             return fail(make_error_code(errc::literal_cancelled),
                         "cancelled in the middle of a synchronizing literal");
         }
         c->abandoned = true;
+        count(*c);
         completions_.push_back({c->id, boost::asio::error::operation_aborted, {}, {}});
         if (c->req.kind == command_kind::idle && c->continued) write_done(*c, extra_writes_, config_.trace);
         return;

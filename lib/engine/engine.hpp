@@ -9,6 +9,7 @@
 // when the connection dies.
 #pragma once
 
+#include "engine/metrics.hpp"
 #include "wire/command.hpp"
 #include "wire/parser.hpp"
 
@@ -194,6 +195,9 @@ struct engine_config {
     /// Called with the redacted form of each command as it goes on the
     /// wire; may be empty.
     std::function<void(std::string_view redacted_command)> trace;
+    /// Where each command's outcome and latency are counted (shared with
+    /// client::metrics(), which may read it from any thread); may be empty.
+    std::shared_ptr<metrics_recorder> metrics;
 };
 
 enum class session_state { greeting, not_authenticated, authenticated, selected, logout, closed };
@@ -299,6 +303,9 @@ private:
     void answer_logout_with_bye();
     bool can_start(const command& c) const;
     void complete(std::unique_ptr<command> c, error_code ec, status_response status);
+    /// Counts the command's end in the metrics, once (a cancel after it was
+    /// written ends it for the caller before its reply comes).
+    void count(command& c);
     void learn_capabilities(const std::vector<std::string>& caps);
     void start_selection(command& c);
     void check_uid_validity(const response& r, bool selecting);

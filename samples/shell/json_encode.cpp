@@ -352,6 +352,35 @@ json::value to_json(const ic::namespace_entry& n) {
     return json::object{{"prefix", bytes_to_json(n.prefix)}, {"delimiter", opt(n.delimiter)}};
 }
 
+json::value to_json(const ic::command_metrics& m) {
+    // Microseconds as integers: JSON numbers, exact, and fine enough.
+    auto us = [](std::chrono::nanoseconds d) {
+        return std::chrono::duration_cast<std::chrono::microseconds>(d).count();
+    };
+    json::array bounds;
+    for (auto b : ic::latency_bucket_bounds) bounds.push_back(b.count());
+    json::array commands;
+    for (const auto& c : m.commands) {
+        json::array buckets(c.buckets.begin(), c.buckets.end());
+        commands.push_back(json::object{{"name", c.name},
+                                        {"ok", c.ok},
+                                        {"no", c.no},
+                                        {"bad", c.bad},
+                                        {"aborted", c.aborted},
+                                        {"refused", c.refused},
+                                        {"total_latency_us", us(c.total_latency)},
+                                        {"max_latency_us", us(c.max_latency)},
+                                        {"p50_us", us(c.quantile(0.5))},
+                                        {"p99_us", us(c.quantile(0.99))},
+                                        {"buckets", std::move(buckets)}});
+    }
+    return json::object{{"commands_sent", m.commands_sent},
+                        {"bytes_written", m.bytes_written},
+                        {"bytes_read", m.bytes_read},
+                        {"bucket_bounds_ms", std::move(bounds)},
+                        {"commands", std::move(commands)}};
+}
+
 json::value to_json(const ic::connect_result& r) {
     return with_status({{"greeting", to_json(r.greeting)},
                         {"capabilities", list(r.capabilities)},

@@ -38,6 +38,7 @@ json::value to_json(const imapclient::mailbox_state& m);
 json::value to_json(const imapclient::folder_info& f);
 json::value to_json(const imapclient::quota& q);
 json::value to_json(const imapclient::namespace_entry& n);
+json::value to_json(const imapclient::command_metrics& m);
 
 json::value to_json(const imapclient::connect_result& r);
 json::value to_json(const imapclient::command_result& r);

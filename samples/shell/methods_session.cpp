@@ -126,6 +126,11 @@ void add_session_methods(std::vector<method_info>& t) {
                      a.done();
                      co_return bytes_to_json(s.client.welcome());
                  }});
+    t.push_back({"metrics", "()", "per-command counts and latencies (buckets: plain counts, bounds in ms)",
+                 [](session& s, call_args& a) -> awaitable<json::value> {
+                     a.done();
+                     co_return to_json(s.client.metrics());
+                 }});
     t.push_back({"enable", "(*capabilities)", "ENABLE (RFC 5161); returns what the server enabled",
                  [](session& s, call_args& a) -> awaitable<json::value> {
                      auto caps = a.rest_strings(0, "capabilities");

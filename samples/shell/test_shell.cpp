@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -820,7 +821,7 @@ TEST_CASE("imap-shell: every client method is reachable by name", "[live][shell]
     // argument) by name, before sending anything; "unknown method" would
     // mean it is not wired.
     const std::vector<std::string> methods{
-        "logout", "shutdown", "noop", "refresh_capabilities", "capabilities", "has_capability", "welcome", "login",
+        "logout", "shutdown", "noop", "refresh_capabilities", "capabilities", "has_capability", "welcome", "metrics", "login",
         "plain_login", "oauth2_login", "oauthbearer_login", "oauth_login", "starttls", "enable", "id_",
         "raw_command", "use_uid", "mailbox", "next_event", "select_folder", "close_folder", "unselect_folder",
         "list_folders", "list_sub_folders", "xlist_folders", "find_special_folder", "folder_exists",
@@ -846,6 +847,22 @@ TEST_CASE("imap-shell: every client method is reachable by name", "[live][shell]
     CHECK(error_type(r.lines[methods.size()]) == "invalid_argument");
     CHECK(str(r.lines[methods.size()].at("error").at("message")).find("not reachable") != std::string::npos);
     CHECK(result_of(r.lines.back()).at("status").at("status") == json::value("OK"));  // nothing was sent meanwhile
+}
+
+TEST_CASE("imap-shell --script: metrics counts the commands the session sent", "[live][shell][dovecot]") {
+    auto r = run_shell(plain_args(test::dovecot()), "[\"noop\"]\n[\"noop\"]\n[\"metrics\"]\n");
+    CHECK(r.status == 0);
+    REQUIRE(r.lines.size() == 3);
+    const auto& m = result_of(r.lines[2]).as_object();
+    CHECK(m.at("bytes_read").to_number<std::uint64_t>() > 0);
+    CHECK(m.at("bucket_bounds_ms").as_array().size() == imapclient::latency_bucket_bounds.size());
+    std::map<std::string, json::object> by_name;
+    for (const auto& c : m.at("commands").as_array()) by_name[str(c.at("name"))] = c.as_object();
+    REQUIRE(by_name.count("NOOP") == 1);
+    CHECK(by_name["NOOP"].at("ok").to_number<int>() == 2);
+    CHECK(by_name["NOOP"].at("buckets").as_array().size() == imapclient::latency_bucket_bounds.size() + 1);
+    REQUIRE(by_name.count("LOGIN") == 1);  // the shell logged in with -u
+    CHECK(by_name["LOGIN"].at("ok").to_number<int>() == 1);
 }
 
 TEST_CASE("imap-shell --script: folder leases, and calls that name one with lease=N", "[live][shell][dovecot]") {

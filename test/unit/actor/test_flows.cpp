@@ -275,3 +275,50 @@ TEST_CASE("flows: a STARTTLS reply that is neither OK, NO nor BAD fails connect 
     CHECK(took < 2s);  // not the 5 s connect timeout
     CHECK_FALSE(srv->tls);
 }
+
+TEST_CASE("flows: metrics count each command by its end, and the bytes both ways", "[flows][metrics]") {
+    auto srv = std::make_shared<memory_peer::server>();
+    srv->greeting = "* PREAUTH [CAPABILITY IMAP4rev1] ready\r\n";
+    srv->steps = {
+        {"SELECT INBOX", "* 3 EXISTS\r\n$T OK [READ-WRITE] selected\r\n"},
+        {"NOOP", "$T NO not now\r\n"},
+        {"xyzzy 1", "$T BAD what\r\n"},
+    };
+    imapclient::command_metrics m;
+    error_code refused;
+    run_client(srv, imapclient::security::plain, [&](client& c) -> asio::awaitable<void> {
+        auto [e1, r1] = co_await c.connect(as_tuple);
+        // Needs a selected mailbox: refused before anything is built.
+        imapclient::search_criteria all("ALL");
+        std::string charset;
+        auto [e2, r2] = co_await c.search(all, charset, as_tuple);
+        refused = e2;
+        auto [e3, r3] = co_await c.select_folder("INBOX", false, as_tuple);
+        auto [e4, r4] = co_await c.noop(as_tuple);
+        auto [e5, r5] = co_await c.raw_command("xyzzy 1", as_tuple);
+        m = c.metrics();
+    });
+    INFO("unexpected: " << srv->unexpected);
+    CHECK(srv->unexpected.empty());
+    CHECK(refused == make_error_code(imapclient::errc::illegal_state));
+    CHECK(m.commands_sent == 3);
+    CHECK(m.bytes_written == srv->written.size());
+    const std::string replies = srv->greeting + "* 3 EXISTS\r\nA1 OK [READ-WRITE] selected\r\nA2 NO not now\r\nA3 BAD what\r\n";
+    CHECK(m.bytes_read == replies.size());
+    // The search was refused by its operation before a command existed:
+    // not counted (the engine's own refusals are: test_metrics.cpp).
+    REQUIRE(m.commands.size() == 3);
+    CHECK(m.find("UID SEARCH") == nullptr);
+    const auto* select = m.find("SELECT");
+    const auto* noop = m.find("NOOP");
+    const auto* raw = m.find("XYZZY");
+    REQUIRE((select && noop && raw));
+    CHECK(select->ok == 1);
+    CHECK(noop->no == 1);
+    CHECK(raw->bad == 1);
+    for (const auto* s : {select, noop, raw}) {
+        CHECK(s->samples() == 1);
+        CHECK(s->max_latency > std::chrono::nanoseconds(0));
+        CHECK(s->max_latency < 2s);
+    }
+}
