@@ -25,4 +25,4 @@ t0=$SECONDS
 ninja -C "$dir" -j "$(nproc)" test/thread-tests >"$dir/tsan-build.log" 2>&1 \
   || { tail -n 30 "$dir/tsan-build.log" >&2; echo "tsan.sh: build failed" >&2; exit 1; }
 echo "tsan.sh: built in $((SECONDS - t0)) s" >&2
-TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 exec "$dir/test/thread-tests"
+TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/test/tsan.supp exec "$dir/test/thread-tests"

@@ -87,6 +87,10 @@ struct command_metrics {
 
     /// The entry of `name` (as above), or nullptr.
     const command_stats* find(std::string_view name) const noexcept;
+
+    /// Adds another connection's counts (pool::metrics() sums its
+    /// connections'), entry by entry; the bound on names holds for the sum.
+    command_metrics& operator+=(const command_metrics& more);
 };
 
 }  // namespace imapclient

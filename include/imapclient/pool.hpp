@@ -87,6 +87,9 @@ struct pool_metrics {
     std::uint64_t health_checks = 0;
     std::chrono::nanoseconds lease_wait_total{0}, lease_wait_max{0};
     std::chrono::nanoseconds operation_time_total{0}, operation_time_max{0};
+    /// Per-command counts and latency (client::metrics()) summed over every
+    /// connection the pool has had, the replaced ones included.
+    command_metrics commands;
 };
 
 /// An unsolicited event of one of a pool's connections (pool::next_event(),

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <map>
 
 namespace imapclient {
 
@@ -23,6 +24,36 @@ std::chrono::nanoseconds command_stats::quantile(double q) const noexcept {
 const command_stats* command_metrics::find(std::string_view name) const noexcept {
     auto it = std::find_if(commands.begin(), commands.end(), [name](const command_stats& s) { return s.name == name; });
     return it == commands.end() ? nullptr : &*it;
+}
+
+command_metrics& command_metrics::operator+=(const command_metrics& more) {
+    commands_sent += more.commands_sent;
+    bytes_written += more.bytes_written;
+    bytes_read += more.bytes_read;
+    std::map<std::string, command_stats, std::less<>> named;
+    command_stats other;
+    other.name = other_name;
+    auto add = [&](const command_stats& s) {
+        command_stats* into = &other;
+        if (s.name != other_name) {
+            if (auto it = named.find(s.name); it != named.end()) into = &it->second;
+            else if (named.size() < max_names) into = &named.emplace(s.name, command_stats{.name = s.name}).first->second;
+        }
+        into->ok += s.ok;
+        into->no += s.no;
+        into->bad += s.bad;
+        into->aborted += s.aborted;
+        into->refused += s.refused;
+        into->total_latency += s.total_latency;
+        into->max_latency = std::max(into->max_latency, s.max_latency);
+        for (std::size_t i = 0; i < s.buckets.size(); ++i) into->buckets[i] += s.buckets[i];
+    };
+    for (const auto& s : commands) add(s);
+    for (const auto& s : more.commands) add(s);
+    commands.clear();
+    for (auto& [name, s] : named) commands.push_back(std::move(s));
+    if (other.sent() + other.refused > 0) commands.push_back(std::move(other));
+    return *this;
 }
 
 }  // namespace imapclient

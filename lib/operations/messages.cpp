@@ -552,20 +552,73 @@ algorithm_ptr<ops::copy> make_algorithm(ops::copy op) {
     return one(std::move(op));
 }
 
-template <>
-struct one_command_rules<ops::move> {
-    static engine::preconditions needs(const ops::move&, const context&) {
-        auto p = needs_capability("MOVE", session_level::selected, "MOVE");
+namespace {
+
+// MOVE where the server offers it; elsewhere RFC 6851 3.3's way: COPY,
+// STORE +FLAGS.SILENT (\\Deleted), then UID EXPUNGE of just those messages
+// (UIDPLUS). A plain EXPUNGE would also remove every other message marked
+// \\Deleted, so without UIDPLUS (or by sequence number) the moved messages
+// are left marked in the source folder and the result says so.
+class move_algorithm final : public operation<copy_result> {
+public:
+    explicit move_algorithm(ops::move op) : op_(std::move(op)) {}
+
+    std::optional<command_request> resume(const context& ctx, completion* last) override {
+        switch (step_++) {
+            case 0: {
+                by_copy_ = !ctx.engine.has_capability("MOVE");
+                auto req = by_copy_ ? commands::copy(op_.messages, op_.folder, ctx.use_uid, ctx.folder_encode)
+                                    : commands::move(op_.messages, op_.folder, ctx.use_uid, ctx.folder_encode);
+                req.needs = writable();
+                return req;
+            }
+            case 1: {
+                result = with_status(*last, to_copy_result(*last));
+                result.second.moved_by_copy = by_copy_;
+                if (!by_copy_ || last->ec) return std::nullopt;
+                // Copied: from here on a failure leaves the messages in both folders.
+                result.second.left_deleted = true;
+                std::vector<std::string> deleted{"\\Deleted"};
+                auto req = commands::store(op_.messages, flag_change::add, false, std::move(deleted), true, ctx.use_uid);
+                req.needs = writable();
+                return req;
+            }
+            case 2: {
+                if (last->ec || !ctx.use_uid || !ctx.engine.has_capability("UIDPLUS")) return fail_on(*last);
+                auto req = commands::expunge(op_.messages);
+                req.needs = writable();
+                return req;
+            }
+            default:
+                if (!last->ec) result.second.left_deleted = false;
+                return fail_on(*last);
+        }
+    }
+
+private:
+    static engine::preconditions writable() {
+        auto p = needs_selected();
         p.writable = true;
         return p;
     }
-    static std::optional<command_request> command(const ops::move& op, const context& ctx) {
-        return commands::move(op.messages, op.folder, ctx.use_uid, ctx.folder_encode);
+    /// Ends with `c`'s error, if any (the COPY's result and COPYUID kept).
+    std::optional<command_request> fail_on(const completion& c) {
+        if (c.ec) {
+            result.first = c.ec;
+            result.second.status = c.status;
+        }
+        return std::nullopt;
     }
-    static copy_result decode(const ops::move&, completion& c, const context&) { return to_copy_result(c); }
+
+    ops::move op_;
+    int step_ = 0;
+    bool by_copy_ = false;
 };
+
+}  // namespace
+
 algorithm_ptr<ops::move> make_algorithm(ops::move op) {
-    return one(std::move(op));
+    return std::make_unique<move_algorithm>(std::move(op));
 }
 
 // ---- EXPUNGE, UID EXPUNGE ---------------------------------------------------

@@ -124,7 +124,7 @@ struct pool::state : std::enable_shared_from_this<pool::state> {
     bool backoff_armed = false;
     std::shared_ptr<connection> draining;  // see dispatch()
     bool closed = false;
-    pool_metrics m;
+    pool_metrics m;  // m.commands: those of the connections that are gone
 
     /// Events taken from the connections (deliver_events): at most one per
     /// connection, whose watcher waits on `taken` until next_event() took it.
@@ -367,8 +367,15 @@ struct pool::state : std::enable_shared_from_this<pool::state> {
         conn.leases = conn.running = 0;
         conn.folder.reset();
         conn.selected.reset();
-        conn.c.reset();
+        retire(conn);
         dispatch();
+    }
+
+    /// Closes the connection, keeping its command counts.
+    void retire(connection& conn) {
+        if (!conn.c) return;
+        m.commands += conn.c->metrics();
+        conn.c.reset();
     }
 
     void give_back(const std::shared_ptr<connection>& conn, std::uint64_t gen, bool lease) {
@@ -630,7 +637,7 @@ struct pool::state : std::enable_shared_from_this<pool::state> {
         fail_waiting(make_error_code(errc::not_connected), text_status("the pool was closed"));
         for (auto& c : conns) {
             c->up = false;
-            c->c.reset();
+            retire(*c);
         }
     }
 };
@@ -677,6 +684,7 @@ pool::executor_type pool::get_executor() const noexcept { return state_->strand;
 pool_metrics pool::metrics() const {
     pool_metrics out = state_->m;
     for (const auto& c : state_->conns) {
+        if (c->c) out.commands += c->c->metrics();
         if (!c->up) continue;
         ++out.open;
         if (c->leases || c->running) ++out.busy;

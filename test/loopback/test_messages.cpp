@@ -109,11 +109,17 @@ TEST_CASE("messages (scripted): Gmail labels are UTF-7 both ways; X-GM-RAW searc
     });
 }
 
-TEST_CASE("messages (scripted): no MULTIAPPEND, no MOVE, no UIDPLUS: refused before sending", "[loopback][messages]") {
+TEST_CASE("messages (scripted): no MULTIAPPEND, no UIDPLUS: refused before sending; no MOVE: COPY + STORE \\Deleted",
+          "[loopback][messages]") {
     test::fake_server server([](test::fake_connection& c) {
         serve_login_select(c, "IMAP4rev1 LITERAL+");
+        // MOVE without MOVE and without UIDPLUS: copied and marked, not expunged.
+        auto t = c.expect("UID COPY 1 Trash");
+        c.send(t + " OK copied\r\n");
+        t = c.expect("UID STORE 1 +FLAGS.SILENT (\\Deleted)");
+        c.send(t + " OK stored\r\n");
         // The refused commands never reach the wire: the next line is NOOP.
-        auto t = c.expect("NOOP");
+        t = c.expect("NOOP");
         c.send(t + " OK\r\n");
         t = c.expect("LOGOUT");
         c.send("* BYE bye\r\n" + t + " OK\r\n");
@@ -125,7 +131,9 @@ TEST_CASE("messages (scripted): no MULTIAPPEND, no MOVE, no UIDPLUS: refused bef
         auto [e1, r1] = co_await c.multiappend("INBOX", msgs, asio::as_tuple(asio::use_awaitable));
         CHECK(e1 == make_error_code(errc::capability_missing));
         auto [e2, r2] = co_await c.move(1, "Trash", asio::as_tuple(asio::use_awaitable));
-        CHECK(e2 == make_error_code(errc::capability_missing));
+        CHECK(e2 == imapclient::error_code{});
+        CHECK(r2.moved_by_copy);
+        CHECK(r2.left_deleted);
         auto [e3, r3] = co_await c.uid_expunge(1, asio::as_tuple(asio::use_awaitable));
         CHECK(e3 == make_error_code(errc::capability_missing));
         const strings date{"DATE"};

@@ -93,6 +93,12 @@ TEST_CASE("reconnecting_client: after a loss a lease's next call selects its fol
         CHECK(m.replaced == 1);
         CHECK(m.regained == 1);
         CHECK(m.open == 1);
+        // The commands of both connections, the dead one's included.
+        REQUIRE(m.commands.find("LOGIN"));
+        CHECK(m.commands.find("LOGIN")->ok == 2);
+        REQUIRE(m.commands.find("UID SEARCH"));
+        CHECK(m.commands.find("UID SEARCH")->ok == 2);
+        CHECK(m.commands.find("ENABLE")->ok == 2);
     });
     CHECK(server.finish().empty());
 }

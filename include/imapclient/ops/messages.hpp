@@ -69,6 +69,15 @@ struct append_result {
 struct copy_result {
     std::optional<std::uint32_t> uid_validity;
     std::vector<std::uint32_t> source_uids, dest_uids;
+    /// move() on a server without MOVE: done as COPY, STORE +FLAGS.SILENT
+    /// (\\Deleted) and UID EXPUNGE of just those messages (RFC 6851 3.3).
+    bool moved_by_copy = false;
+    /// ... and the messages are still in the source folder, marked
+    /// \\Deleted: the server lacks UIDPLUS or use_uid is off (an EXPUNGE
+    /// would remove every other \\Deleted message too), or the STORE or the
+    /// UID EXPUNGE failed (the error says which). They are in the target
+    /// folder either way; expunge() when that is what you want.
+    bool left_deleted = false;
     status_response status;
     /// The mailbox the command ran in (name as selected, UIDVALIDITY).
     mailbox_identity ran_in;

@@ -181,3 +181,46 @@ TEST_CASE("metrics: names are the command word as written, bounded in number", "
     CHECK(m.stats("X61").ok == 1);
     CHECK(snapshot.find("X62") == nullptr);
 }
+
+TEST_CASE("metrics: snapshots add up entry by entry, within the bound on names", "[metrics]") {
+    auto stats = [](std::string name, std::uint64_t ok, std::chrono::milliseconds latency, std::size_t bucket) {
+        command_stats s;
+        s.name = std::move(name);
+        s.ok = ok;
+        s.total_latency = latency * ok;
+        s.max_latency = latency;
+        s.buckets[bucket] = ok;
+        return s;
+    };
+    command_metrics a, b;
+    a.commands_sent = 3;
+    a.bytes_read = 100;
+    a.commands.push_back(stats("FETCH", 2, std::chrono::milliseconds(4), 2));
+    a.commands.push_back(stats("LOGIN", 1, std::chrono::milliseconds(30), 5));
+    b.commands_sent = 2;
+    b.bytes_read = 50;
+    b.commands.push_back(stats("FETCH", 1, std::chrono::milliseconds(40), 5));
+    b.commands.push_back(stats("NOOP", 1, std::chrono::milliseconds(1), 0));
+    a += b;
+    CHECK(a.commands_sent == 5);
+    CHECK(a.bytes_read == 150);
+    REQUIRE(a.commands.size() == 3);
+    CHECK(a.commands[0].name == "FETCH");  // sorted by name
+    const auto* fetch = a.find("FETCH");
+    REQUIRE(fetch);
+    CHECK(fetch->ok == 3);
+    CHECK(fetch->max_latency == std::chrono::milliseconds(40));
+    CHECK(fetch->total_latency == std::chrono::milliseconds(48));
+    CHECK(fetch->buckets[2] == 2);
+    CHECK(fetch->buckets[5] == 1);
+    CHECK(a.find("NOOP")->ok == 1);
+
+    // Two connections of 40 distinct names each: 64 entries, the rest "other".
+    command_metrics c, d;
+    for (int i = 0; i < 40; ++i) c.commands.push_back(stats("C" + std::to_string(i), 1, std::chrono::milliseconds(1), 0));
+    for (int i = 0; i < 40; ++i) d.commands.push_back(stats("D" + std::to_string(i), 1, std::chrono::milliseconds(1), 0));
+    c += d;
+    REQUIRE(c.commands.size() == command_metrics::max_names + 1);
+    CHECK(c.commands.back().name == "other");
+    CHECK(c.commands.back().ok == 80 - command_metrics::max_names);
+}

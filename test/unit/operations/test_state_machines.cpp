@@ -179,8 +179,7 @@ TEST_CASE("operations: refusals come from the preconditions, before anything is 
     selected(s, "IMAP4rev1", true);  // EXAMINEd, no MOVE, no UIDPLUS
     auto move = op::make_algorithm(ops::move{sequence_set("1"), "Archive"});
     CHECK(drive(s, *move, {}).empty());
-    CHECK(move->result.first == ec_of(errc::capability_missing));
-    CHECK(move->result.second.status.text == "the server does not offer MOVE");
+    CHECK(move->result.first == ec_of(errc::read_only));
 
     auto store = op::make_algorithm(ops::store_flags{sequence_set("1"), flag_change::add, {"\\Seen"}, false});
     CHECK(drive(s, *store, {}).empty());
@@ -429,4 +428,55 @@ TEST_CASE("operations: a FETCH item that cannot be read leaves the message in th
     CHECK(m.section("BODY[2.MIME]")->data == "hi");
     REQUIRE(m.unreadable.size() == 1);
     CHECK(m.unreadable[0].item == "BODY[2]");
+}
+
+TEST_CASE("operations: MOVE without the capability is COPY, STORE \\Deleted and UID EXPUNGE of just those", "[operations]") {
+    script s;
+    selected(s, "IMAP4rev1 UIDPLUS");
+    auto o = op::make_algorithm(ops::move{sequence_set("1:2"), "Trash"});
+    auto lines = drive(s, *o,
+                       {"$T OK [COPYUID 7 1:2 5:6] copied\r\n", "$T OK stored\r\n",
+                        "* 1 EXPUNGE\r\n* 1 EXPUNGE\r\n$T OK expunged\r\n"});
+    REQUIRE(lines.size() == 3);
+    CHECK(lines[0].find("UID COPY 1:2 Trash") != std::string::npos);
+    CHECK(lines[1].find("UID STORE 1:2 +FLAGS.SILENT (\\Deleted)") != std::string::npos);
+    CHECK(lines[2].find("UID EXPUNGE 1:2") != std::string::npos);
+    CHECK(o->result.first == error_code{});
+    CHECK(o->result.second.moved_by_copy);
+    CHECK(!o->result.second.left_deleted);
+    CHECK(o->result.second.source_uids == std::vector<std::uint32_t>{1, 2});
+    CHECK(o->result.second.dest_uids == std::vector<std::uint32_t>{5, 6});
+}
+
+TEST_CASE("operations: MOVE by COPY without UIDPLUS leaves the messages marked, and a failed STORE says so", "[operations]") {
+    {
+        script s;
+        selected(s, "IMAP4rev1");
+        auto o = op::make_algorithm(ops::move{sequence_set("3"), "Trash"});
+        auto lines = drive(s, *o, {"$T OK copied\r\n", "$T OK stored\r\n"});
+        REQUIRE(lines.size() == 2);  // no EXPUNGE: it would remove other \\Deleted messages
+        CHECK(o->result.first == error_code{});
+        CHECK(o->result.second.moved_by_copy);
+        CHECK(o->result.second.left_deleted);
+    }
+    {
+        script s;
+        selected(s, "IMAP4rev1 UIDPLUS");
+        auto o = op::make_algorithm(ops::move{sequence_set("3"), "Trash"});
+        auto lines = drive(s, *o, {"$T OK [COPYUID 7 3 9] copied\r\n", "$T NO [CANNOT] not now\r\n"});
+        REQUIRE(lines.size() == 2);
+        CHECK(o->result.first == ec_of(errc::no));
+        CHECK(o->result.second.status.text == "not now");
+        CHECK(o->result.second.left_deleted);
+        CHECK(o->result.second.dest_uids == std::vector<std::uint32_t>{9});  // it is in Trash all the same
+    }
+    {
+        script s;
+        selected(s, "IMAP4rev1 UIDPLUS");
+        auto o = op::make_algorithm(ops::move{sequence_set("3"), "Nowhere"});
+        auto lines = drive(s, *o, {"$T NO [TRYCREATE] no such folder\r\n"});
+        REQUIRE(lines.size() == 1);  // nothing copied: nothing marked
+        CHECK(o->result.first == ec_of(errc::no));
+        CHECK(!o->result.second.left_deleted);
+    }
 }
