@@ -2,6 +2,7 @@
 // MULTIAPPEND, COPY, MOVE, EXPUNGE and UID EXPUNGE. Each: what it needs,
 // sends and returns.
 #include "operations/messages.hpp"
+#include "operations/flags.hpp"
 
 #include <imapclient/utf7.hpp>
 

@@ -5,6 +5,7 @@
 // connection's APPEND, read-only mailboxes, use_uid on and off. (What
 // neither server has, scripted: test/loopback/test_messages.cpp.)
 #include "harness.hpp"
+#include "private_dovecot.hpp"
 
 #include <algorithm>
 #include <ctime>
@@ -822,5 +823,59 @@ TEST_CASE("messages: Gmail extensions are refused where the server lacks X-GM-EX
         CHECK(e3 == make_error_code(errc::capability_missing));
         co_await c.noop();
         co_await c.logout();
+    });
+}
+
+namespace {
+
+// move() of two of three messages on a Dovecot that offers `capabilities`
+// (no MOVE); the third is marked \Deleted beforehand and must stay.
+asio::awaitable<imapclient::copy_result> move_without_move(test::private_dovecot& server) {
+    client c(co_await asio::this_coro::executor, test::plain_options(server.env));
+    co_await c.connect();
+    co_await c.login("alice", "alicepass");
+    const auto caps = c.capabilities();
+    CHECK(std::find(caps.begin(), caps.end(), "MOVE") == caps.end());
+    const std::string from = test::unique_name("move-src"), to = test::unique_name("move-dst");
+    co_await c.create_folder(from);
+    co_await c.create_folder(to);
+    for (int i = 1; i <= 3; ++i) co_await c.append(from, test::make_message("move " + std::to_string(i), "x"));
+    co_await c.select_folder(from);
+    const strings deleted{imapclient::DELETED};
+    co_await c.add_flags(3, deleted);
+    sequence_set first_two("1:2");
+    auto moved = co_await c.move(first_two, to);
+    const strings messages{"MESSAGES"};
+    auto there = co_await c.folder_status(to, messages);
+    CHECK(there.messages == 2u);
+    co_await c.noop();
+    // Moved away (UIDPLUS) or still here marked (without), and the other
+    // \Deleted message untouched either way.
+    CHECK(c.mailbox().exists == (moved.left_deleted ? 3u : 1u));
+    co_await c.logout();
+    co_return moved;
+}
+
+}  // namespace
+
+TEST_CASE("messages: move() on a Dovecot without MOVE copies, marks and UID EXPUNGEs just those",
+          "[live][messages][private]") {
+    test::private_dovecot server("IMAP4rev1 LITERAL+ SASL-IR IDLE UIDPLUS ENABLE");
+    test::run([&]() -> asio::awaitable<void> {
+        auto moved = co_await move_without_move(server);
+        CHECK(moved.moved_by_copy);
+        CHECK(!moved.left_deleted);
+        CHECK(moved.source_uids == ids{1, 2});
+        CHECK(moved.dest_uids.size() == 2);
+    });
+}
+
+TEST_CASE("messages: move() on a Dovecot without MOVE and UIDPLUS leaves the messages marked \\Deleted",
+          "[live][messages][private]") {
+    test::private_dovecot server("IMAP4rev1 LITERAL+ SASL-IR IDLE ENABLE");
+    test::run([&]() -> asio::awaitable<void> {
+        auto moved = co_await move_without_move(server);
+        CHECK(moved.moved_by_copy);
+        CHECK(moved.left_deleted);
     });
 }

@@ -82,6 +82,11 @@ bob:{PLAIN}bob-oauth-token
 EOF
   chmod 644 "$d"/etc/*
 
+  # DOVECOT_IMAP_CAPABILITY: the capabilities offered after login instead
+  # of Dovecot's own (a test of a client's fallbacks, e.g. without MOVE).
+  capability=
+  [ -z "${DOVECOT_IMAP_CAPABILITY:-}" ] || capability="  imap_capability = $DOVECOT_IMAP_CAPABILITY"
+
   cat > "$d/dovecot.conf" <<EOF
 # Throwaway Dovecot 2.3 test instance, written by test/servers/dovecot.sh.
 # Everything lives under $d.
@@ -172,6 +177,7 @@ namespace inbox {
 protocol imap {
   mail_plugins = \$mail_plugins imap_quota imap_acl imap_zlib
   imap_idle_notify_interval = 2 mins
+$capability
 }
 
 plugin {

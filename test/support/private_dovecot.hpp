@@ -43,8 +43,11 @@ struct private_dovecot {
     std::string dir = test::unique_name("/tmp/imapclient-private");
     std::string script = std::string(SOURCE_ROOT) + "/test/servers/dovecot.sh";
     test::server_env env;
-    private_dovecot() {
-        REQUIRE(std::system(("bash " + script + " start " + dir + " >/dev/null").c_str()) == 0);
+    /// `capabilities`: what it offers after login instead of its own
+    /// (DOVECOT_IMAP_CAPABILITY), e.g. a list without MOVE.
+    explicit private_dovecot(const std::string& capabilities = {}) {
+        const std::string offer = capabilities.empty() ? "" : "DOVECOT_IMAP_CAPABILITY='" + capabilities + "' ";
+        REQUIRE(std::system((offer + "bash " + script + " start " + dir + " >/dev/null").c_str()) == 0);
         std::ifstream in(dir + "/env");
         std::string line;
         while (std::getline(in, line)) {
