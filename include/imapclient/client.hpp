@@ -505,11 +505,10 @@ public:
     }
 
     /// Sends MOVE (RFC 6851; UID MOVE when use_uid); as copy(). Without
-    /// the MOVE capability: COPY, STORE +FLAGS.SILENT (\Deleted) and UID
-    /// EXPUNGE of just those messages (copy_result::moved_by_copy); without
-    /// UIDPLUS or use_uid the messages stay marked \Deleted in this folder
-    /// (copy_result::left_deleted), since EXPUNGE would remove every other
-    /// \Deleted message too. read_only in an EXAMINEd mailbox.
+    /// the MOVE capability: COPY, then UID STORE \Deleted and UID EXPUNGE
+    /// of exactly the UIDs COPYUID names (copy_result::moved_by_copy);
+    /// without UIDPLUS/COPYUID the originals stay
+    /// (copy_result::left_in_source). read_only in an EXAMINEd mailbox.
     template <typename Token = use_awaitable_t>
     auto move(sequence_set messages, std::string folder, Token&& token = {}) {
         return run(ops::move{std::move(messages), std::move(folder)}, std::forward<Token>(token));

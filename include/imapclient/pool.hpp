@@ -66,8 +66,9 @@ struct pool_options {
     /// ENABLE sent on every connection right after its login (RFC 5161
     /// allows ENABLE only before a mailbox is selected), so that a
     /// replacement connection has what the others have (CONDSTORE, QRESYNC,
-    /// UTF8=ACCEPT, ...). The server ignores what it does not offer; a NO or
-    /// BAD fails the connection as a failed login does.
+    /// UTF8=ACCEPT, ...). The server ignores what it does not offer; a
+    /// server without ENABLE gets none; a NO or BAD fails the connection as
+    /// a failed login does.
     std::vector<std::string> enable;
 };
 
@@ -102,7 +103,13 @@ struct pool_event {
     std::uint64_t session = 0;
     /// The folder the pool's leases have selected on that connection when
     /// next_event() hands the event out (for connection_closed: when the
-    /// connection ended); none before the first lease.
+    /// connection ended); none before the first lease. A connection's
+    /// events wait in its queue until taken, so when a lease of another
+    /// folder took that connection meanwhile, events of the old folder may
+    /// carry the new folder's name: a consumer that caches per folder should
+    /// resync a folder when the `mailbox` of a connection changes. (With one
+    /// folder per connection, e.g. a reconnecting_client listening on one
+    /// lease, the name is always right.)
     std::optional<mailbox_identity> mailbox;
     /// What the server said (EXISTS, EXPUNGE, FETCH, ...), resync_needed when
     /// that connection's own event queue overflowed, connection_closed as
@@ -167,9 +174,9 @@ public:
         static_assert(ops::runs_in_mailbox<Op>, "a lease runs the operations that work in the selected mailbox");
         using result = typename Op::result_type;
         return boost::asio::async_initiate<Token, void(error_code, result)>(
-            [this](auto handler, Op op) {
-                detail::start_pool_leased(held_, std::move(op),
-                                          detail::erase_handler<result>(std::move(handler), executor_));
+            [held = held_, executor = executor_](auto handler, Op op) {
+                detail::start_pool_leased(held, std::move(op),
+                                          detail::erase_handler<result>(std::move(handler), executor));
             },
             token, std::move(op));
     }

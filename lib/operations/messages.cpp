@@ -556,10 +556,14 @@ algorithm_ptr<ops::copy> make_algorithm(ops::copy op) {
 namespace {
 
 // MOVE where the server offers it; elsewhere RFC 6851 3.3's way: COPY,
-// STORE +FLAGS.SILENT (\\Deleted), then UID EXPUNGE of just those messages
-// (UIDPLUS). A plain EXPUNGE would also remove every other message marked
-// \\Deleted, so without UIDPLUS (or by sequence number) the moved messages
-// are left marked in the source folder and the result says so.
+// then UID STORE +FLAGS.SILENT (\\Deleted) and UID EXPUNGE of exactly the
+// UIDs COPYUID says were copied (UIDPLUS). Never the caller's set again: a
+// range or "*" may name messages that arrived after the COPY, and a
+// sequence number may name another message once the mailbox renumbered.
+// Without COPYUID the copies cannot be told apart, so the originals stay.
+// Once the COPY succeeded the move succeeds (the messages are in the
+// target): a STORE or EXPUNGE that fails leaves them in the source too,
+// and the result says so rather than inviting a second, duplicating try.
 class move_algorithm final : public operation<copy_result> {
 public:
     explicit move_algorithm(ops::move op) : op_(std::move(op)) {}
@@ -577,22 +581,24 @@ public:
                 result = with_status(*last, to_copy_result(*last));
                 result.second.moved_by_copy = by_copy_;
                 if (!by_copy_ || last->ec) return std::nullopt;
-                // Copied: from here on a failure leaves the messages in both folders.
-                result.second.left_deleted = true;
+                result.second.left_in_source = true;
+                copied_ = result.second.source_uids;
+                if (copied_.empty() || !ctx.engine.has_capability("UIDPLUS")) return std::nullopt;
                 std::vector<std::string> deleted{"\\Deleted"};
-                auto req = commands::store(op_.messages, flag_change::add, false, std::move(deleted), true, ctx.use_uid);
+                auto req = commands::store(copied_, flag_change::add, false, std::move(deleted), true, true);
                 req.needs = writable();
                 return req;
             }
             case 2: {
-                if (last->ec || !ctx.use_uid || !ctx.engine.has_capability("UIDPLUS")) return fail_on(*last);
-                auto req = commands::expunge(op_.messages);
+                if (last->ec) return stop_at(*last);
+                auto req = commands::expunge(copied_);
                 req.needs = writable();
                 return req;
             }
             default:
-                if (!last->ec) result.second.left_deleted = false;
-                return fail_on(*last);
+                if (last->ec) return stop_at(*last);
+                result.second.left_in_source = false;
+                return std::nullopt;
         }
     }
 
@@ -602,16 +608,19 @@ private:
         p.writable = true;
         return p;
     }
-    /// Ends with `c`'s error, if any (the COPY's result and COPYUID kept).
-    std::optional<command_request> fail_on(const completion& c) {
-        if (c.ec) {
-            result.first = c.ec;
-            result.second.status = c.status;
-        }
+    /// After the COPY: a NO or BAD of the STORE or EXPUNGE is reported in
+    /// the status, the move still succeeded; a lost connection is an abort
+    /// (connection_lost even where the engine says not_connected, which a
+    /// pool would take for "never sent" and send the COPY again).
+    std::optional<command_request> stop_at(const completion& c) {
+        result.second.status = c.status;
+        if (is_abort(c.ec) || c.ec == boost::system::errc::operation_canceled)
+            result.first = c.ec == make_error_code(errc::not_connected) ? make_error_code(errc::connection_lost) : c.ec;
         return std::nullopt;
     }
 
     ops::move op_;
+    std::vector<std::uint32_t> copied_;
     int step_ = 0;
     bool by_copy_ = false;
 };

@@ -264,13 +264,18 @@ struct pool::state : std::enable_shared_from_this<pool::state> {
         if (!ec && !opts.enable.empty()) {
             ops::enable wanted{opts.enable};
             auto [enable_ec, enabled] = co_await c->run(std::move(wanted), tuple_awaitable);
-            ec = enable_ec;
-            why = enabled.status;
+            // A server without ENABLE has none of it to turn on: refused
+            // before sending, and the connection is used as it is.
+            if (enable_ec != make_error_code(errc::capability_missing)) {
+                ec = enable_ec;
+                why = enabled.status;
+            }
         }
         slot->connecting = false;
         if (closed) co_return;
         if (ec) {
             ++m.connection_failures;
+            m.commands += c->metrics();
             const auto asked = detail::throttling(why);
             if (asked) ++m.throttled;
             backoff = backoff.count() == 0 ? opts.initial_backoff : std::min(backoff * 2, opts.max_backoff);
@@ -306,15 +311,25 @@ struct pool::state : std::enable_shared_from_this<pool::state> {
     asio::awaitable<void> watch([[maybe_unused]] std::shared_ptr<state> self, std::shared_ptr<connection> conn,
                                 std::uint64_t gen) {
         const auto slot = static_cast<std::size_t>(std::find(conns.begin(), conns.end(), conn) - conns.begin());
+        bool ended = false;  // its connection_closed was delivered
         while (conn->generation == gen && conn->c) {
             auto [ec, e] = co_await conn->c->next_event(tuple_awaitable);
             if (ec) break;
-            const bool last = std::holds_alternative<connection_closed>(e);
+            ended = std::holds_alternative<connection_closed>(e);
             if (opts.deliver_events) {
                 pool_event pe{slot, gen, conn->selected, std::move(e)};
                 co_await deliver(std::move(pe), conn);
             }
-            if (last || closed) break;
+            if (ended || closed) break;
+        }
+        if (opts.deliver_events && !ended && !closed) {
+            // The pool closed it (a call found it dead) before its own
+            // connection_closed was read: every connection's events still
+            // end with one, and what it had queued is gone with it.
+            pool_event pe{slot, gen, conn->selected,
+                          connection_closed{make_error_code(errc::connection_lost),
+                                            "the connection was found dead and closed; its queued events are gone"}};
+            co_await deliver(std::move(pe), conn);
         }
         lost(*conn, gen);
     }
@@ -458,10 +473,11 @@ struct pool::state : std::enable_shared_from_this<pool::state> {
             auto a = co_await wait_for(std::move(wanted), deadline);
             if (a.ec) co_return acquired::failed(a.ec, a.why);
             auto unusable = co_await check(a);
-            if (unusable && *unusable == asio::error::operation_aborted) {
-                give_back(a.conn, a.generation, true);
+            // Whatever made it unusable, the lease dispatch() counted on it
+            // is not taken (give_back ignores a connection replaced since).
+            if (unusable) give_back(a.conn, a.generation, true);
+            if (unusable && *unusable == asio::error::operation_aborted)
                 co_return acquired::failed(*unusable, text_status("lease_folder() cancelled"));
-            }
             if (unusable && attempt < max_attempts) {
                 ++m.retried;
                 continue;
@@ -573,9 +589,13 @@ struct pool::state : std::enable_shared_from_this<pool::state> {
         for (int attempt = 1;; ++attempt) {
             auto unusable = co_await ensure_up(held, deadline);
             if (unusable) co_return refuse<R>(unusable->ec, unusable->why.text);
+            // The connection it runs on: a concurrent call of the lease may
+            // have moved the lease to another one by the time it ends.
+            const auto on = held->conn;
+            const auto gen = held->generation;
             Op this_try = op;
             auto [ec, r] = co_await held->lease.run(std::move(this_try), tuple_awaitable);
-            if (ec && is_abort(ec) && held->conn) lost(*held->conn, held->generation);
+            if (ec && is_abort(ec)) lost(*on, gen);
             if (again<Op>(ec) && attempt < max_attempts) {
                 ++m.retried;
                 continue;

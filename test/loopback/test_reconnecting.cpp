@@ -50,6 +50,13 @@ void serve_select(test::fake_connection& c, int uid_validity, bool enable = fals
            " OK [READ-WRITE] selected\r\n");
 }
 
+/// A scripted server for `connections` connections whose script is told
+/// which one it serves (1, 2, ...).
+test::fake_server numbered(int connections, std::function<void(int, test::fake_connection&)> script) {
+    auto n = std::make_shared<std::atomic<int>>(0);
+    return test::fake_server([n, script](test::fake_connection& c) { script(++*n, c); }, connections);
+}
+
 /// Waits until the pool has found its connection dead (at most 2 s).
 asio::awaitable<void> until_lost(imapclient::pool& p) {
     asio::steady_timer t(co_await asio::this_coro::executor);
@@ -63,18 +70,14 @@ asio::awaitable<void> until_lost(imapclient::pool& p) {
 
 TEST_CASE("reconnecting_client: after a loss a lease's next call selects its folder again, ENABLE is sent again",
           "[loopback][pool][reconnect]") {
-    std::atomic<int> n{0};
-    test::fake_server server(
-        [&](test::fake_connection& c) {
-            const int mine = ++n;
-            serve_select(c, 7, true);
-            auto t = c.expect("UID SEARCH");
-            c.send(mine == 1 ? "* SEARCH 1 2 3\r\n" : "* SEARCH 4\r\n");
-            c.send(t + " OK done\r\n");
-            if (mine == 1) c.reset();  // the connection dies
-            else c.closed_within(5s);
-        },
-        2);
+    auto server = numbered(2, [](int mine, test::fake_connection& c) {
+        serve_select(c, 7, true);
+        auto t = c.expect("UID SEARCH");
+        c.send(mine == 1 ? "* SEARCH 1 2 3\r\n" : "* SEARCH 4\r\n");
+        c.send(t + " OK done\r\n");
+        if (mine == 1) c.reset();  // the connection dies
+        else c.closed_within(5s);
+    });
     test::run([&]() -> asio::awaitable<void> {
         auto o = options_for(server);
         o.enable = {"CONDSTORE"};
@@ -105,26 +108,22 @@ TEST_CASE("reconnecting_client: after a loss a lease's next call selects its fol
 
 TEST_CASE("reconnecting_client: a read cut off by the loss is sent again (retry_reads), a write fails with its abort error",
           "[loopback][pool][reconnect]") {
-    std::atomic<int> n{0};
-    test::fake_server server(
-        [&](test::fake_connection& c) {
-            const int mine = ++n;
-            serve_select(c, 7);
-            if (mine == 1) {
-                c.expect("NOOP");  // on the wire, never answered
-                c.reset();
-                return;
-            }
-            auto t = c.expect("NOOP");
-            c.send(t + " OK noop " + std::to_string(mine) + "\r\n");
-            if (mine == 2) {
-                c.expect("UID STORE");  // likewise
-                c.reset();
-                return;
-            }
-            c.closed_within(5s);
-        },
-        3);
+    auto server = numbered(3, [](int mine, test::fake_connection& c) {
+        serve_select(c, 7);
+        if (mine == 1) {
+            c.expect("NOOP");  // on the wire, never answered
+            c.reset();
+            return;
+        }
+        auto t = c.expect("NOOP");
+        c.send(t + " OK noop " + std::to_string(mine) + "\r\n");
+        if (mine == 2) {
+            c.expect("UID STORE");  // likewise
+            c.reset();
+            return;
+        }
+        c.closed_within(5s);
+    });
     test::run([&]() -> asio::awaitable<void> {
         auto o = options_for(server);
         o.retry_reads = true;
@@ -148,15 +147,11 @@ TEST_CASE("reconnecting_client: a read cut off by the loss is sent again (retry_
 
 TEST_CASE("reconnecting_client: a new UIDVALIDITY after the reconnect ends the lease with mailbox_changed",
           "[loopback][pool][reconnect]") {
-    std::atomic<int> n{0};
-    test::fake_server server(
-        [&](test::fake_connection& c) {
-            const int mine = ++n;
-            serve_select(c, mine == 1 ? 7 : 8);
-            if (mine == 1) c.reset();
-            else c.closed_within(5s);
-        },
-        2);
+    auto server = numbered(2, [](int mine, test::fake_connection& c) {
+        serve_select(c, mine == 1 ? 7 : 8);
+        if (mine == 1) c.reset();
+        else c.closed_within(5s);
+    });
     test::run([&]() -> asio::awaitable<void> {
         imapclient::reconnecting_client rc(co_await asio::this_coro::executor, options_for(server));
         auto inbox = co_await rc.lease_folder("INBOX");
@@ -179,23 +174,19 @@ TEST_CASE("reconnecting_client: a new UIDVALIDITY after the reconnect ends the l
 
 TEST_CASE("reconnecting_client: next_event() delivers every connection's events, naming connection and folder",
           "[loopback][pool][reconnect]") {
-    std::atomic<int> n{0};
-    test::fake_server server(
-        [&](test::fake_connection& c) {
-            const int mine = ++n;
-            serve_select(c, 7);
-            if (mine == 1) {
-                c.send("* 11 EXISTS\r\n");
-                // Dies once the client has read the EXISTS.
-                std::this_thread::sleep_for(100ms);
-                c.reset();
-                return;
-            }
-            auto t = c.expect("NOOP");
-            c.send("* 12 EXISTS\r\n" + t + " OK noop\r\n");
-            c.closed_within(5s);
-        },
-        2);
+    auto server = numbered(2, [](int mine, test::fake_connection& c) {
+        serve_select(c, 7);
+        if (mine == 1) {
+            c.send("* 11 EXISTS\r\n");
+            // Dies once the client has read the EXISTS.
+            std::this_thread::sleep_for(100ms);
+            c.reset();
+            return;
+        }
+        auto t = c.expect("NOOP");
+        c.send("* 12 EXISTS\r\n" + t + " OK noop\r\n");
+        c.closed_within(5s);
+    });
     test::run([&]() -> asio::awaitable<void> {
         auto o = options_for(server);
         o.deliver_events = true;
@@ -241,4 +232,26 @@ TEST_CASE("pool: next_event() needs deliver_events, and a waiting next_event() c
         CHECK(waited.index() == 1);  // the timer won; the wait was withdrawn
         CHECK(q.metrics().open == 0);
     });
+}
+
+TEST_CASE("reconnecting_client: pool_options::enable is skipped on a server without ENABLE",
+          "[loopback][pool][reconnect]") {
+    auto server = numbered(1, [](int, test::fake_connection& c) {
+        c.send("* OK [CAPABILITY IMAP4rev1] no ENABLE here\r\n");
+        auto t = c.expect("LOGIN");
+        c.send(t + " OK [CAPABILITY IMAP4rev1] logged in\r\n");
+        t = c.expect("NOOP");  // not ENABLE
+        c.send(t + " OK noop\r\n");
+        c.closed_within(5s);
+    });
+    test::run([&]() -> asio::awaitable<void> {
+        auto o = options_for(server);
+        o.enable = {"CONDSTORE"};
+        imapclient::reconnecting_client rc(co_await asio::this_coro::executor, o);
+        ops::noop noop;
+        auto r = co_await rc.run(noop);
+        CHECK(r.status.text == "noop");
+        CHECK(rc.metrics().connection_failures == 0);
+    });
+    CHECK(server.finish().empty());
 }

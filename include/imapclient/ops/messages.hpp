@@ -69,15 +69,16 @@ struct append_result {
 struct copy_result {
     std::optional<std::uint32_t> uid_validity;
     std::vector<std::uint32_t> source_uids, dest_uids;
-    /// move() on a server without MOVE: done as COPY, STORE +FLAGS.SILENT
-    /// (\\Deleted) and UID EXPUNGE of just those messages (RFC 6851 3.3).
+    /// move() on a server without MOVE: done as COPY, then UID STORE
+    /// +FLAGS.SILENT (\\Deleted) and UID EXPUNGE of exactly the UIDs COPYUID
+    /// names (RFC 6851 3.3).
     bool moved_by_copy = false;
-    /// ... and the messages are still in the source folder, marked
-    /// \\Deleted: the server lacks UIDPLUS or use_uid is off (an EXPUNGE
-    /// would remove every other \\Deleted message too), or the STORE or the
-    /// UID EXPUNGE failed (the error says which). They are in the target
-    /// folder either way; expunge() when that is what you want.
-    bool left_deleted = false;
+    /// ... and the messages are in the target folder but still in this one
+    /// too: the server gave no COPYUID or lacks UIDPLUS (the copied messages
+    /// cannot be named exactly, so none is marked), or the STORE or UID
+    /// EXPUNGE was refused (`status` has its reply; a message may then be
+    /// marked \\Deleted). The move itself succeeded: do not repeat it.
+    bool left_in_source = false;
     status_response status;
     /// The mailbox the command ran in (name as selected, UIDVALIDITY).
     mailbox_identity ran_in;
