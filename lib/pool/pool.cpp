@@ -34,6 +34,13 @@ void add_time(std::chrono::nanoseconds d, std::chrono::nanoseconds& total, std::
     max = std::max(max, d);
 }
 
+/// Waits until `signal` is cancelled (someone decided) or the caller
+/// cancels; true for the latter.
+asio::awaitable<bool> caller_cancelled_during(asio::steady_timer& signal) {
+    co_await signal.async_wait(tuple_awaitable);
+    co_return (co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none;
+}
+
 }  // namespace
 
 namespace detail {
@@ -49,6 +56,9 @@ struct pool_connection {
     std::optional<mailbox_identity> selected;  // ... and what the server said it was
     steady::time_point last_used{};
     std::uint64_t generation = 0;  // one per connection made in this slot
+
+    /// Still connection number `gen` of this slot, and open.
+    bool is(std::uint64_t gen) const { return generation == gen && c; }
 };
 
 /// A folder lease on a connection of the pool, or why none was had by
@@ -83,7 +93,7 @@ struct pool_held_lease {
     std::shared_ptr<asio::steady_timer> regaining;  // cancelled once a regain() ends
 
     /// On the connection it was granted, which is still up.
-    bool up() const { return conn && conn->generation == generation && conn->up && conn->c; }
+    bool up() const { return conn && conn->is(generation); }
     void on(pool_acquired&& a) {
         lease = std::move(a.lease);
         conn = std::move(a.conn);
@@ -340,11 +350,15 @@ struct pool::state : std::enable_shared_from_this<pool::state> {
         if (closed) co_return;
         auto taken = std::make_shared<asio::steady_timer>(strand, steady::time_point::max());
         events.push_back(delivery{std::move(e), std::move(from), taken});
-        if (!event_waiters.empty()) {
-            event_waiters.front()->cancel();
-            event_waiters.pop_front();
-        }
+        wake_event_waiter();
         co_await taken->async_wait(tuple_awaitable);
+    }
+
+    /// The longest-waiting next_event() call, if any, looks at the queue.
+    void wake_event_waiter() {
+        if (event_waiters.empty()) return;
+        event_waiters.front()->cancel();
+        event_waiters.pop_front();
     }
 
     asio::awaitable<op_result<pool_event>> next_event() {
@@ -354,16 +368,11 @@ struct pool::state : std::enable_shared_from_this<pool::state> {
             if (closed) co_return refuse<pool_event>(errc::not_connected, "the pool was closed");
             auto signal = std::make_shared<asio::steady_timer>(strand, steady::time_point::max());
             event_waiters.push_back(signal);
-            co_await signal->async_wait(tuple_awaitable);
-            const bool cancelled =
-                (co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none;
+            const bool cancelled = co_await caller_cancelled_during(*signal);
             if (cancelled) {
                 std::erase(event_waiters, signal);
                 // An event meant to wake this call goes to the next one.
-                if (!events.empty() && !event_waiters.empty()) {
-                    event_waiters.front()->cancel();
-                    event_waiters.pop_front();
-                }
+                if (!events.empty()) wake_event_waiter();
                 co_return refuse<pool_event>(error_code(asio::error::operation_aborted), "next_event() cancelled");
             }
         }
@@ -444,7 +453,7 @@ struct pool::state : std::enable_shared_from_this<pool::state> {
 
     /// The connection is still the one assigned, and answers a NOOP if it
     /// sat unused; false: it died (and is replaced).
-    bool still_assigned(const assignment& a) const { return a.conn->generation == a.generation && a.conn->c; }
+    bool still_assigned(const assignment& a) const { return a.conn->is(a.generation); }
 
     /// The connection is still the one assigned, and answers a NOOP if it
     /// sat unused: nullopt. Else why not: an abort error (it died and is
@@ -564,9 +573,7 @@ struct pool::state : std::enable_shared_from_this<pool::state> {
                 co_return acquired::failed(make_error_code(errc::illegal_state), text_status("the lease was released"));
             if (held->changed) co_return acquired::failed(make_error_code(errc::mailbox_changed), *held->changed);
             if (auto other = held->regaining) {
-                co_await other->async_wait(tuple_awaitable);
-                const bool cancelled =
-                    (co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none;
+                const bool cancelled = co_await caller_cancelled_during(*other);
                 if (cancelled)
                     co_return acquired::failed(error_code(asio::error::operation_aborted),
                                                text_status("cancelled while the lease's connection was replaced"));
