@@ -31,6 +31,8 @@ public:
         case errc::mailbox_changed: return "the mailbox the operation was issued for is no longer selected";
         case errc::lease_timeout: return "the folder lease waited too long for the connection";
         case errc::limit_exceeded: return "the server sent more data for the command than max_collected allows";
+        case errc::stream_failed: return "the body sink or source failed";
+        case errc::message_missing: return "the server sent no such message or section";
         }
         return "unknown imapclient error";
     }

@@ -44,6 +44,9 @@ enum class errc {
     lease_timeout,        // a folder lease waited longer than client_options::lease_wait_timeout
     // The server sent more for one command than client_options allows.
     limit_exceeded,       // past max_collected: the rest of the command's data was dropped, the connection is usable
+    // Streamed bodies (body_stream.hpp).
+    stream_failed,        // a body_sink or body_source failed (its own error code is used when it has one)
+    message_missing,      // a streamed FETCH: the server answered OK but sent no such message or section
 };
 
 const boost::system::error_category& category() noexcept;
