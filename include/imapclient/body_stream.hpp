@@ -38,7 +38,8 @@ public:
 
     virtual ~body_sink() = default;
     /// Takes `chunk`, which stays valid until the handler has been called.
-    /// Runs on the client's strand; the handler may be called from anywhere.
+    /// Runs on the client's strand; the handler may be called from any
+    /// thread, or at once inside this call.
     /// An error ends the stream: the fetch completes with it, the rest of
     /// the literal is read and dropped, and the connection stays usable.
     virtual void async_write(std::string_view chunk, write_handler handler) = 0;
@@ -57,7 +58,8 @@ public:
     virtual ~body_source() = default;
     /// The exact number of bytes async_read_some() will give in all.
     virtual std::uint64_t size() const = 0;
-    /// Reads at least one byte into `buffer` (or fails). Called only while
+    /// Reads at least one byte into `buffer` (or fails); the handler may be
+    /// called from any thread, or at once inside this call. Called only while
     /// the connection writes the literal: an error or an early end then
     /// closes the connection (an announced literal cannot be taken back).
     virtual void async_read_some(boost::asio::mutable_buffer buffer, read_handler handler) = 0;

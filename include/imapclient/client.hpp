@@ -13,6 +13,7 @@
 // (built beforehand: GCC 12 miscompiles braced lists inside co_await expressions).
 #pragma once
 
+#include <imapclient/body_stream.hpp>
 #include <imapclient/error.hpp>
 #include <imapclient/event.hpp>
 #include <imapclient/mailbox.hpp>
@@ -476,6 +477,40 @@ public:
     auto fetch(sequence_set messages, std::vector<std::string> items, std::vector<std::string> modifiers = {},
                Token&& token = {}) {
         return run(ops::fetch{std::move(messages), std::move(items), std::move(modifiers)}, std::forward<Token>(token));
+    }
+
+    /// Streams one body section of one message into `sink` (a file, a
+    /// socket, a coroutine: see body_stream.hpp) as it is read: any size in
+    /// bounded memory, a slow sink slowing the connection rather than
+    /// filling memory. `section` is "" for the whole message, else "1.2",
+    /// "HEADER", "TEXT", ...; see ops::stream_fetch for BINARY, partial
+    /// fetches and \Seen. Returns the bytes written. A message the server
+    /// does not send is errc::message_missing; a failing sink is
+    /// errc::stream_failed (its error in sink_error) and the connection stays
+    /// usable. On cancellation or connection loss the sink has a part and is
+    /// told so by finish(ec); the rest of a cancelled body is read and dropped.
+    template <typename Token = use_awaitable_t>
+    auto stream_fetch(std::uint32_t message, std::shared_ptr<body_sink> sink, std::string section = {},
+                      Token&& token = {}) {
+        ops::stream_fetch op;
+        op.message = message;
+        op.sink = std::move(sink);
+        op.section = std::move(section);
+        return run(std::move(op), std::forward<Token>(token));
+    }
+
+    /// Streams a body section into `sink` in partial fetches of `chunk`
+    /// bytes, for servers that cap one literal's size; starts at `offset`
+    /// to resume (with file_sink(path, true)). As stream_fetch().
+    template <typename Token = use_awaitable_t>
+    auto download(std::uint32_t message, std::shared_ptr<body_sink> sink, std::uint32_t offset = 0,
+                  std::uint32_t chunk = 16u << 20, Token&& token = {}) {
+        ops::download op;
+        op.message = message;
+        op.sink = std::move(sink);
+        op.offset = offset;
+        op.chunk = chunk;
+        return run(std::move(op), std::forward<Token>(token));
     }
 
     /// Sends APPEND of a message (RFC 5322 bytes) with optional flags and

@@ -2,6 +2,7 @@
 #include "actor/actor.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -219,14 +220,52 @@ asio::awaitable<void> client::impl::reader_loop() {
         metrics_->bytes_read(n);
         chunk = next_read_chunk(chunk, n);
         if (inflating) {
-            feed_compressed({buf.data(), n});
+            // Decoded a bounded chunk at a time, each written to its sink (if
+            // it is a streamed body) before the next is decoded.
+            std::string_view in{buf.data(), n};
+            while (feed_compressed(in)) {
+                pump();
+                co_await write_pieces();
+            }
         } else {
             if (opts_.debug >= 4) log(4, "< " + printable({buf.data(), n}));
             engine_.commit_read(n);
         }
         if (engine_.compression_pending() && !engine_.closed()) start_compression();
         pump();
+        co_await write_pieces();
         if (engine_.tls_upgrade_pending() && !co_await upgrade_to_tls()) break;
+    }
+}
+
+asio::awaitable<void> client::impl::write_pieces() {
+    // The reader reads nothing more while a sink writes: a slow sink slows
+    // the connection instead of filling memory.
+    while (auto piece = engine_.next_piece()) {
+        std::shared_ptr<body_sink> sink = piece->sink;
+        std::string_view bytes = piece->bytes;
+        error_code ec = co_await write_to_sink(sink, bytes);
+        last_activity_ = clock_type::now();  // time in the sink is no server silence
+        engine_.piece_written(ec);
+        pump();
+    }
+}
+
+asio::awaitable<error_code> client::impl::write_to_sink(std::shared_ptr<body_sink> sink, std::string_view bytes) {
+    auto init = [this, sink, bytes](auto handler) {
+        // Always resumed through the strand, even by a sink that calls its
+        // handler inside async_write().
+        auto resume = [h = std::move(handler), strand = strand_](error_code ec) mutable {
+            asio::post(strand, [h = std::move(h), ec]() mutable { std::move(h)(ec); });
+        };
+        sink->async_write(bytes, body_sink::write_handler(asio::bind_executor(strand_, std::move(resume))));
+    };
+    try {  // a sink that throws has failed like one that reports an error
+        auto [ec] = co_await asio::async_initiate<const asio::as_tuple_t<asio::use_awaitable_t<>>&, void(error_code)>(
+            init, asio::as_tuple(asio::use_awaitable));
+        co_return ec;
+    } catch (const std::exception&) {
+        co_return make_error_code(errc::stream_failed);
     }
 }
 
@@ -246,7 +285,7 @@ asio::awaitable<bool> client::impl::upgrade_to_tls() {
     co_return true;
 }
 
-void client::impl::feed_compressed(std::string_view in) {
+bool client::impl::feed_compressed(std::string_view& in) {
     while (!engine_.closed()) {
         auto out = engine_.prepare_read(inflate_chunk);
         auto r = inflater_->inflate(in, out);
@@ -256,11 +295,14 @@ void client::impl::feed_compressed(std::string_view in) {
         engine_.commit_read(r.produced);
         if (!r.error.empty()) {
             log(1, "COMPRESS: " + r.error);
-            return close(make_error_code(errc::framing_error), r.error);
+            close(make_error_code(errc::framing_error), r.error);
+            return false;
         }
-        if (in.empty() && r.produced < out.size()) return;
-        if (r.consumed == 0 && r.produced == 0) return;  // no progress possible
+        if (in.empty() && r.produced < out.size()) return false;
+        if (r.consumed == 0 && r.produced == 0) return false;  // no progress possible
+        if (engine_.next_piece()) return true;
     }
+    return false;
 }
 
 bool client::impl::compress_write(const std::vector<engine::write_chunk>& chunks, std::string& out) {
@@ -309,6 +351,8 @@ asio::awaitable<void> client::impl::watchdog_loop() {
         watchdog_.expires_at(deadline);
         co_await watchdog_.async_wait(asio::as_tuple(asio::use_awaitable));
         if (engine_.closed()) break;
+        // While a sink writes, the reader is not reading: that is no silence.
+        if (engine_.next_piece()) continue;
         if (engine_.awaiting_server() && clock_type::now() - last_activity_ >= opts_.timeout) {
             log(1, "timeout: no data from the server");
             close(make_error_code(errc::timeout), "no data from the server within the timeout");

@@ -114,7 +114,13 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     void start_compression();
     /// Bytes read from the server while compressed: inflated into the
     /// engine in bounded chunks (corrupt data closes the connection).
-    void feed_compressed(std::string_view in);
+    /// Returns true when it stopped early because a streamed body's piece
+    /// waits for its sink (`in` keeps the rest): call it again after.
+    bool feed_compressed(std::string_view& in);
+    /// Writes what the engine has for sinks (streamed bodies), one piece at
+    /// a time, before anything more is read.
+    boost::asio::awaitable<void> write_pieces();
+    boost::asio::awaitable<error_code> write_to_sink(std::shared_ptr<body_sink> sink, std::string_view bytes);
     /// One write's chunks, compressed into `out` (false: connection closed).
     bool compress_write(const std::vector<engine::write_chunk>& chunks, std::string& out);
     /// Before the loops run (greeting, STARTTLS): send `req` if any and read

@@ -47,7 +47,10 @@ void client::impl::start_compression() {
     compress_requested_ = true;
     engine_.compression_established();
     log(1, "COMPRESS=DEFLATE is on");
-    if (!rest.empty()) feed_compressed(rest);
+    // COMPRESS runs alone (no streamed body is on the wire), and nothing is
+    // written until now: what came with its OK holds no piece for a sink.
+    std::string_view in = rest;
+    if (!in.empty()) feed_compressed(in);
 }
 
 namespace detail {

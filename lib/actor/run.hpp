@@ -11,6 +11,7 @@
 #include "operations/mailboxes.hpp"
 #include "operations/messages.hpp"
 #include "operations/session.hpp"
+#include "operations/streaming.hpp"
 
 #include <memory>
 

@@ -111,6 +111,7 @@ struct connection_engine::command {
     // own responses, for the parts of a message's data that come without it.
     std::map<std::uint32_t, std::uint32_t> uid_of_seq;
     std::vector<response> collected;
+    std::uint64_t streamed = 0;  // bytes its sink took
     // Metrics: the name it is counted under, when its first byte was handed
     // out (none: never written), its tagged status once answered.
     std::string metric_name;
@@ -230,6 +231,7 @@ bool connection_engine::can_start(const command& c) const {
     if (c.req.exclusive) return in_flight_.empty();
     for (const auto& d : in_flight_) {
         if (d->req.exclusive) return false;
+        if (c.req.sink && d->req.sink) return false;
         const std::uint64_t shared = c.req.collects & d->req.collects;
         if (shared == 0) continue;
         // FETCH data is told apart by UID when both commands name their UIDs.
@@ -274,6 +276,7 @@ std::vector<write_chunk> connection_engine::next_writes() {
         in_flight_.push_back(std::move(queue_.front()));
         queue_.pop_front();
         command& c = *in_flight_.back();
+        if (c.req.sink) parser_.ask_about_literals(true);
         if (changes_selection(c.req.kind)) start_selection(c);
         if (config_.trace) config_.trace(c.redacted);
         if (config_.metrics) {
@@ -354,6 +357,11 @@ std::optional<event> connection_engine::pop_event() {
 }
 
 void connection_engine::commit_read(std::size_t n) {
+    parser_.commit(n);
+    parse_buffered();
+}
+
+void connection_engine::parse_buffered() {
     auto starts_tls = [this](const response& r) {
         auto* s = std::get_if<status_response>(&r);
         if (!s || s->tag.empty() || s->status != status_kind::ok) return false;
@@ -361,11 +369,27 @@ void connection_engine::commit_read(std::size_t n) {
             return c->tag == s->tag && (c->req.kind == command_kind::starttls || c->req.kind == command_kind::compress);
         });
     };
-    parser_.commit(n);
     // Until the caller takes them, bytes after COMPRESS's OK are compressed.
-    if (closed() || compression_pending_) return;
+    if (closed() || compression_pending_ || piece_out_) return;
     try {
-        while (auto r = parser_.next()) {
+        for (;;) {
+            if (parser_.deciding()) {
+                parser_.decide_literal(literal_goes_to_sink());
+                continue;
+            }
+            if (parser_.streaming()) {
+                auto bytes = parser_.stream_bytes();
+                if (bytes.empty()) break;
+                const command* c = in_flight(stream_id_);
+                if (c && !c->abandoned) {
+                    piece_out_ = true;  // the actor writes it, then piece_written()
+                    return;
+                }
+                parser_.consume_stream(bytes.size());  // cancelled or failed: drained
+                continue;
+            }
+            auto r = parser_.next();
+            if (!r) break;
             // What keeping it costs: its bytes, and the variant around them.
             response_bytes_ = parser_.last_size() + sizeof(response);
             const bool tls_next = starts_tls(*r);
@@ -375,12 +399,111 @@ void connection_engine::commit_read(std::size_t n) {
             // in clear text and may be injected: leave it unparsed for
             // discard_buffered(), which the caller runs before the handshake.
             // After COMPRESS's OK they are compressed: take_buffered().
-            if (tls_next) return;
+            if (tls_next || piece_out_) return;
         }
         answer_logout_with_bye();
     } catch (const wire::parse_error& e) {
         fail(make_error_code(errc::framing_error), e.what());
     }
+}
+
+connection_engine::command* connection_engine::in_flight(command_id id) const {
+    for (const auto& c : in_flight_)
+        if (c->id == id) return c.get();
+    return nullptr;
+}
+
+bool connection_engine::literal_goes_to_sink() {
+    command* target = nullptr;
+    for (auto& c : in_flight_)
+        if (c->req.sink) target = c.get();  // at most one (can_start)
+    if (!target) {
+        parser_.ask_about_literals(false);
+        return false;
+    }
+    // The response so far, closed as if the literal were NIL, says whose
+    // message and which item it is.
+    std::string head(parser_.literal_head());
+    head += "NIL)\r\n";
+    response r = wire::parse_response(head);
+    auto* f = std::get_if<fetch_data>(&r);
+    if (!f || f->sections.empty() || f->sections.back().data || !f->unreadable.empty()) return false;
+    // A UID before the literal must be one the command asked for. Without
+    // one (the order of FETCH items is the server's) the body is taken as
+    // the stream's: servers send no bodies unasked, and only one stream is
+    // on the wire at a time.
+    if ((f->uid || target->req.seq_ranges) && !asked_for(*target, *f)) return false;
+    stream_id_ = target->id;
+    return true;
+}
+
+void connection_engine::hand_section_to_sink(command& c, response& r) {
+    auto* f = std::get_if<fetch_data>(&r);
+    if (!f) return;
+    for (auto& section : f->sections) {
+        if (!section.data || section.data->empty()) continue;
+        whole_section_ += *section.data;
+        section.data->clear();
+    }
+    if (whole_section_.empty()) return;
+    stream_id_ = c.id;
+    piece_out_ = piece_whole_ = true;
+}
+
+std::optional<stream_piece> connection_engine::next_piece() const {
+    if (!piece_out_) return std::nullopt;
+    const command* c = in_flight(stream_id_);
+    if (!c) return std::nullopt;
+    std::string_view bytes = piece_whole_ ? std::string_view(whole_section_) : parser_.stream_bytes();
+    return stream_piece{c->req.sink, bytes};
+}
+
+void connection_engine::piece_written(error_code ec) {
+    if (!piece_out_) return;
+    piece_out_ = false;
+    std::size_t n = 0;
+    if (piece_whole_) {
+        n = whole_section_.size();
+        std::string().swap(whole_section_);
+        piece_whole_ = false;
+    } else {
+        n = parser_.stream_bytes().size();
+        parser_.consume_stream(n);
+    }
+    if (command* c = in_flight(stream_id_); c && !c->abandoned) {
+        if (ec) end_stream(*c, ec);
+        else c->streamed += n;
+    }
+    if (held_) {
+        completions_.push_back(std::move(*held_));
+        held_.reset();
+    }
+    parse_buffered();
+}
+
+void connection_engine::end_stream(command& c, error_code sink_error) {
+    // The rest of the literal is drained (parse_buffered()); the caller
+    // need not wait for it, nor for the tagged reply.
+    c.abandoned = true;
+    count(c);
+    completion done = ended(c, make_error_code(errc::stream_failed),
+                            text_status("the body sink failed: " + sink_error.message()));
+    done.sink_error = sink_error;
+    push_completion(std::move(done));
+}
+
+completion connection_engine::ended(const command& c, error_code ec, status_response status) {
+    completion done;
+    done.id = c.id;
+    done.ec = ec;
+    done.status = std::move(status);
+    done.streamed = c.streamed;
+    return done;
+}
+
+void connection_engine::push_completion(completion c) {
+    if (piece_out_ && c.id == stream_id_) held_ = std::move(c);
+    else completions_.push_back(std::move(c));
 }
 
 void connection_engine::on_bytes(std::string_view bytes) {
@@ -532,7 +655,10 @@ void connection_engine::complete(std::unique_ptr<command> c, error_code ec, stat
                       "; the rest was dropped (its reply: " + status.text + ")";
     }
     count(*c);
-    completions_.push_back({c->id, ec, std::move(status), std::move(c->collected), c->starts_selection});
+    completion done = ended(*c, ec, std::move(status));
+    done.responses = std::move(c->collected);
+    done.selection = c->starts_selection;
+    push_completion(std::move(done));
 }
 
 void connection_engine::count(command& c) {
@@ -616,6 +742,7 @@ void connection_engine::share_unsolicited(const response& r) {
 
 void connection_engine::keep(command& c, response&& r) {
     if (c.abandoned || (c.req.discards & kind_of(r)) != 0) return;
+    if (c.req.sink) hand_section_to_sink(c, r);
     if (c.collected_bytes + response_bytes_ > config_.max_collected) {
         c.over_limit = true;
         return;
@@ -730,13 +857,13 @@ void connection_engine::cancel(command_id id) {
             // still learns that its own command was cancelled.
             c->abandoned = true;
             count(*c);
-            completions_.push_back({c->id, boost::asio::error::operation_aborted, {}, {}});
+            push_completion(ended(*c, boost::asio::error::operation_aborted, {}));
             return fail(make_error_code(errc::literal_cancelled),
                         "cancelled in the middle of a synchronizing literal");
         }
         c->abandoned = true;
         count(*c);
-        completions_.push_back({c->id, boost::asio::error::operation_aborted, {}, {}});
+        push_completion(ended(*c, boost::asio::error::operation_aborted, {}));
         if (c->req.kind == command_kind::idle && c->continued) write_done(*c, extra_writes_, config_.trace);
         return;
     }

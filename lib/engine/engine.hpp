@@ -13,6 +13,7 @@
 #include "wire/command.hpp"
 #include "wire/parser.hpp"
 
+#include <imapclient/body_stream.hpp>
 #include <imapclient/error.hpp>
 #include <imapclient/event.hpp>
 #include <imapclient/mailbox.hpp>
@@ -150,6 +151,11 @@ struct command_request {
     /// that arrives while it runs: NOOP's result is what the server had to
     /// say (Python IMAPClient's noop()). The events still get it.
     bool sees_unsolicited = false;
+    /// A streamed FETCH: the body section of the FETCH data routed to this
+    /// command goes to this sink as it is read (next_piece()), never held
+    /// whole. Two commands with sinks are never on the wire together, so a
+    /// literal that comes before its message's UID is still told apart.
+    std::shared_ptr<body_sink> sink;
     /// What the command does to the session beyond its data.
     command_kind kind = command_kind::ordinary;
     /// SELECT / EXAMINE: the mailbox's name as the caller gave it (UTF-8),
@@ -169,6 +175,16 @@ struct completion {
     /// SELECT / EXAMINE / CLOSE / UNSELECT: the selection it began (see
     /// connection_engine::selection()); 0 for the other commands.
     std::uint64_t selection = 0;
+    /// A command with a sink: the bytes its sink took, and the sink's error
+    /// if it failed (ec is then errc::stream_failed).
+    std::uint64_t streamed = 0;
+    error_code sink_error;
+};
+
+/// Bytes of a streamed literal for a command's sink (next_piece()).
+struct stream_piece {
+    std::shared_ptr<body_sink> sink;
+    std::string_view bytes;
 };
 
 using imapclient::event;
@@ -250,6 +266,14 @@ public:
     /// gathered). Empty when nothing may be written.
     std::vector<write_chunk> next_writes();
     std::vector<completion> take_completions();
+    /// Bytes waiting to be written to a sink; nothing more is read or
+    /// parsed until piece_written() says they were (backpressure). The
+    /// bytes stay valid until then, even if the connection fails meanwhile.
+    std::optional<stream_piece> next_piece() const;
+    /// The sink took the piece (ec empty) or failed: then its command
+    /// completes with errc::stream_failed at once, and the rest of the
+    /// literal is read and dropped. Parsing goes on.
+    void piece_written(error_code ec);
     std::optional<event> pop_event();
     bool has_events() const noexcept { return !events_.empty(); }
 
@@ -287,6 +311,21 @@ public:
 
 private:
     struct command;
+    /// Parses what is buffered, until more bytes are needed or a piece
+    /// waits for its sink.
+    void parse_buffered();
+    /// A literal header waits: whether it is the body a sink asked for.
+    bool literal_goes_to_sink();
+    /// A sink's section that came whole (quoted, or a literal read before
+    /// the sink's command was known) becomes a piece too.
+    void hand_section_to_sink(command& c, response& r);
+    void end_stream(command& c, error_code sink_error);
+    command* in_flight(command_id id) const;
+    /// Queues a completion, or holds it while its command's piece is with
+    /// the sink (the sink must not hear of the end before its write ends).
+    void push_completion(completion c);
+    /// A completion of c without data (the data comes by complete()).
+    static completion ended(const command& c, error_code ec, status_response status);
     void handle(response&& r);
     void handle_greeting(response&& r);
     void handle_continuation(const continuation_request& c);
@@ -340,6 +379,13 @@ private:
     std::string logout_tag_;
     bool tls_upgrade_pending_ = false;
     bool compression_pending_ = false;
+    // Streaming: the command whose sink gets the current literal, a piece
+    // with the actor, a section that came whole, a completion held back.
+    command_id stream_id_ = 0;
+    bool piece_out_ = false;
+    bool piece_whole_ = false;
+    std::string whole_section_;
+    std::optional<completion> held_;
 };
 
 }  // namespace imapclient::engine

@@ -3,7 +3,6 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/error.hpp>
-#include <boost/asio/post.hpp>
 
 #include <cerrno>
 #include <cstring>
@@ -23,12 +22,11 @@ error_code last_os_error() {
     return {errno, boost::system::system_category()};
 }
 
-// Completes a handler outside the call that received it: a caller that
-// awaits async_write() must not be resumed from inside its own initiation.
+// The built-in sinks and sources complete at once, inside the call: the
+// connection resumes through its strand whatever the handler's context.
 template <typename Handler, typename... Args>
-void complete_later(Handler handler, Args... args) {
-    auto ex = asio::get_associated_executor(handler);
-    asio::post(ex, [h = std::move(handler), args...]() mutable { std::move(h)(args...); });
+void complete_now(Handler handler, Args... args) {
+    std::move(handler)(args...);
 }
 
 // Writes all of `chunk` to `fd`, retrying short writes and EINTR.
@@ -48,7 +46,7 @@ class fd_sink_impl : public body_sink {
 public:
     explicit fd_sink_impl(int fd) : fd_(fd) {}
     void async_write(std::string_view chunk, write_handler handler) override {
-        complete_later(std::move(handler), write_all(fd_, chunk));
+        complete_now(std::move(handler), write_all(fd_, chunk));
     }
 
 private:
@@ -65,7 +63,7 @@ public:
     ~file_sink_impl() override { close_file(); }
 
     void async_write(std::string_view chunk, write_handler handler) override {
-        complete_later(std::move(handler), write_all(fd_, chunk));
+        complete_now(std::move(handler), write_all(fd_, chunk));
     }
     void finish(error_code ec) override {
         close_file();
@@ -119,7 +117,7 @@ public:
         error_code ec;
         if (out_->size() + chunk.size() > max_) ec = make_error_code(errc::limit_exceeded);
         else out_->append(chunk);
-        complete_later(std::move(handler), ec);
+        complete_now(std::move(handler), ec);
     }
 
 private:
@@ -153,13 +151,13 @@ public:
         ssize_t n;
         do n = ::read(fd_, buffer.data(), buffer.size());
         while (n < 0 && errno == EINTR);
-        if (n < 0) return complete_later(std::move(handler), last_os_error(), std::size_t{0});
+        if (n < 0) return complete_now(std::move(handler), last_os_error(), std::size_t{0});
         if (n == 0 && buffer.size() > 0) {
             // Shorter than it was when opened: the announced literal cannot
             // be completed.
-            return complete_later(std::move(handler), error_code(asio::error::eof), std::size_t{0});
+            return complete_now(std::move(handler), error_code(asio::error::eof), std::size_t{0});
         }
-        complete_later(std::move(handler), error_code{}, static_cast<std::size_t>(n));
+        complete_now(std::move(handler), error_code{}, static_cast<std::size_t>(n));
     }
 
 private:
@@ -177,7 +175,7 @@ public:
         pos_ += n;
         error_code ec;
         if (n == 0 && buffer.size() > 0) ec = asio::error::eof;
-        complete_later(std::move(handler), ec, n);
+        complete_now(std::move(handler), ec, n);
     }
 
 private:

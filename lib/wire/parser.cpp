@@ -26,9 +26,11 @@ bool blank(std::string_view frame) noexcept {
 }
 
 struct literal_header {
-    std::uint64_t length = 0;
+    std::uint64_t length = 0;   // exact unless `overflow`
+    std::size_t start = 0;      // where "{" (or the "~" of "~{") is in the line
     bool binary = false;
-    bool too_large = false;
+    bool overflow = false;      // more than 2^64-1: no stream can take it either
+    bool too_large = false;     // more than max_literal (or overflow)
 };
 
 // A literal header "{n}", "{n+}" or "~{n}" ending the line segment. A "}"
@@ -45,14 +47,15 @@ std::optional<literal_header> literal_at_end(std::string_view line, std::uint64_
     if (inside.empty() || !detail::is_digit(inside[0])) return std::nullopt;
     literal_header h;
     h.binary = open > 0 && line[open - 1] == '~';
+    h.start = h.binary ? open - 1 : open;
     std::size_t i = 0;
     for (; i < inside.size() && detail::is_digit(inside[i]); ++i) {
-        // Stop growing once too large, so "{99999999999999999999999}" cannot overflow.
-        if (h.too_large) continue;
-        if (h.length > (std::numeric_limits<std::uint64_t>::max() - 9) / 10) { h.too_large = true; continue; }
+        // Stop growing at the overflow, so "{99999999999999999999999}" cannot wrap.
+        if (h.overflow) continue;
+        if (h.length > (std::numeric_limits<std::uint64_t>::max() - 9) / 10) { h.overflow = true; continue; }
         h.length = h.length * 10 + static_cast<unsigned>(inside[i] - '0');
-        if (h.length > max_literal) h.too_large = true;
     }
+    h.too_large = h.overflow || h.length > max_literal;
     if (i < inside.size() && (inside[i] == '+' || inside[i] == '-')) ++i;
     if (i != inside.size()) { malformed = true; return std::nullopt; }
     return h;
@@ -92,7 +95,11 @@ void response_parser::compact() {
     }
     scan_ -= start_;
     line_start_ -= start_;
-    if (in_literal_) literal_start_ -= start_;
+    if (in_literal_ || deciding_ || streaming_) literal_start_ -= start_;
+    if (deciding_) {
+        header_start_ -= start_;
+        header_end_ -= start_;
+    }
     start_ = 0;
 }
 
@@ -124,12 +131,60 @@ void response_parser::commit(std::size_t n) {
 void response_parser::discard_buffered() {
     buf_.clear();
     start_ = scan_ = line_start_ = line_bytes_ = frame_end_ = prepared_ = 0;
-    in_literal_ = false;
+    in_literal_ = deciding_ = streaming_ = false;
+}
+
+std::string_view response_parser::literal_head() const noexcept {
+    if (!deciding_) return {};
+    return {buf_.data() + start_, header_start_ - start_};
+}
+
+void response_parser::decide_literal(bool stream) {
+    if (!deciding_) return;
+    deciding_ = false;
+    if (!stream) {
+        if (literal_too_large_)
+            fail("literal larger than max_literal (stream it to a body_sink instead)", line_start_, header_end_);
+        in_literal_ = true;
+        line_start_ = literal_start_;
+        return;
+    }
+    // In the frame the literal becomes "{0}" (or "~{0}"): the response
+    // reads as if the section were empty, and the bytes go out instead.
+    const std::size_t brace = buf_[header_start_] == '~' ? header_start_ + 1 : header_start_;
+    std::size_t close = buf_.find('}', brace);
+    buf_.replace(brace, close + 1 - brace, "{0}");
+    const std::size_t shift = (close + 1 - brace) - 3;
+    header_end_ -= shift;
+    streaming_ = true;
+    stream_left_ = literal_len_;
+    literal_start_ = header_end_ + 1;
+    scan_ = line_start_ = literal_start_;
+    if (stream_left_ == 0) streaming_ = false;
+}
+
+std::string_view response_parser::stream_bytes() const noexcept {
+    if (!streaming_) return {};
+    const std::size_t size = buf_.size() - prepared_;
+    std::size_t n = size - literal_start_;
+    if (n > stream_left_) n = static_cast<std::size_t>(stream_left_);
+    return {buf_.data() + literal_start_, n};
+}
+
+void response_parser::consume_stream(std::size_t n) {
+    if (!streaming_) return;
+    n = std::min(n, stream_bytes().size());
+    // What follows the bytes (the rest of this read) moves up: at most one
+    // read's worth, so streaming stays linear in the literal's size.
+    buf_.erase(literal_start_, n);
+    stream_left_ -= n;
+    if (stream_left_ == 0) streaming_ = false;
 }
 
 bool response_parser::find_frame_end() {
     const std::size_t size = buf_.size() - prepared_;
     for (;;) {
+        if (deciding_ || streaming_) return false;
         if (in_literal_) {
             std::string_view data{buf_.data() + literal_start_, size - literal_start_};
             // The n bytes and the byte after them (which decides the
@@ -162,15 +217,26 @@ bool response_parser::find_frame_end() {
         auto lit = literal_at_end({buf_.data() + line_start_, seg}, limits_.max_literal, malformed);
         if (malformed) fail("malformed literal header", line_start_, lf);
         if (lit) {
-            if (lit->too_large) fail("literal larger than max_literal", line_start_, lf);
-            in_literal_ = true;
+            if (lit->overflow || (lit->too_large && !ask_))
+                fail("literal larger than max_literal (stream it to a body_sink instead)", line_start_, lf);
             literal_binary_ = lit->binary;
             literal_len_ = lit->length;
             literal_start_ = lf + 1;
             walk_pos_ = 0;
             walk_chars_ = 0;
             walk_invalid_ = false;
-            scan_ = line_start_ = lf + 1;
+            scan_ = lf + 1;
+            if (ask_) {
+                // line_start_ stays at the header's line for the excerpt of
+                // a refusal; decide_literal() moves it on.
+                deciding_ = true;
+                literal_too_large_ = lit->too_large;
+                header_start_ = line_start_ + lit->start;
+                header_end_ = lf;
+                return false;
+            }
+            in_literal_ = true;
+            line_start_ = lf + 1;
             continue;
         }
         frame_end_ = lf + 1;

@@ -21,8 +21,8 @@ namespace imapclient::wire {
 struct parser_limits {
     /// Longest line (literal contents excluded) of one response.
     std::size_t max_line = 1 << 20;
-    /// Largest literal kept in memory. Bigger announcements are an error
-    /// (streaming of huge literals to a sink is the planned alternative).
+    /// Largest literal kept in memory. Bigger announcements are an error,
+    /// unless the literal is streamed (response_parser::decide_literal()).
     std::uint64_t max_literal = 256ull << 20;
 };
 
@@ -55,9 +55,33 @@ public:
     std::span<char> prepare(std::size_t n);
     void commit(std::size_t n);
 
-    /// The next complete response, or nullopt when more bytes are needed.
-    /// Throws parse_error when the framing is broken.
+    /// The next complete response, or nullopt when more bytes are needed,
+    /// a literal waits for decide_literal(), or streamed literal bytes wait
+    /// to be taken. Throws parse_error when the framing is broken.
     std::optional<response> next();
+
+    // ---- streamed literals -------------------------------------------
+    // With ask_about_literals(true), next() stops at each literal header
+    // until the caller decides: kept in the frame as usual, or streamed:
+    // its bytes are then handed out as they arrive (stream_bytes(), then
+    // consume_stream()) and never held whole, whatever max_literal says;
+    // in the frame it reads as an empty literal ("{0}").
+    void ask_about_literals(bool ask) noexcept { ask_ = ask; }
+    /// A literal header waits for decide_literal().
+    bool deciding() const noexcept { return deciding_; }
+    /// What precedes the waiting literal in its frame (up to the "{" or
+    /// "~{"), and its announced length.
+    std::string_view literal_head() const noexcept;
+    std::uint64_t literal_length() const noexcept { return literal_len_; }
+    void decide_literal(bool stream);
+    /// A streamed literal is being read: stream_bytes() are the next of its
+    /// bytes that have arrived (empty: more must be read), stream_left()
+    /// how many are still to come, counting those.
+    bool streaming() const noexcept { return streaming_; }
+    std::string_view stream_bytes() const noexcept;
+    std::uint64_t stream_left() const noexcept { return stream_left_; }
+    /// Drops the first n of stream_bytes() (they have been delivered).
+    void consume_stream(std::size_t n);
     /// The size on the wire of the response next() returned last.
     std::size_t last_size() const noexcept { return last_size_; }
 
@@ -100,6 +124,14 @@ private:
     std::size_t walk_pos_ = 0;
     std::uint64_t walk_chars_ = 0;
     bool walk_invalid_ = false;
+    // Streamed literals: asking, waiting for a decision, streaming.
+    bool ask_ = false;
+    bool deciding_ = false;
+    bool streaming_ = false;
+    bool literal_too_large_ = false;
+    std::size_t header_start_ = 0;  // the literal header's "{" (or "~")
+    std::size_t header_end_ = 0;    // its line feed
+    std::uint64_t stream_left_ = 0;
 };
 
 }  // namespace imapclient::wire

@@ -24,6 +24,9 @@
 #define IMAPCLIENT_MAILBOX_READING_OPERATIONS(X)                                              \
     X(search) X(sort) X(thread) X(gmail_search) X(fetch) X(get_flags) X(get_gmail_labels) \
     X(fetch_changed_since)
+/// Work in the selected mailbox and only read, but into a caller's sink:
+/// never sent twice (the sink has part of it), so not counted as reading.
+#define IMAPCLIENT_MAILBOX_STREAMING_OPERATIONS(X) X(stream_fetch) X(download)
 /// Work in the selected mailbox and change it (or, IDLE, wait in it): a
 /// client, or a lease.
 #define IMAPCLIENT_MAILBOX_WRITING_OPERATIONS(X)                                                    \
@@ -44,7 +47,8 @@
     IMAPCLIENT_CLIENT_OPERATIONS(X) IMAPCLIENT_LEASED_OPERATIONS(X) \
     IMAPCLIENT_READING_OPERATIONS(X) IMAPCLIENT_WRITING_OPERATIONS(X)
 #define IMAPCLIENT_LEASED_OPERATIONS(X)                                                   \
-    IMAPCLIENT_MAILBOX_READING_OPERATIONS(X) IMAPCLIENT_MAILBOX_WRITING_OPERATIONS(X) \
+    IMAPCLIENT_MAILBOX_READING_OPERATIONS(X) IMAPCLIENT_MAILBOX_STREAMING_OPERATIONS(X) \
+    IMAPCLIENT_MAILBOX_WRITING_OPERATIONS(X) \
     IMAPCLIENT_ANYWHERE_OPERATIONS(X)
 #define IMAPCLIENT_POOL_OPERATIONS(X) \
     IMAPCLIENT_READING_OPERATIONS(X) IMAPCLIENT_WRITING_OPERATIONS(X) IMAPCLIENT_ANYWHERE_OPERATIONS(X)

@@ -13,11 +13,14 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace imapclient {
+
+class body_sink;  // <imapclient/body_stream.hpp>
 
 /// SEARCH / UID SEARCH: message ids (UIDs when use_uid), and with
 /// CONDSTORE criteria the highest MODSEQ of the matches (Python IMAPClient's
@@ -50,6 +53,21 @@ struct thread_result {
 /// here and the error says why the rest is missing.
 struct fetch_result {
     std::map<std::uint32_t, fetch_data> messages;
+    status_response status;
+    /// The mailbox the command ran in (name as selected, UIDVALIDITY).
+    mailbox_identity ran_in;
+};
+
+/// A streamed FETCH or a download: what went to the sink.
+struct stream_fetch_result {
+    /// Bytes the sink took (for a download: in all, the resumed offset not
+    /// counted).
+    std::uint64_t bytes = 0;
+    /// The message's UID (when the server sent it) and sequence number.
+    std::optional<std::uint32_t> uid;
+    std::uint32_t seq = 0;
+    /// With errc::stream_failed: the sink's own error.
+    error_code sink_error;
     status_response status;
     /// The mailbox the command ran in (name as selected, UIDVALIDITY).
     mailbox_identity ran_in;
@@ -133,6 +151,44 @@ struct fetch {
     sequence_set messages;
     std::vector<std::string> items;
     std::vector<std::string> modifiers;
+};
+
+/// FETCH of one body section of one message straight into a body_sink,
+/// read and written a piece at a time, never held whole: any size, in
+/// bounded memory (client::stream_fetch()). Other callers' commands keep
+/// being pipelined; their answers that come after the body wait for it.
+/// Streams of one connection follow each other on the wire. Not sent again
+/// by a pool after a connection loss (the sink has part of it): resume with
+/// ops::download.
+struct stream_fetch {
+    using result_type = stream_fetch_result;
+    /// A UID when use_uid is on (the default), else a sequence number.
+    std::uint32_t message = 0;
+    std::shared_ptr<body_sink> sink;
+    /// "" for the whole message, or "HEADER", "TEXT", "1.2", "1.2.MIME", ...
+    std::string section;
+    /// BINARY[section] (RFC 3516): the part decoded from its transfer
+    /// encoding by the server; needs the BINARY capability.
+    bool binary = false;
+    /// A partial fetch, <offset.length>: at most `length` bytes from `offset`.
+    std::uint32_t offset = 0;
+    std::optional<std::uint32_t> length;
+    /// BODY[...] rather than BODY.PEEK[...]: the message gets \Seen.
+    bool mark_seen = false;
+};
+
+/// A body section fetched in pieces of `chunk` bytes (partial fetches in
+/// sequence), for servers that cap the size of one literal, starting at
+/// `offset` to resume an interrupted download (with file_sink(path, true)).
+/// Ends at the first piece shorter than asked for (client::download()).
+struct download {
+    using result_type = stream_fetch_result;
+    std::uint32_t message = 0;
+    std::shared_ptr<body_sink> sink;
+    std::string section;
+    bool binary = false;
+    std::uint32_t offset = 0;
+    std::uint32_t chunk = 16u << 20;
 };
 
 /// APPEND (client::append()).

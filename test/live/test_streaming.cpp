@@ -1,0 +1,215 @@
+// Streamed FETCH against Dovecot: a message bigger than max_literal comes
+// back byte-identical into a file while the process's memory stays far
+// below its size; three streams and small fetches share one connection,
+// each getting exactly its own bytes; BINARY gives the decoded part.
+// (Faults mid-stream: test/loopback/test_streaming.cpp.)
+#include "harness.hpp"
+
+#include <imapclient/body_stream.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+using imapclient::client;
+
+namespace {
+
+const std::vector<std::string> flags_item{"FLAGS"};
+const std::vector<std::string> subject_item{"BODY.PEEK[HEADER.FIELDS (SUBJECT)]"};
+
+// FNV-1a over a file's bytes.
+std::uint64_t checksum_of(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::vector<char> buf(1 << 20);
+    std::uint64_t h = 1469598103934665603ull;
+    while (in) {
+        in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+        for (std::streamsize i = 0; i < in.gcount(); ++i) h = (h ^ static_cast<unsigned char>(buf[i])) * 1099511628211ull;
+    }
+    return h;
+}
+
+// The process's peak resident memory since the last reset, in bytes.
+std::size_t peak_rss() {
+    std::ifstream in("/proc/self/status");
+    std::string key;
+    std::size_t kb = 0;
+    while (in >> key) {
+        if (key == "VmHWM:") {
+            in >> kb;
+            break;
+        }
+        in.ignore(1 << 12, '\n');
+    }
+    return kb * 1024;
+}
+void reset_peak_rss() {
+    std::ofstream("/proc/self/clear_refs") << "5";
+}
+
+// Writes a message of about `size` bytes (CRLF lines, distinct content)
+// straight into a folder of alice's Maildir: Dovecot delivers it at the
+// next SELECT. (Building a 300 MB APPEND in this process would spoil the
+// memory figure the test is about.)
+std::filesystem::path deliver(const test::server_env& env, const std::string& folder, std::size_t size,
+                              const std::string& tag) {
+    const std::filesystem::path dir = std::filesystem::path(env.dir) / "mail" / "alice" / "Maildir" / ("." + folder) / "new";
+    std::filesystem::create_directories(dir);
+    const auto file = dir / (std::to_string(::time(nullptr)) + "." + tag + ".streamtest");
+    {
+        std::ofstream out(file, std::ios::binary);
+        out << "From: big@example.com\r\nTo: alice@example.com\r\nSubject: " << tag << "\r\n\r\n";
+        std::string line;
+        for (std::size_t i = 0, n = 0; n < size; ++i) {
+            line = tag + " line " + std::to_string(i) + " .........................................\r\n";
+            out << line;
+            n += line.size();
+        }
+    }
+    // The mail processes run as the mail owner, not as the test's user.
+    std::ifstream owner(std::filesystem::path(env.dir) / "etc" / "mail-owner");
+    std::string user, group;
+    unsigned uid = 0, gid = 0;
+    if (owner >> user >> group >> uid >> gid) {
+        for (auto p = file; p != std::filesystem::path(env.dir) / "mail"; p = p.parent_path())
+            if (::chown(p.c_str(), uid, gid) != 0 && ::geteuid() == 0) FAIL("chown " << p);
+    }
+    return file;
+}
+
+asio::awaitable<std::string> fresh_folder(client& c) {
+    std::string name = test::unique_name("stream");
+    co_await c.raw_command("CREATE " + name);
+    co_return name;
+}
+
+imapclient::client_options options() {
+    auto o = test::plain_options(test::dovecot());
+    o.max_literal = 64u << 20;  // the default is 256 MiB: the message is bigger than either
+    return o;
+}
+
+}  // namespace
+
+TEST_CASE("stream_fetch (Dovecot): a 300 MB message into a file, byte-identical, in a few MB of memory",
+          "[live][stream]") {
+    auto env = test::dovecot();
+    const auto out = std::filesystem::temp_directory_path() / ("imapclient-big-" + std::to_string(::getpid()));
+    std::filesystem::path delivered;
+    test::run(
+        [&]() -> asio::awaitable<void> {
+            client c(co_await asio::this_coro::executor, options());
+            co_await c.connect();
+            co_await c.login("alice", "alicepass");
+            auto folder = co_await fresh_folder(c);
+            delivered = deliver(env, folder, 300u << 20, "big");
+            auto selected = co_await c.select_folder(folder);
+            REQUIRE(selected.exists == 1u);
+            auto uids = co_await c.search();
+            REQUIRE(uids.ids.size() == 1);
+            reset_peak_rss();
+            const std::size_t before = peak_rss();
+            auto got = co_await c.stream_fetch(uids.ids[0], imapclient::file_sink(out));
+            const std::size_t grew = peak_rss() - before;
+            CHECK(got.bytes == std::filesystem::file_size(delivered));
+            // The message is 300 MB; the stream needs one read's buffer.
+            CHECK(grew < (32u << 20));
+            INFO("peak RSS grew by " << grew / 1024 << " KiB");
+            co_await c.delete_folder(folder);
+        },
+        240s);
+    CHECK(checksum_of(out) == checksum_of(delivered));
+    std::filesystem::remove(out);
+}
+
+TEST_CASE("stream_fetch (Dovecot): three streams and small fetches on one connection, each its own bytes",
+          "[live][stream]") {
+    auto env = test::dovecot();
+    test::run([&]() -> asio::awaitable<void> {
+        using namespace asio::experimental::awaitable_operators;
+        client c(co_await asio::this_coro::executor, options());
+        co_await c.connect();
+        co_await c.login("alice", "alicepass");
+        auto folder = co_await fresh_folder(c);
+        const std::vector<std::string> tags{"first", "second", "third"};
+        std::map<std::string, std::filesystem::path> file_of;
+        file_of["first"] = deliver(env, folder, 3u << 20, "first");
+        file_of["second"] = deliver(env, folder, 2u << 20, "second");
+        file_of["third"] = deliver(env, folder, 4u << 20, "third");
+        co_await c.select_folder(folder);
+        auto uids = co_await c.search();
+        REQUIRE(uids.ids.size() == 3);
+        // Which UID holds which file: by the subject each was written with.
+        std::vector<std::string> expected(3);
+        auto heads = co_await c.fetch(uids.ids, subject_item);
+        for (std::size_t i = 0; i < 3; ++i) {
+            const auto* h = heads.messages.at(uids.ids[i]).section("BODY[HEADER.FIELDS (SUBJECT)]");
+            REQUIRE(h);
+            for (const auto& t : tags)
+                if (h->data->find("Subject: " + t + "\r") != std::string::npos) expected[i] = file_of[t].string();
+        }
+        auto a = std::make_shared<std::string>();
+        auto b = std::make_shared<std::string>();
+        auto d = std::make_shared<std::string>();
+        auto sa = imapclient::string_sink(a);
+        auto sb = imapclient::string_sink(b);
+        auto sd = imapclient::string_sink(d);
+        auto all = co_await (c.stream_fetch(uids.ids[0], sa) && c.fetch(uids.ids[1], flags_item) &&
+                             c.stream_fetch(uids.ids[1], sb) && c.fetch(uids.ids[2], flags_item) &&
+                             c.stream_fetch(uids.ids[2], sd) && c.fetch(uids.ids[0], flags_item));
+        CHECK(std::get<1>(all).messages.count(uids.ids[1]) == 1);
+        CHECK(std::get<3>(all).messages.count(uids.ids[2]) == 1);
+        CHECK(std::get<5>(all).messages.count(uids.ids[0]) == 1);
+        std::vector<std::shared_ptr<std::string>> got{a, b, d};
+        for (std::size_t i = 0; i < 3; ++i) {
+            REQUIRE_FALSE(expected[i].empty());
+            std::ifstream in(expected[i], std::ios::binary);
+            std::string want((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            CHECK(*got[i] == want);
+        }
+        co_await c.delete_folder(folder);
+    });
+}
+
+TEST_CASE("stream_fetch (Dovecot): BINARY gives a base64 part decoded; a partial range", "[live][stream]") {
+    test::run([&]() -> asio::awaitable<void> {
+        client c(co_await asio::this_coro::executor, options());
+        co_await c.connect();
+        co_await c.login("alice", "alicepass");
+        auto folder = co_await fresh_folder(c);
+        // "hello\0world\xff" in base64.
+        const std::string message =
+            "From: a@example.com\r\nSubject: binary\r\nMIME-Version: 1.0\r\n"
+            "Content-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\nContent-Type: text/plain\r\n\r\ntext part\r\n"
+            "--XX\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+            "aGVsbG8Ad29ybGT/\r\n--XX--\r\n";
+        co_await c.append(folder, message);
+        co_await c.select_folder(folder);
+        auto uids = co_await c.search();
+        REQUIRE(uids.ids.size() == 1);
+        auto decoded = std::make_shared<std::string>();
+        imapclient::ops::stream_fetch op;
+        op.message = uids.ids[0];
+        op.sink = imapclient::string_sink(decoded);
+        op.section = "2";
+        op.binary = true;
+        auto got = co_await c.run(std::move(op));
+        CHECK(*decoded == std::string("hello\0world\xff", 12));
+        CHECK(got.bytes == 12);
+        auto part = std::make_shared<std::string>();
+        imapclient::ops::stream_fetch range;
+        range.message = uids.ids[0];
+        range.sink = imapclient::string_sink(part);
+        range.offset = 6;
+        range.length = 8;
+        co_await c.run(std::move(range));
+        CHECK(*part == message.substr(6, 8));
+        co_await c.delete_folder(folder);
+    });
+}
