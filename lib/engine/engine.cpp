@@ -389,7 +389,10 @@ void connection_engine::parse_buffered() {
                 continue;
             }
             auto r = parser_.next();
-            if (!r) break;
+            if (!r) {
+                if (parser_.deciding() || parser_.streaming()) continue;  // a literal came up
+                break;
+            }
             // What keeping it costs: its bytes, and the variant around them.
             response_bytes_ = parser_.last_size() + sizeof(response);
             const bool tls_next = starts_tls(*r);
