@@ -345,15 +345,15 @@ asio::awaitable<void> client::impl::writer_loop() {
 }
 
 asio::awaitable<void> client::impl::watchdog_loop() {
+    // While a sink writes a streamed body's piece the reader is not reading:
+    // that is no silence of the server's.
+    auto waiting = [this] { return engine_.awaiting_server() && !engine_.next_piece(); };
     while (!engine_.closed()) {
-        const auto deadline = engine_.awaiting_server() ? last_activity_ + opts_.timeout
-                                                        : clock_type::now() + opts_.timeout;
+        const auto deadline = waiting() ? last_activity_ + opts_.timeout : clock_type::now() + opts_.timeout;
         watchdog_.expires_at(deadline);
         co_await watchdog_.async_wait(asio::as_tuple(asio::use_awaitable));
         if (engine_.closed()) break;
-        // While a sink writes, the reader is not reading: that is no silence.
-        if (engine_.next_piece()) continue;
-        if (engine_.awaiting_server() && clock_type::now() - last_activity_ >= opts_.timeout) {
+        if (waiting() && clock_type::now() - last_activity_ >= opts_.timeout) {
             log(1, "timeout: no data from the server");
             close(make_error_code(errc::timeout), "no data from the server within the timeout");
         }

@@ -92,17 +92,31 @@ void maildir::save_state(const folder_state& s) const {
     fs::rename(tmp, dir_ / state_file);
 }
 
+namespace {
+std::string base_name(const folder_state& where, std::uint32_t uid) {
+    return std::to_string(uid) + "." + std::to_string(where.uid_validity) + ".imap-backup";
+}
+}  // namespace
+
+fs::path maildir::tmp_path(const folder_state& where, std::uint32_t uid) const {
+    return dir_ / "tmp" / base_name(where, uid);
+}
+
 void maildir::store(const folder_state& where, std::uint32_t uid, std::string_view message,
                     const std::vector<std::string>& flags, std::optional<imapclient::datetime> internal_date) const {
-    const std::string base = std::to_string(uid) + "." + std::to_string(where.uid_validity) + ".imap-backup";
-    const fs::path tmp = dir_ / "tmp" / base;
-    write_file(tmp, message);
+    write_file(tmp_path(where, uid), message);
+    commit(where, uid, flags, internal_date);
+}
+
+void maildir::commit(const folder_state& where, std::uint32_t uid, const std::vector<std::string>& flags,
+                     std::optional<imapclient::datetime> internal_date) const {
+    const fs::path tmp = tmp_path(where, uid);
     if (internal_date) {
         const auto when = std::chrono::file_clock::from_sys(internal_date->utc);
         std::error_code ignored;  // a file system without mtimes keeps the copy anyway
         fs::last_write_time(tmp, when, ignored);
     }
-    fs::rename(tmp, dir_ / "cur" / (base + ":2," + maildir_flags(flags)));
+    fs::rename(tmp, dir_ / "cur" / (base_name(where, uid) + ":2," + maildir_flags(flags)));
 }
 
 void maildir::retire(std::uint32_t old_uid_validity) const {

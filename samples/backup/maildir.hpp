@@ -50,6 +50,13 @@ public:
     /// modification time is the message's INTERNALDATE.
     void store(const folder_state& where, std::uint32_t uid, std::string_view message,
                const std::vector<std::string>& flags, std::optional<imapclient::datetime> internal_date) const;
+    /// The same in two steps, for a message streamed to disk: where in tmp/
+    /// to write it, then the rename into cur/ once it is whole (an
+    /// interrupted run leaves at most a file in tmp/, never half a message
+    /// in cur/).
+    std::filesystem::path tmp_path(const folder_state& where, std::uint32_t uid) const;
+    void commit(const folder_state& where, std::uint32_t uid, const std::vector<std::string>& flags,
+                std::optional<imapclient::datetime> internal_date) const;
 
     /// The folder's UIDVALIDITY changed: its UIDs now name other messages.
     /// The old copies (and state) move aside to DIR/.uidvalidity-N/ and a

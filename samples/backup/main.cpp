@@ -2,6 +2,7 @@
 //
 //   IMAP_PASSWORD=... imap-backup HOST PORT USER DEST [--tls|--starttls|--plain]
 //                     [--ca-file F] [--folder NAME]... [--batch N]
+//                     [--batch-bytes N] [--stream-above N]
 //
 // Each folder becomes DEST/<folder>/{cur,new,tmp} (hierarchy levels as
 // directories) with one file per message, named by UID and UIDVALIDITY,
@@ -10,8 +11,13 @@
 // copies are kept aside). The password comes from the environment, not the
 // command line, where other users could read it. Exit status: 0 all
 // folders saved, 1 an error ended the run, 3 some folders could not be
-// saved.
+// saved. Messages above --stream-above bytes (1 MB) are streamed to disk
+// one at a time; smaller ones come --batch at a time, at most --batch-bytes
+// (16 MB) per FETCH: memory does not depend on message sizes. On a
+// terminal a status line shows the progress (messages, bytes, rate, ETA);
+// otherwise a log line every 10 seconds.
 #include "backup.hpp"
+#include "progress.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -24,6 +30,8 @@
 #include <string>
 #include <string_view>
 
+#include <unistd.h>
+
 namespace asio = boost::asio;
 
 namespace {
@@ -31,7 +39,7 @@ namespace {
 int usage(const char* argv0) {
     std::fprintf(stderr,
                  "usage: IMAP_PASSWORD=... %s HOST PORT USER DEST [--tls|--starttls|--plain] [--ca-file F]\n"
-                 "       [--folder NAME]... [--batch N]\n",
+                 "       [--folder NAME]... [--batch N] [--batch-bytes N] [--stream-above N]\n",
                  argv0);
     return 2;
 }
@@ -40,24 +48,13 @@ asio::awaitable<int> run(imapclient::client_options co, std::string user, std::s
     imapclient::client c(co_await asio::this_coro::executor, std::move(co));
     co_await c.connect();
     co_await c.login(user, password);
-    int failed_folders = 0;
-    std::size_t saved = 0;
-    std::uint64_t bytes = 0;
-    co_await backup::run(c, bo, [&](const backup::folder_report& r) {
-        if (!r.error.empty()) {
-            ++failed_folders;
-            std::printf("%s: NOT SAVED: %s\n", r.folder.c_str(), r.error.c_str());
-            return;
-        }
-        saved += r.saved;
-        bytes += r.bytes;
-        std::printf("%s: %zu new (%llu bytes), %zu saved before%s\n", r.folder.c_str(), r.saved,
-                    static_cast<unsigned long long>(r.bytes), r.already,
-                    r.restarted ? "; UIDVALIDITY changed, old copies moved aside" : "");
-    });
+    backup::progress_printer printer(stdout, ::isatty(STDOUT_FILENO) != 0);
+    co_await backup::run(
+        c, bo, [&](const backup::folder_report& r) { printer.folder_done(r); },
+        [&](const backup::progress& p) { printer.update(p); });
     co_await c.logout();
-    std::printf("total: %zu new messages, %llu bytes\n", saved, static_cast<unsigned long long>(bytes));
-    co_return failed_folders ? 3 : 0;
+    printer.summary();
+    co_return printer.failed_folders() ? 3 : 0;
 }
 
 }  // namespace
@@ -85,6 +82,8 @@ int main(int argc, char** argv) {
         } else if (a == "--ca-file" && i + 1 < argc) co.ssl_context = imapclient::create_default_context(argv[++i]);
         else if (a == "--folder" && i + 1 < argc) bo.folders.emplace_back(argv[++i]);
         else if (a == "--batch" && i + 1 < argc) bo.batch = std::max(1, std::atoi(argv[++i]));
+        else if (a == "--batch-bytes" && i + 1 < argc) bo.batch_bytes = std::strtoull(argv[++i], nullptr, 10);
+        else if (a == "--stream-above" && i + 1 < argc) bo.stream_above = std::strtoull(argv[++i], nullptr, 10);
         else return usage(argv[0]);
     }
     asio::io_context io;

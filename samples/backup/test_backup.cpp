@@ -4,6 +4,7 @@
 // no folder name leaves the destination.
 #include "harness.hpp"
 #include "maildir.hpp"
+#include "progress.hpp"
 
 #include <cstdio>
 #include <filesystem>
@@ -24,9 +25,10 @@ struct run_result {
 };
 
 // Runs imap-backup against `env` as alice, with the given folders.
-run_result run_backup(const test::server_env& env, const fs::path& dest, const std::vector<std::string>& folders) {
+run_result run_backup(const test::server_env& env, const fs::path& dest, const std::vector<std::string>& folders,
+                      const std::string& extra = {}) {
     std::string cmd = "IMAP_PASSWORD=alicepass timeout 60 " + std::string(BUILD_ROOT) + "/samples/backup/imap-backup " +
-                      env.host + " " + std::to_string(env.port) + " alice '" + dest.string() + "' --plain --batch 2";
+                      env.host + " " + std::to_string(env.port) + " alice '" + dest.string() + "' --plain --batch 2 " + extra;
     for (const auto& f : folders) cmd += " --folder '" + f + "'";
     cmd += " 2>&1";
     run_result r;
@@ -187,4 +189,67 @@ TEST_CASE("imap-backup: no folder name leaves the destination or lands in anothe
     CHECK(backup::maildir_flags({"\\Seen", "\\Answered", "\\Draft", "\\Flagged", "\\Deleted", "$Junk"}) == "DFRST");
     CHECK(backup::maildir_flags({"\\seen"}) == "S");
     CHECK(backup::maildir_flags({}).empty());
+}
+
+TEST_CASE("imap-backup: big messages streamed through tmp/, small ones batched by bytes; progress and summary",
+          "[live][backup][sample]") {
+    auto env = test::dovecot();
+    const std::string folder = test::unique_name("backup-stream");
+    const fs::path dest = fs::temp_directory_path() / test::unique_name("imap-backup-stream");
+    std::vector<std::string> sent;
+    test::run([&]() -> asio::awaitable<void> {
+        client c(co_await asio::this_coro::executor, test::plain_options(env));
+        co_await c.connect();
+        co_await c.login("alice", "alicepass");
+        co_await c.create_folder(folder);
+        sent.push_back(test::make_message("small-1", "a"));
+        sent.push_back(test::make_message("big", std::string(300000, 'x')));
+        sent.push_back(test::make_message("small-2", "b"));
+        sent.push_back(test::make_message("medium", std::string(900, 'y')));
+        sent.push_back(test::make_message("small-3", "c"));
+        for (const auto& m : sent) co_await c.append(folder, m);
+        co_await c.logout();
+    });
+    // 1000 bytes: "big" is streamed; the batch budget splits the small ones.
+    auto r = run_backup(env, dest, {folder}, "--stream-above 1000 --batch-bytes 1200");
+    INFO(r.output);
+    CHECK(r.status == 0);
+    CHECK(r.output.find(folder + ": 5 new") != std::string::npos);
+    CHECK(r.output.find("total: 5 new messages") != std::string::npos);
+    const fs::path box = backup::folder_path(dest, folder, '/');
+    auto files = files_in(box / "cur");
+    std::multiset<std::string> contents;
+    for (const auto& [name, bytes] : files) contents.insert(bytes);
+    CHECK(contents == std::multiset<std::string>(sent.begin(), sent.end()));
+    CHECK(files_in(box / "tmp").empty());
+    test::run([&]() -> asio::awaitable<void> {
+        client c(co_await asio::this_coro::executor, test::plain_options(env));
+        co_await c.connect();
+        co_await c.login("alice", "alicepass");
+        co_await c.delete_folder(folder);
+        co_await c.logout();
+    });
+    fs::remove_all(dest);
+}
+
+TEST_CASE("imap-backup: the progress line says what is done, the rate and the time left", "[backup]") {
+    backup::progress p;
+    p.folder = "INBOX";
+    p.folder_done = 120;
+    p.folder_total = 2000;
+    p.folder_bytes_done = 12'300'000;
+    p.folder_bytes_total = 200'000'000;
+    p.folders_done = 1;
+    p.folders_total = 4;
+    p.done = 150;
+    p.total = 5000;
+    p.bytes_done = 45'000'000;
+    p.bytes_total = 945'000'000;
+    CHECK(backup::progress_line(p, 10.0) ==
+          "INBOX: 120/2000 msgs, 12.3/200.0 MB | all: 1/4 folders, 150/5000 msgs, 45.0/945.0 MB, 4.5 MB/s, ETA 3:20");
+    // Nothing yet: no rate, no guess.
+    p.bytes_done = 0;
+    CHECK(backup::progress_line(p, 10.0).find("MB/s") == std::string::npos);
+    CHECK(backup::clock_text(3723) == "1:02:03");
+    CHECK(backup::clock_text(59.6) == "1:00");
 }

@@ -421,6 +421,10 @@ json::value to_json(const ic::append_result& r) {
     return with_status({{"uid_validity", opt(r.uid_validity)}, {"uid", opt(r.uid)}, {"uids", list(r.uids)}}, r.status);
 }
 
+json::value to_json(const ic::stream_fetch_result& r) {
+    return with_status({{"bytes", r.bytes}, {"uid", opt(r.uid)}, {"seq", r.seq}}, r.status);
+}
+
 json::value to_json(const ic::idle_result& r) { return with_status({{"events", list(r.events)}}, r.status); }
 
 json::value to_json(const ic::folder_list_result& r) { return with_status({{"folders", list(r.folders)}}, r.status); }

@@ -46,6 +46,7 @@ json::value to_json(const imapclient::select_result& r);
 json::value to_json(const imapclient::search_result& r);
 json::value to_json(const imapclient::fetch_result& r);
 json::value to_json(const imapclient::append_result& r);
+json::value to_json(const imapclient::stream_fetch_result& r);
 json::value to_json(const imapclient::idle_result& r);
 json::value to_json(const imapclient::folder_list_result& r);
 json::value to_json(const imapclient::folder_status_result& r);

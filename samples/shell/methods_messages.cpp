@@ -60,6 +60,32 @@ void add_message_methods(std::vector<method_info>& t) {
                      auto r = co_await s.run(std::move(op));
                      co_return to_json(r);
                  }));
+    t.push_back(mailbox_method("fetch_to_file", "(message, path, section=\"\", binary=false)",
+                 "streams one message (or a section: \"1.2\", \"HEADER\") into a file, any size -> {bytes, uid}",
+                 [](session& s, call_args& a) -> awaitable<json::value> {
+                     ic::ops::stream_fetch op;
+                     op.message = a.need<std::uint32_t>(0, "message");
+                     auto path = a.need<std::string>(1, "path");
+                     op.section = a.get<std::string>(2, "section", {});
+                     op.binary = a.get<bool>(3, "binary", false);
+                     a.done();
+                     op.sink = ic::file_sink(path);
+                     auto r = co_await s.run(std::move(op));
+                     co_return to_json(r);
+                 }));
+    t.push_back(mailbox_method("download", "(message, path, offset=0, chunk=16777216)",
+                 "streams a message into a file in partial fetches of chunk bytes; offset > 0 resumes (appends)",
+                 [](session& s, call_args& a) -> awaitable<json::value> {
+                     ic::ops::download op;
+                     op.message = a.need<std::uint32_t>(0, "message");
+                     auto path = a.need<std::string>(1, "path");
+                     op.offset = a.get<std::uint32_t>(2, "offset", 0);
+                     op.chunk = a.get<std::uint32_t>(3, "chunk", 16u << 20);
+                     a.done();
+                     op.sink = ic::file_sink(path, op.offset > 0);
+                     auto r = co_await s.run(std::move(op));
+                     co_return to_json(r);
+                 }));
     t.push_back({"append", "(folder, msg, flags=[], msg_time=null)",
                  "APPEND a message (a string, or {\"base64\": ...} for 8-bit bytes)",
                  [](session& s, call_args& a) -> awaitable<json::value> {
