@@ -25,8 +25,14 @@ using impl_ptr = std::shared_ptr<client::impl>;
 template <typename R>
 asio::awaitable<op_result<R>> run_algorithm(impl_ptr self, std::unique_ptr<operations::operation<R>> op,
                                             std::optional<ops::lease_selection> lease = std::nullopt) {
-    if (self->check_state()) co_return refuse<R>(errc::not_connected, "not connected");
-    if (lease && lease->id == 0) co_return refuse<R>(errc::illegal_state, "the folder lease was released");
+    if (self->check_state()) {
+        op->not_run(make_error_code(errc::not_connected));
+        co_return refuse<R>(errc::not_connected, "not connected");
+    }
+    if (lease && lease->id == 0) {
+        op->not_run(make_error_code(errc::illegal_state));
+        co_return refuse<R>(errc::illegal_state, "the folder lease was released");
+    }
     const ops::lease_selection* in = lease ? &*lease : nullptr;
     auto ran_in = co_await self->drive(*op, in);
     if constexpr (requires { op->result.second.ran_in; })

@@ -44,6 +44,10 @@ public:
     /// (null on the first call). Returns the next command, or nullopt when
     /// the operation is finished.
     virtual std::optional<engine::command_request> resume(const context& ctx, engine::completion* last) = 0;
+    /// The operation will not run at all (the connection is down, its
+    /// lease was released): resume() is never called. For operations that
+    /// must tell someone (a stream's sink).
+    virtual void not_run(error_code) {}
     /// Set when the connection must be closed once the operation is done
     /// (after LOGOUT's OK; a cancelled SASL exchange the server accepted).
     std::optional<engine::refusal> close_connection;

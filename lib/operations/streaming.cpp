@@ -98,6 +98,9 @@ public:
         }
         return next;
     }
+    void not_run(error_code ec) override {
+        if (sink_) sink_->finish(ec);
+    }
 
 private:
     std::shared_ptr<body_sink> sink_;
@@ -131,6 +134,10 @@ public:
                         "download: the section is longer than partial fetches can address (4 GiB)");
         next_offset_ += op_.chunk;
         return piece(ctx);
+    }
+
+    void not_run(error_code ec) override {
+        if (op_.sink) op_.sink->finish(ec);
     }
 
 private:

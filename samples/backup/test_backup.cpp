@@ -53,6 +53,16 @@ std::map<std::string, std::string> files_in(const fs::path& dir) {
     return out;
 }
 
+void remove_folder(const test::server_env& env, const std::string& folder) {
+    test::run([&]() -> asio::awaitable<void> {
+        client c(co_await asio::this_coro::executor, test::plain_options(env));
+        co_await c.connect();
+        co_await c.login("alice", "alicepass");
+        co_await c.delete_folder(folder);
+        co_await c.logout();
+    });
+}
+
 }  // namespace
 
 TEST_CASE("imap-backup: Maildir copies, incremental re-runs, a new UIDVALIDITY", "[live][backup][sample]") {
@@ -158,13 +168,7 @@ TEST_CASE("imap-backup: Maildir copies, incremental re-runs, a new UIDVALIDITY",
     CHECK(files_in(box / "cur").size() == 1);
     CHECK(files_in(box / (".uidvalidity-" + v) / "cur").size() == 6);
 
-    test::run([&]() -> asio::awaitable<void> {
-        client c(co_await asio::this_coro::executor, test::plain_options(env));
-        co_await c.connect();
-        co_await c.login("alice", "alicepass");
-        co_await c.delete_folder(folder);
-        co_await c.logout();
-    });
+    remove_folder(env, folder);
     fs::remove_all(dest);
 }
 
@@ -222,13 +226,7 @@ TEST_CASE("imap-backup: big messages streamed through tmp/, small ones batched b
     for (const auto& [name, bytes] : files) contents.insert(bytes);
     CHECK(contents == std::multiset<std::string>(sent.begin(), sent.end()));
     CHECK(files_in(box / "tmp").empty());
-    test::run([&]() -> asio::awaitable<void> {
-        client c(co_await asio::this_coro::executor, test::plain_options(env));
-        co_await c.connect();
-        co_await c.login("alice", "alicepass");
-        co_await c.delete_folder(folder);
-        co_await c.logout();
-    });
+    remove_folder(env, folder);
     fs::remove_all(dest);
 }
 
