@@ -3,6 +3,9 @@
 # side by side in one run:
 #   cat       the message's Maildir file read by `cat` (the physical floor:
 #             page cache to /dev/null or to a file, no IMAP at all)
+#   raw socket  FETCH read off the socket by a few lines of Python into a
+#             reused buffer (test/bench/peers/raw_fetch.py): the server's
+#             own speed over loopback, no client library
 #   imapclient-cpp   stream_fetch() of BODY[] (test/bench/stream_bench)
 #   imapflow  download() (when installed by hand into BUILD_DIR/npm:
 #             npm install --prefix BUILD_DIR/npm imapflow)
@@ -64,6 +67,7 @@ for dest in /dev/null "$out"; do
     /usr/bin/time -f '%e %M' -o "$work/time" cat "$msg" >"$dest"
     read -r s kib <"$work/time"
     echo "{\"client\":\"cat\",\"out\":\"$dest\",\"bytes\":$bytes,\"seconds\":$s,\"peak_rss_kib\":$kib}" >>"$results"
+    python3 "$root/test/bench/peers/raw_fetch.py" "$IMAP_PORT" alice alicepass Big "$dest" >>"$results"
     "$build/test/bench/stream_bench" fetch "$IMAP_PORT" alice alicepass Big "$dest" |
       sed 's/^{/{"client":"imapclient-cpp",/' >>"$results"
     if [ -d "$build/npm/node_modules/imapflow" ]; then
