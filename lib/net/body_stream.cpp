@@ -1,7 +1,9 @@
 // The ready-made sinks and sources of body_stream.hpp.
 #include <imapclient/body_stream.hpp>
 
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
 
@@ -23,12 +25,16 @@ error_code last_os_error() {
     return {errno, boost::system::system_category()};
 }
 
-// Completes a handler outside the call that received it: a caller that
-// awaits async_write() must not be resumed from inside its own initiation.
+// Completes a handler through its associated executor. Boost 1.81's
+// any_completion_executor cannot be required to be non-blocking, which
+// post() insists on, so this is a dispatch: the handler may run inside the
+// call that received it when that call runs on the handler's executor. The
+// library awaits sources and sinks with use_awaitable, whose initiation
+// runs once the coroutine is suspended, so that is safe there.
 template <typename Handler, typename... Args>
 void complete_later(Handler handler, Args... args) {
     auto ex = asio::get_associated_executor(handler);
-    asio::post(ex, [h = std::move(handler), args...]() mutable { std::move(h)(args...); });
+    asio::dispatch(asio::bind_executor(ex, [h = std::move(handler), args...]() mutable { std::move(h)(args...); }));
 }
 
 // Writes all of `chunk` to `fd`, retrying short writes and EINTR.

@@ -827,7 +827,7 @@ TEST_CASE("imap-shell: every client method is reachable by name", "[live][shell]
         "list_folders", "list_sub_folders", "xlist_folders", "find_special_folder", "folder_exists",
         "folder_status", "create_folder", "delete_folder", "rename_folder", "subscribe_folder",
         "unsubscribe_folder", "namespace", "search", "sort", "thread", "gmail_search", "fetch", "append",
-        "multiappend", "copy", "move", "expunge", "uid_expunge", "get_flags", "add_flags", "remove_flags",
+        "append_file", "multiappend", "copy", "move", "expunge", "uid_expunge", "get_flags", "add_flags", "remove_flags",
         "set_flags", "delete_messages", "get_gmail_labels", "add_gmail_labels", "remove_gmail_labels",
         "set_gmail_labels", "getacl", "setacl", "get_quota", "get_quota_root", "set_quota", "idle", "idle_check",
         "idle_done", "listen", "lease_folder", "release_lease", "leases"};
