@@ -334,6 +334,7 @@ asio::awaitable<void> client::impl::writer_loop() {
 
 asio::awaitable<bool> client::impl::write_source(const engine::write_chunk& chunk) {
     const std::uint64_t total = chunk.source_bytes;
+    body_source& source = *chunk.source;
     std::vector<char> buf(static_cast<std::size_t>(std::min<std::uint64_t>(total, source_piece)));
     std::vector<asio::const_buffer> bufs;
     std::string deflated;
@@ -341,7 +342,7 @@ asio::awaitable<bool> client::impl::write_source(const engine::write_chunk& chun
     while (done < total) {
         const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(total - done, buf.size()));
         const asio::mutable_buffer piece = asio::buffer(buf.data(), want);
-        auto [rec, n] = co_await read_piece(*chunk.source, piece);
+        auto [rec, n] = co_await read_piece(source, piece);
         // Cancelled (literal_cancelled) or lost while the source was read:
         // the rest of the literal has nowhere to go.
         if (engine_.closed()) co_return false;
