@@ -108,6 +108,7 @@ class client {
 public:
     using executor_type = boost::asio::any_io_executor;
     using append_message = ops::append_message;
+    using stream_append_message = ops::stream_append_message;
 
     client(executor_type executor, client_options options);
     client(client&&) noexcept;
@@ -530,6 +531,34 @@ public:
     template <typename Token = use_awaitable_t>
     auto multiappend(std::string folder, std::vector<append_message> messages, Token&& token = {}) {
         return run(ops::multiappend{std::move(folder), std::move(messages)}, std::forward<Token>(token));
+    }
+
+    /// APPEND of a message read from `message` (file_source(), ...) while
+    /// it is written, 64 KiB at a time: a 1 GB message needs no more memory
+    /// than a small one, and the other callers' commands go on around it
+    /// (the ones queued behind it are written once its literal is out).
+    /// Bigger than 4096 bytes, it waits for the server's "+" even with
+    /// LITERAL+, so a refusal (too big, no such folder) costs no upload.
+    /// `binary` sends a literal8 when the server offers BINARY. A source
+    /// that fails or ends before its size() closes the connection (the
+    /// server is owed the announced bytes): the append completes with
+    /// errc::stream_failed and the source's error in its text. Cancelling it
+    /// while its literal is written closes the connection too
+    /// (errc::literal_cancelled).
+    template <typename Token = use_awaitable_t>
+    auto stream_append(std::string folder, std::shared_ptr<body_source> message, std::vector<std::string> flags = {},
+                       std::optional<datetime> msg_time = {}, bool binary = false, Token&& token = {}) {
+        return run(ops::stream_append{std::move(folder), std::move(message), std::move(flags), msg_time, binary},
+                   std::forward<Token>(token));
+    }
+
+    /// MULTIAPPEND (RFC 3502) of messages read from sources as they are
+    /// written, as stream_append() does for one; atomic on the server;
+    /// returns their UIDs with UIDPLUS. capability_missing without
+    /// MULTIAPPEND.
+    template <typename Token = use_awaitable_t>
+    auto stream_multiappend(std::string folder, std::vector<stream_append_message> messages, Token&& token = {}) {
+        return run(ops::stream_multiappend{std::move(folder), std::move(messages)}, std::forward<Token>(token));
     }
 
     /// Sends COPY (UID COPY when use_uid); returns COPYUID's UIDs with

@@ -1,6 +1,8 @@
 // The actor: reader, writer and watchdog coroutines around the engine.
 #include "actor/actor.hpp"
 
+#include <imapclient/body_stream.hpp>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -28,6 +30,18 @@ constexpr std::size_t max_read_chunk = 64 * 1024;
 // COMPRESS: decoded bytes reach the parser this much at a time, whatever a
 // few compressed bytes expand to (the parser's limits then stop a bomb).
 constexpr std::size_t inflate_chunk = 16 * 1024;
+// A streamed literal (APPEND from a file) goes out this much at a time:
+// the whole of what it holds in memory, whatever the message's size.
+constexpr std::size_t source_piece = 64 * 1024;
+
+// One async_read_some() of a body source, awaitable. The source outlives
+// the wait: the write_chunk that names it is alive until the write ends.
+auto read_piece(body_source& source, asio::mutable_buffer buffer) {
+    auto token = asio::as_tuple(asio::use_awaitable);
+    return asio::async_initiate<decltype(token), void(error_code, std::size_t)>(
+        [&source](auto handler, asio::mutable_buffer b) { source.async_read_some(b, std::move(handler)); }, token,
+        buffer);
+}
 
 std::size_t next_read_chunk(std::size_t chunk, std::size_t got) {
     if (got == chunk) return std::min(chunk * 2, max_read_chunk);
@@ -325,6 +339,18 @@ asio::awaitable<void> client::impl::writer_loop() {
             co_await writer_wake_.async_wait(asio::as_tuple(asio::use_awaitable));
             continue;
         }
+        // A literal streamed from a source is the last chunk: what comes
+        // before it (its command's start) is written first.
+        std::optional<engine::write_chunk> source;
+        if (chunks.back().source) {
+            source = std::move(chunks.back());
+            chunks.pop_back();
+        }
+        if (source && chunks.empty()) {
+            const bool open = co_await write_source(*source);
+            if (!open) break;
+            continue;
+        }
         bufs.clear();
         if (deflater_) {
             if (!compress_write(chunks, deflated)) break;
@@ -341,7 +367,65 @@ asio::awaitable<void> client::impl::writer_loop() {
             transport_failed(ec);
             break;
         }
+        if (source) {
+            const bool open = co_await write_source(*source);
+            if (!open) break;
+        }
     }
+}
+
+asio::awaitable<bool> client::impl::write_source(const engine::write_chunk& chunk) {
+    const std::uint64_t total = chunk.source_bytes;
+    body_source& source = *chunk.source;
+    std::vector<char> buf(static_cast<std::size_t>(std::min<std::uint64_t>(total, source_piece)));
+    std::vector<asio::const_buffer> bufs;
+    std::string deflated;
+    std::uint64_t done = 0;
+    while (done < total) {
+        const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(total - done, buf.size()));
+        const asio::mutable_buffer piece = asio::buffer(buf.data(), want);
+        auto [rec, n] = co_await read_piece(source, piece);
+        // Cancelled (literal_cancelled) or lost while the source was read:
+        // the rest of the literal has nowhere to go.
+        if (engine_.closed()) co_return false;
+        if (!rec && n == 0) rec = asio::error::eof;
+        if (rec) {
+            std::string why = "the message source failed after " + std::to_string(done) + " of " +
+                              std::to_string(total) + " bytes: " + rec.message();
+            if (rec == asio::error::eof) why += " (it is shorter than its size())";
+            why += "; the connection was closed, as an announced literal cannot be taken back";
+            log(1, why);
+            engine_.source_failed(why);
+            pump();
+            co_return false;
+        }
+        n = std::min(n, want);
+        bufs.clear();
+        if (deflater_) {
+            deflated.clear();
+            const std::string_view view(buf.data(), n);
+            if (!deflater_->deflate(view, deflated)) {
+                close(make_error_code(errc::connection_lost), deflater_->error());
+                co_return false;
+            }
+            bufs.push_back(asio::buffer(deflated));
+        } else {
+            bufs.push_back(asio::buffer(buf.data(), n));
+        }
+        // A long upload is activity: the watchdog waits for the server's
+        // reply only from its last byte on.
+        last_activity_ = clock_type::now();
+        auto [ec, written] = co_await transport_.write(bufs);
+        metrics_->bytes_written(written);
+        if (ec) {
+            transport_failed(ec);
+            co_return false;
+        }
+        last_activity_ = clock_type::now();
+        done += n;
+    }
+    engine_.source_written();
+    co_return !engine_.closed();
 }
 
 asio::awaitable<void> client::impl::watchdog_loop() {
@@ -371,6 +455,11 @@ asio::awaitable<engine::completion> client::impl::drive(std::optional<engine::co
             co_return engine::completion{0, engine_.close_reason(), engine::text_status(engine_.close_detail()), {}};
         if (!id && engine_.state() != engine::session_state::greeting) co_return engine::completion{};
         auto chunks = engine_.next_writes();
+        if (!chunks.empty() && chunks.back().source) {
+            // Streamed APPENDs need the loops, which run only once connected.
+            engine_.source_failed("a literal streamed from a source cannot be written before the connection is up");
+            continue;
+        }
         if (!chunks.empty()) {
             bufs.clear();
             for (auto& c : chunks) bufs.push_back(asio::buffer(c.view()));

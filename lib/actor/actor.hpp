@@ -123,6 +123,10 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     boost::asio::awaitable<error_code> write_to_sink(std::shared_ptr<body_sink> sink, std::string_view bytes);
     /// One write's chunks, compressed into `out` (false: connection closed).
     bool compress_write(const std::vector<engine::write_chunk>& chunks, std::string& out);
+    /// Writes the literal contents a source chunk stands for, read from its
+    /// source a bounded piece at a time; reports the outcome to the engine.
+    /// False when the connection is closed (then the writer stops).
+    boost::asio::awaitable<bool> write_source(const engine::write_chunk& chunk);
     /// Before the loops run (greeting, STARTTLS): send `req` if any and read
     /// until it completes (or, with no request, until the greeting came).
     boost::asio::awaitable<engine::completion> drive(std::optional<engine::command_request> req);

@@ -95,10 +95,13 @@ struct connection_engine::command {
     std::string tag;
     std::shared_ptr<const std::string> bytes;
     std::vector<std::size_t> sync_points;
+    std::vector<wire::source_literal> sources;
+    std::size_t next_source = 0;  // index of the next source literal
     std::string redacted;
     std::size_t sent = 0;       // bytes handed to the writer so far
     std::size_t next_sync = 0;  // index of the next sync point
     bool awaiting_plus = false;
+    bool streaming = false;  // the writer streams one of its source literals
     bool abandoned = false;
     bool continued = false;  // got a "+" for on_continuation (IDLE is idling)
     bool done_sent = false;
@@ -119,16 +122,32 @@ struct connection_engine::command {
     std::optional<status_kind> answered;
     bool counted = false;
 
-    // Hands out the bytes up to the next synchronizing literal (or the end).
-    write_chunk next_segment() {
-        std::size_t end = bytes->size();
-        if (next_sync < sync_points.size()) {
-            end = sync_points[next_sync++];
-            awaiting_plus = true;
+    bool written() const { return sent == bytes->size() && next_source == sources.size(); }
+    // Waits for the server's "+" or for the writer to finish a source.
+    bool blocked() const { return awaiting_plus || streaming; }
+
+    // Hands out what may go now: bytes up to the next synchronizing
+    // literal, or up to and including the next source literal (or the end).
+    void next_segments(std::vector<write_chunk>& out) {
+        while (!written() && !blocked()) {
+            if (next_source < sources.size() && sources[next_source].offset == sent) {
+                auto& src = sources[next_source++];
+                write_chunk chunk;
+                chunk.source = src.source;
+                chunk.source_bytes = src.size;
+                out.push_back(std::move(chunk));
+                streaming = true;
+                return;
+            }
+            std::size_t end = bytes->size();
+            if (next_source < sources.size()) end = std::min(end, sources[next_source].offset);
+            if (next_sync < sync_points.size() && sync_points[next_sync] <= end) {
+                end = sync_points[next_sync++];
+                awaiting_plus = true;
+            }
+            if (end > sent) out.push_back(write_chunk{bytes, sent, end});
+            sent = end;
         }
-        write_chunk chunk{bytes, sent, end};
-        sent = end;
-        return chunk;
     }
 };
 
@@ -173,6 +192,7 @@ command_id connection_engine::submit(command_request request) {
         auto encoded = c->req.build(c->tag, literals());
         c->bytes = shared_bytes(std::move(encoded.bytes));
         c->sync_points = std::move(encoded.sync_points);
+        c->sources = std::move(encoded.sources);
         c->redacted = std::move(encoded.redacted);
     } catch (const std::exception& e) {
         // An argument that cannot be encoded fails this command alone.
@@ -249,13 +269,18 @@ std::vector<write_chunk> connection_engine::next_writes() {
     // Nothing may go out in clear text between STARTTLS's OK and the
     // handshake: it would be readable and could be replayed.
     if (closed() || tls_upgrade_pending_ || compression_pending_) return out;
+    // Inside a literal nothing else may go, not even DONE or a SASL reply.
+    if (source_pending_) return out;
     out = std::move(extra_writes_);
     extra_writes_.clear();
     if (writing_) {
-        if (writing_->awaiting_plus) return out;
-        out.push_back(writing_->next_segment());
-        if (writing_->awaiting_plus) return out;
+        writing_->next_segments(out);
+        if (writing_->streaming) source_pending_ = true;
+        // The tail of an answered command stops at a "+" that will not come.
+        if (writing_ == tail_.get() && writing_->awaiting_plus) writing_ = nullptr;
+        if (writing_ && writing_->blocked()) return out;
         writing_ = nullptr;
+        tail_.reset();
     }
     // IDLE blocks everything after it; a queued command ends it.
     for (auto& c : in_flight_) {
@@ -283,8 +308,9 @@ std::vector<write_chunk> connection_engine::next_writes() {
             c.sent_at = config_.metrics->now();
             config_.metrics->sent();
         }
-        out.push_back(c.next_segment());
-        if (c.awaiting_plus) {
+        c.next_segments(out);
+        if (c.streaming) source_pending_ = true;
+        if (c.blocked()) {
             writing_ = &c;
             break;
         }
@@ -313,6 +339,26 @@ void connection_engine::end_idle(command_id id) {
     };
     for (auto& c : in_flight_) end(*c);
     for (auto& c : queue_) end(*c);
+}
+
+void connection_engine::source_written() {
+    if (!source_pending_) return;
+    source_pending_ = false;
+    if (writing_) writing_->streaming = false;
+}
+
+void connection_engine::source_failed(std::string_view why) {
+    if (closed()) return;
+    source_pending_ = false;
+    if (writing_ && writing_->streaming && !writing_->abandoned) {
+        // This caller learns what its source did; the others that the
+        // connection is gone.
+        command& c = *writing_;
+        c.abandoned = true;
+        count(c);
+        push_completion(ended(c, make_error_code(errc::stream_failed), text_status(std::string(why))));
+    }
+    fail(make_error_code(errc::connection_lost), why);
 }
 
 void connection_engine::start_selection(command& c) {
@@ -591,7 +637,25 @@ void connection_engine::handle_tagged(status_response&& s) {
     }
     std::unique_ptr<command> c = std::move(*it);
     in_flight_.erase(it);
-    if (writing_ == c.get()) writing_ = nullptr;  // rejected before its literal
+    if (writing_ == c.get()) {
+        writing_ = nullptr;  // rejected before its literal
+        // Answered while the writer streams its literal: the server reads
+        // the literal all the same, and the line after it; it is owed the
+        // rest up to the next "+" it will now never send.
+        if (c->streaming) {
+            tail_ = std::make_unique<command>();
+            tail_->id = c->id;
+            tail_->bytes = c->bytes;
+            tail_->sync_points = c->sync_points;
+            tail_->next_sync = c->next_sync;
+            tail_->sources = c->sources;
+            tail_->next_source = c->next_source;
+            tail_->sent = c->sent;
+            tail_->streaming = true;
+            tail_->abandoned = true;
+            writing_ = tail_.get();
+        }
+    }
 
     error_code ec;
     if (s.status == status_kind::no) ec = make_error_code(errc::no);
@@ -862,7 +926,8 @@ void connection_engine::cancel(command_id id) {
             count(*c);
             push_completion(ended(*c, boost::asio::error::operation_aborted, {}));
             return fail(make_error_code(errc::literal_cancelled),
-                        "cancelled in the middle of a synchronizing literal");
+                        c->streaming ? "cancelled in the middle of a literal streamed from its source"
+                                     : "cancelled in the middle of a synchronizing literal");
         }
         c->abandoned = true;
         count(*c);
@@ -878,6 +943,8 @@ void connection_engine::fail(error_code ec, std::string_view why) {
     close_reason_ = ec;
     close_detail_ = std::string(why);
     writing_ = nullptr;
+    tail_.reset();
+    source_pending_ = false;
     extra_writes_.clear();
     const status_response reason = text_status(close_detail_);
     for (auto& c : in_flight_)

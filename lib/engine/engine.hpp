@@ -193,10 +193,21 @@ using imapclient::connection_closed;
 
 /// A run of bytes to write. `data` keeps the bytes alive while they are
 /// written even if the command completes meanwhile.
+///
+/// Or, when `source` is set, a literal's contents that the writer reads
+/// from that source and writes, `source_bytes` of them (the engine never
+/// calls the source: it stays sans-io). Such a chunk is the last of what
+/// next_writes() returns; nothing more is handed out until the writer
+/// reports source_written() or source_failed().
 struct write_chunk {
     std::shared_ptr<const std::string> data;
     std::size_t begin = 0, end = 0;
-    std::string_view view() const { return std::string_view(*data).substr(begin, end - begin); }
+    std::shared_ptr<body_source> source;
+    std::uint64_t source_bytes = 0;
+    std::string_view view() const {
+        if (!data) return {};
+        return std::string_view(*data).substr(begin, end - begin);
+    }
 };
 
 struct engine_config {
@@ -235,8 +246,8 @@ public:
     std::optional<refusal> check(const preconditions& needs) const;
     /// Cancels: a queued command is removed, a written one is abandoned (its
     /// late data is discarded). A command in the middle of a synchronizing
-    /// literal cannot be abandoned: the connection fails with
-    /// literal_cancelled. Either way the command completes with
+    /// literal, or of a literal the writer streams from a source, cannot be
+    /// abandoned: the connection fails with literal_cancelled. Either way the command completes with
     /// operation_aborted. No effect on unknown or finished ids.
     void cancel(command_id id);
     /// Bytes from the server (copying path), or the zero-copy path below.
@@ -245,6 +256,17 @@ public:
     void commit_read(std::size_t n);
     /// The transport failed or was closed, or a timeout fired.
     void fail(error_code ec, std::string_view why = {});
+    /// The writer wrote every byte of the source chunk next_writes() gave
+    /// it: the command goes on (and the others after it).
+    void source_written();
+    /// The writer could not: the source failed or ended early (`why` says
+    /// how). The literal announced cannot be taken back, so the connection
+    /// fails (connection_lost, with `why`); the command whose literal it was
+    /// completes with errc::stream_failed and `why`. Nothing if the
+    /// connection failed already.
+    void source_failed(std::string_view why);
+    /// True between handing out a source chunk and the writer's report.
+    bool source_pending() const noexcept { return source_pending_; }
     /// Ends an IDLE command (writes DONE once its "+" has come).
     void end_idle(command_id id);
     /// After STARTTLS's tagged OK: forget what was read in clear text.
@@ -359,7 +381,9 @@ private:
     std::uint64_t next_tag_ = 1;
     std::deque<std::unique_ptr<command>> queue_;      // not yet written, in order
     std::vector<std::unique_ptr<command>> in_flight_; // written (or being written), in order
-    command* writing_ = nullptr;                       // mid-command, waiting for "+"
+    command* writing_ = nullptr;                       // mid-command, waiting for "+" or its source
+    bool source_pending_ = false;                      // the writer streams a source chunk
+    std::unique_ptr<command> tail_;                    // what an answered command still owes (writing_)
     std::vector<completion> completions_;
     std::deque<event> events_;
     std::deque<std::size_t> event_costs_;  // each queued event's cost, in step with events_

@@ -4,6 +4,7 @@
 #include "operations/messages.hpp"
 #include "operations/flags.hpp"
 
+#include <imapclient/body_stream.hpp>
 #include <imapclient/utf7.hpp>
 
 #include <ctime>
@@ -211,6 +212,52 @@ command_request multiappend(std::string mailbox, std::vector<append_item> messag
             if (!m.flags.empty()) b.flag_list(m.flags);
             if (m.msg_time) b.date_time(*m.msg_time);
             b.literal(m.message);
+        }
+        return std::move(b).finish();
+    };
+    return r;
+}
+
+namespace {
+
+// The size is asked here, once: the literal's header announces it, and
+// the writer reads exactly that many bytes.
+void source_literal(command_builder& b, const std::shared_ptr<body_source>& source, bool binary) {
+    if (!source) throw std::invalid_argument("APPEND: no message source");
+    b.literal(source, source->size(), binary);
+}
+
+}  // namespace
+
+command_request stream_append(std::string mailbox, std::shared_ptr<body_source> source, std::vector<std::string> flags,
+                              std::optional<datetime> when, bool binary, bool encode) {
+    command_request r;
+    r.name = "APPEND";
+    r.build = [mailbox = std::move(mailbox), source = std::move(source), flags = std::move(flags), when, binary,
+               encode](std::string_view tag, const literal_support& l) {
+        command_builder b(tag, "APPEND", l);
+        b.mailbox(mailbox, encode);
+        if (!flags.empty()) b.flag_list(flags);
+        if (when) b.date_time(*when);
+        source_literal(b, source, binary);
+        return std::move(b).finish();
+    };
+    return r;
+}
+
+command_request stream_multiappend(std::string mailbox, std::vector<ops::stream_append_message> messages,
+                                   bool encode_name) {
+    command_request r;
+    r.name = "MULTIAPPEND";
+    r.build = [mailbox = std::move(mailbox), messages = std::move(messages), encode_name](std::string_view tag,
+                                                                                          const literal_support& l) {
+        if (messages.empty()) throw std::invalid_argument("MULTIAPPEND needs at least one message");
+        command_builder b(tag, "APPEND", l);
+        b.mailbox(mailbox, encode_name);
+        for (const auto& m : messages) {
+            if (!m.flags.empty()) b.flag_list(m.flags);
+            if (m.msg_time) b.date_time(*m.msg_time);
+            source_literal(b, m.message, m.binary);
         }
         return std::move(b).finish();
     };
@@ -512,6 +559,52 @@ struct one_command_rules<ops::multiappend> {
     }
 };
 algorithm_ptr<ops::multiappend> make_algorithm(ops::multiappend op) {
+    return one(std::move(op));
+}
+
+namespace {
+
+// APPENDUID (RFC 4315): one UID, or one per message of a MULTIAPPEND.
+append_result appended(const completion& c) {
+    append_result r;
+    if (c.status.code && c.status.code->name == "APPENDUID") {
+        if (c.status.code->number) r.uid_validity = static_cast<std::uint32_t>(*c.status.code->number);
+        if (auto uids = commands::expand_uid_set(c.status.code->uid_set)) r.uids = std::move(*uids);
+        if (r.uids.size() == 1) r.uid = r.uids.front();
+    }
+    return r;
+}
+
+}  // namespace
+
+template <>
+struct one_command_rules<ops::stream_append> {
+    static engine::preconditions needs(const ops::stream_append&, const context&) { return needs_connection(); }
+    static std::optional<command_request> command(const ops::stream_append& op, const context& ctx) {
+        return commands::stream_append(op.folder, op.message, op.flags, op.msg_time, op.binary, ctx.folder_encode);
+    }
+    static append_result decode(const ops::stream_append&, completion& c, const context&) {
+        // As append(): the one UID in `uid`, `uids` is MULTIAPPEND's.
+        append_result r = appended(c);
+        r.uids.clear();
+        return r;
+    }
+};
+algorithm_ptr<ops::stream_append> make_algorithm(ops::stream_append op) {
+    return one(std::move(op));
+}
+
+template <>
+struct one_command_rules<ops::stream_multiappend> {
+    static engine::preconditions needs(const ops::stream_multiappend&, const context&) {
+        return needs_capability("MULTIAPPEND", session_level::connected);
+    }
+    static std::optional<command_request> command(const ops::stream_multiappend& op, const context& ctx) {
+        return commands::stream_multiappend(op.folder, op.messages, ctx.folder_encode);
+    }
+    static append_result decode(const ops::stream_multiappend&, completion& c, const context&) { return appended(c); }
+};
+algorithm_ptr<ops::stream_multiappend> make_algorithm(ops::stream_multiappend op) {
     return one(std::move(op));
 }
 

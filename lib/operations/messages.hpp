@@ -44,6 +44,15 @@ command_request append(std::string mailbox, std::string message, std::vector<std
 /// mailbox name as given (client_options::folder_encode).
 command_request multiappend(std::string mailbox, std::vector<append_item> messages, bool encode_name = true);
 
+/// APPEND of a message read from `source` as it is written (see
+/// command_builder::literal(source, ...)).
+command_request stream_append(std::string mailbox, std::shared_ptr<body_source> source, std::vector<std::string> flags,
+                              std::optional<datetime> when, bool binary, bool encode = true);
+
+/// MULTIAPPEND of messages read from sources as they are written.
+command_request stream_multiappend(std::string mailbox, std::vector<ops::stream_append_message> messages,
+                                   bool encode_name = true);
+
 /// COPY / UID COPY. A UID COPY collects nothing and pipelines; COPY with
 /// sequence numbers is a barrier.
 command_request copy(const sequence_set& set, std::string mailbox, bool uid, bool encode_name = true);
@@ -83,6 +92,8 @@ algorithm_ptr<ops::gmail_search> make_algorithm(ops::gmail_search);
 algorithm_ptr<ops::fetch> make_algorithm(ops::fetch);
 algorithm_ptr<ops::append> make_algorithm(ops::append);
 algorithm_ptr<ops::multiappend> make_algorithm(ops::multiappend);
+algorithm_ptr<ops::stream_append> make_algorithm(ops::stream_append);
+algorithm_ptr<ops::stream_multiappend> make_algorithm(ops::stream_multiappend);
 algorithm_ptr<ops::copy> make_algorithm(ops::copy);
 algorithm_ptr<ops::move> make_algorithm(ops::move);
 algorithm_ptr<ops::expunge> make_algorithm(ops::expunge);

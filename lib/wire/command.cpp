@@ -176,18 +176,22 @@ void command_builder::append(std::string_view text) {
     out_.redacted += text;
 }
 
-void command_builder::write_literal(std::string_view data, bool binary) {
-    // LITERAL- allows non-synchronizing literals only up to 4096 bytes
-    // (RFC 7888 4); larger ones must wait for "+".
-    bool non_sync = lits_.literal_plus || (lits_.literal_minus && data.size() <= 4096);
+void command_builder::literal_header(std::uint64_t size, bool binary, bool non_sync) {
     std::string header;
     if (binary) header += '~';
     header += '{';
-    header += std::to_string(data.size());
+    header += std::to_string(size);
     if (non_sync) header += '+';
     header += "}\r\n";
     append(header);
     if (!non_sync) out_.sync_points.push_back(out_.bytes.size());
+}
+
+void command_builder::write_literal(std::string_view data, bool binary) {
+    // LITERAL- allows non-synchronizing literals only up to 4096 bytes
+    // (RFC 7888 4); larger ones must wait for "+".
+    bool non_sync = lits_.literal_plus || (lits_.literal_minus && data.size() <= 4096);
+    literal_header(data.size(), binary, non_sync);
     out_.bytes += data;
     out_.redacted += "<redacted " + std::to_string(data.size()) + " bytes>";
 }
@@ -239,6 +243,16 @@ command_builder& command_builder::literal(std::string_view data, bool binary) {
     if (!(binary && lits_.binary)) refuse_nul(data, "literal");
     separate();
     write_literal(data, binary && lits_.binary);
+    return *this;
+}
+
+command_builder& command_builder::literal(std::shared_ptr<body_source> source, std::uint64_t size, bool binary) {
+    if (!source) throw std::invalid_argument("literal: no message source");
+    const bool non_sync = (lits_.literal_plus || lits_.literal_minus) && size <= 4096;
+    separate();
+    literal_header(size, binary && lits_.binary, non_sync);
+    // An empty source has nothing to read: the header alone is the literal.
+    if (size > 0) out_.sources.push_back({out_.bytes.size(), std::move(source), size});
     return *this;
 }
 

@@ -8,9 +8,15 @@
 #include <imapclient/types.hpp>
 
 #include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
+
+namespace imapclient {
+class body_source;
+}
 
 namespace imapclient::wire {
 
@@ -21,15 +27,28 @@ struct literal_support {
     bool binary = false;         // RFC 3516 BINARY: ~{n} literals for APPEND
 };
 
-/// An encoded command. `bytes` holds the whole command with its final CRLF.
+/// A literal whose contents are not in `bytes` but read from a source while
+/// the command is written (a streamed APPEND): `size` bytes belong at
+/// `offset`, just after the literal's header.
+struct source_literal {
+    std::size_t offset = 0;
+    std::shared_ptr<body_source> source;
+    std::uint64_t size = 0;
+};
+
+/// An encoded command. `bytes` holds the whole command with its final CRLF,
+/// except the contents of `sources`, which go at their offsets.
 /// `sync_points` are offsets into `bytes` just after each synchronizing
 /// literal header "{n}\r\n": the writer sends up to such an offset, then
-/// waits for the server's "+" before it sends on.
+/// waits for the server's "+" before it sends on (and then a source due at
+/// the same offset).
 struct encoded_command {
     std::string bytes;
     std::vector<std::size_t> sync_points;
     /// bytes with literal contents and credentials replaced, for logs.
     std::string redacted;
+    /// In order of offset.
+    std::vector<source_literal> sources;
 };
 
 class command_builder {
@@ -56,6 +75,16 @@ public:
     /// A literal, always (APPEND message data). binary=true uses ~{n} when
     /// the server supports BINARY.
     command_builder& literal(std::string_view data, bool binary = false);
+    /// A literal of `size` bytes (the source's size(), which the caller
+    /// asks, so that this layer stays free of Asio) read from `source` as it
+    /// is written. Synchronizing unless it is at most 4096 bytes and LITERAL+
+    /// or LITERAL- is offered: RFC 7888 4 asks clients not to send bigger
+    /// non-synchronizing literals, and the "+" lets the server refuse
+    /// before a gigabyte goes out. binary=true uses ~{n} when the server
+    /// supports BINARY (else a plain literal: a NUL in it is then the
+    /// server's to refuse, since the bytes are not seen beforehand).
+    /// Throws std::invalid_argument for a null source.
+    command_builder& literal(std::shared_ptr<body_source> source, std::uint64_t size, bool binary = false);
     /// A sequence set.
     command_builder& set(const sequence_set& s);
     /// A parenthesised list of flags ("(\\Seen $Label)"); each flag is
@@ -78,6 +107,7 @@ public:
 private:
     void separate();
     void write_literal(std::string_view data, bool binary);
+    void literal_header(std::uint64_t size, bool binary, bool non_sync);
     void append(std::string_view text);
     void search_items(const std::vector<search_item>& items);
     encoded_command out_;

@@ -97,6 +97,26 @@ void add_message_methods(std::vector<method_info>& t) {
                      auto r = co_await s.client.append(std::move(folder), std::move(msg), std::move(flags), when);
                      co_return to_json(r);
                  }});
+    t.push_back({"append_file", "(folder, path, flags=[], msg_time=null, binary=false)",
+                 "APPEND a message streamed from a file (any size, 64 KiB in memory); binary: literal8 with BINARY",
+                 [](session& s, call_args& a) -> awaitable<json::value> {
+                     auto folder = a.need<std::string>(0, "folder");
+                     auto path = a.need<std::string>(1, "path");
+                     auto flags = a.get<std::vector<std::string>>(2, "flags", {});
+                     auto when = a.maybe<ic::datetime>(3, "msg_time");
+                     auto binary = a.get<bool>(4, "binary", false);
+                     a.done();
+                     std::shared_ptr<ic::body_source> source;
+                     try {
+                         source = ic::file_source(path);
+                     } catch (const boost::system::system_error& e) {
+                         // A path that cannot be read is the caller's mistake, not the server's.
+                         throw std::invalid_argument(std::string("append_file: ") + e.what());
+                     }
+                     auto r = co_await s.client.stream_append(std::move(folder), std::move(source), std::move(flags),
+                                                              when, binary);
+                     co_return to_json(r);
+                 }});
     t.push_back({"multiappend", "(folder, msgs)",
                  "MULTIAPPEND: msgs are strings or {msg, flags, msg_time}",
                  [](session& s, call_args& a) -> awaitable<json::value> {

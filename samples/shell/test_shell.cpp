@@ -18,6 +18,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <random>
@@ -827,7 +828,7 @@ TEST_CASE("imap-shell: every client method is reachable by name", "[live][shell]
         "list_folders", "list_sub_folders", "xlist_folders", "find_special_folder", "folder_exists",
         "folder_status", "create_folder", "delete_folder", "rename_folder", "subscribe_folder",
         "unsubscribe_folder", "namespace", "search", "sort", "thread", "gmail_search", "fetch", "append",
-        "multiappend", "copy", "move", "expunge", "uid_expunge", "get_flags", "add_flags", "remove_flags",
+        "append_file", "multiappend", "copy", "move", "expunge", "uid_expunge", "get_flags", "add_flags", "remove_flags",
         "set_flags", "delete_messages", "get_gmail_labels", "add_gmail_labels", "remove_gmail_labels",
         "set_gmail_labels", "getacl", "setacl", "get_quota", "get_quota_root", "set_quota", "idle", "idle_check",
         "idle_done", "listen", "lease_folder", "release_lease", "leases"};
@@ -1056,4 +1057,37 @@ TEST_CASE("imap-shell: copy, move, next_event with a timeout and listen", "[live
     CHECK(r.lines[5].at("ok") == true);
     CHECK(result_of(r.lines[6]).at("events").is_array());
     CHECK(r.lines[8].at("ok") == true);
+}
+
+TEST_CASE("imap-shell: append_file streams a file; an unreadable path is refused before anything is sent",
+          "[live][shell][dovecot][stream-append]") {
+    auto env = test::dovecot();
+    const std::string folder = test::unique_name("shell-file");
+    std::string message = "Subject: from a file\r\n\r\n";
+    for (int i = 0; i < 2000; ++i) message += "line " + std::to_string(i) + " of a streamed message\r\n";
+    const auto path = std::filesystem::temp_directory_path() / (folder + ".eml");
+    std::ofstream(path, std::ios::binary) << message;
+    const std::vector<json::value> calls{
+        json::array{"create_folder", folder},
+        json::array{"append_file", folder, path.string(), json::array{"\\Seen"}},
+        json::array{"append_file", folder, "/nonexistent/dir/x.eml"},
+        json::array{"select_folder", folder},
+        json::parse(R"(["fetch", 1, ["BODY.PEEK[]", "FLAGS"]])"),
+        json::array{"close_folder"},
+        json::array{"delete_folder", folder},
+    };
+    std::string script;
+    for (const auto& c : calls) script += json_line(c);
+    auto r = run_shell(plain_args(env), script);
+    std::filesystem::remove(path);
+    CHECK(r.status == 0);
+    REQUIRE(r.lines.size() == calls.size());
+    CHECK(result_of(r.lines[1]).at("uid") == json::value(1));
+    CHECK(error_type(r.lines[2]) == "invalid_argument");
+    CHECK(result_of(r.lines[3]).at("exists") == json::value(1));
+    const auto& m = result_of(r.lines[4]).at("1");
+    INFO(json::serialize(m));
+    CHECK(json::serialize(m.at("flags")).find("\\\\Seen") != std::string::npos);
+    CHECK(json::serialize(m).find("line 1999 of a streamed message") != std::string::npos);
+    CHECK(r.lines[6].at("ok") == true);
 }

@@ -39,7 +39,7 @@
 /// Need no mailbox and change something: a client, or any connection of a pool.
 #define IMAPCLIENT_WRITING_OPERATIONS(X)                                                           \
     X(create_folder) X(delete_folder) X(rename_folder) X(subscribe_folder) X(unsubscribe_folder) \
-    X(append) X(multiappend) X(setacl) X(set_quota)
+    X(append) X(multiappend) X(stream_append) X(stream_multiappend) X(setacl) X(set_quota)
 /// Anywhere: in a lease and on any connection (NOOP only reads).
 #define IMAPCLIENT_ANYWHERE_OPERATIONS(X) X(noop)
 

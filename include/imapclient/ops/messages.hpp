@@ -214,6 +214,44 @@ struct multiappend {
     std::vector<append_message> messages;
 };
 
+}  // namespace ops
+
+class body_source;  // <imapclient/body_stream.hpp>
+
+namespace ops {
+
+/// APPEND of a message read from a source while it is written
+/// (client::stream_append()): memory stays bounded (64 KiB) whatever the
+/// message's size. The literal is synchronizing unless it is at most 4096
+/// bytes (RFC 7888 4), so a server refuses a big message before it is sent.
+/// `binary` sends a literal8 (~{n}, RFC 3516) when the server offers
+/// BINARY, for a message with NUL bytes or raw 8-bit parts; without BINARY
+/// a plain literal is sent.
+struct stream_append {
+    using result_type = append_result;
+    std::string folder;
+    std::shared_ptr<body_source> message;
+    std::vector<std::string> flags;
+    std::optional<datetime> msg_time;
+    bool binary = false;
+};
+
+/// One message of a streamed MULTIAPPEND.
+struct stream_append_message {
+    std::shared_ptr<body_source> message;
+    std::vector<std::string> flags;
+    std::optional<datetime> msg_time;
+    bool binary = false;
+};
+
+/// MULTIAPPEND (RFC 3502) of messages read from sources while they are
+/// written, one after the other (client::stream_multiappend()).
+struct stream_multiappend {
+    using result_type = append_result;
+    std::string folder;
+    std::vector<stream_append_message> messages;
+};
+
 /// COPY / UID COPY (client::copy()).
 struct copy {
     using result_type = copy_result;

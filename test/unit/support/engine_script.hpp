@@ -43,7 +43,9 @@ struct script {
     /// to `written`).
     std::string flush() {
         std::string out;
-        for (auto& c : eng.next_writes()) out += c.view();
+        // A literal the writer would stream from its source shows as a marker.
+        for (auto& c : eng.next_writes())
+            out += c.source ? "<source " + std::to_string(c.source_bytes) + ">" : std::string(c.view());
         written += out;
         collect();
         return out;
@@ -74,6 +76,15 @@ struct script {
     }
     void cancel(command_id id) {
         eng.cancel(id);
+        collect();
+    }
+    /// The writer finished streaming a source chunk, or could not.
+    void source_written() {
+        eng.source_written();
+        collect();
+    }
+    void source_failed(std::string_view why) {
+        eng.source_failed(why);
         collect();
     }
     void fail(error_code ec, std::string_view why = {}) {
