@@ -11,7 +11,9 @@
 #             npm install --prefix BUILD_DIR/npm imapflow)
 # each into /dev/null and into a file on the same disk, RUNS (3) times after
 # one warm-up fetch (Dovecot computes the message's size once), medians
-# printed with peak RSS.
+# printed with peak RSS. Then stream_append() of the same file, beside `cat`
+# of it into a file (the server writes it into its Maildir); at most 3 runs
+# (one per spare account: each has a 1 GB quota).
 #
 #   scripts/bench-stream.sh [BUILD_DIR] [SIZE_MB]   (default: build-bench, 1024)
 set -euo pipefail
@@ -77,13 +79,25 @@ for dest in /dev/null "$out"; do
   done
 done
 [ -d "$build/npm/node_modules/imapflow" ] || echo "(imapflow not installed in $build/npm: skipped)"
+copy=$work/append.eml
+cp "$msg" "$copy"
+# Each user has a 1 GB quota: every run appends as another one.
+users=(bob carol dave)
+for i in $(seq 0 $((runs > 3 ? 2 : runs - 1))); do
+  /usr/bin/time -f '%e %M' -o "$work/time" cat "$copy" >"$out"
+  read -r s kib <"$work/time"
+  echo "{\"client\":\"cat\",\"work\":\"append\",\"out\":\"append\",\"bytes\":$bytes,\"seconds\":$s,\"peak_rss_kib\":$kib}" >>"$results"
+  "$build/test/bench/stream_bench" append "$IMAP_PORT" "${users[$i]}" "${users[$i]}pass" INBOX "$copy" |
+    sed 's/^{/{"client":"imapclient-cpp",/; s/"out":"[^"]*"/"out":"append"/' >>"$results"
+done
 
 python3 - "$results" <<'PY'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 groups = {}
 for r in rows:
-    groups.setdefault(("file" if r["out"] != "/dev/null" else "/dev/null"), {}).setdefault(r["client"], []).append(r)
+    into = r["out"] if r["out"] in ("/dev/null", "append") else "file"
+    groups.setdefault(into, {}).setdefault(r["client"], []).append(r)
 print(f"{'into':10} {'client':15} {'median s':>9} {'MB/s':>8} {'peak RSS MiB':>13}  vs cat")
 for dest, by_client in groups.items():
     base = statistics.median(float(x["seconds"]) for x in by_client["cat"])

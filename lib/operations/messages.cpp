@@ -365,13 +365,6 @@ using engine::session_level;
 
 namespace {
 
-std::optional<std::uint32_t> to_u32(std::string_view s) {
-    std::uint32_t v = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc{} || p != s.data() + s.size()) return std::nullopt;
-    return v;
-}
-
 // Optional and boxed fields alike: a value that came replaces the one kept.
 template <typename T>
 void merge(T& into, T& from) {
@@ -521,47 +514,6 @@ algorithm_ptr<ops::fetch> make_algorithm(ops::fetch op) {
 
 // ---- APPEND, MULTIAPPEND ----------------------------------------------------
 
-template <>
-struct one_command_rules<ops::append> {
-    static engine::preconditions needs(const ops::append&, const context&) { return needs_connection(); }
-    static std::optional<command_request> command(const ops::append& op, const context& ctx) {
-        return commands::append(op.folder, op.message, op.flags, op.msg_time, ctx.folder_encode);
-    }
-    static append_result decode(const ops::append&, completion& c, const context&) {
-        append_result r;
-        if (c.status.code && c.status.code->name == "APPENDUID") {
-            if (c.status.code->number) r.uid_validity = static_cast<std::uint32_t>(*c.status.code->number);
-            r.uid = to_u32(c.status.code->uid_set);
-        }
-        return r;
-    }
-};
-algorithm_ptr<ops::append> make_algorithm(ops::append op) {
-    return one(std::move(op));
-}
-
-template <>
-struct one_command_rules<ops::multiappend> {
-    static engine::preconditions needs(const ops::multiappend&, const context&) {
-        return needs_capability("MULTIAPPEND", session_level::connected);
-    }
-    static std::optional<command_request> command(const ops::multiappend& op, const context& ctx) {
-        return commands::multiappend(op.folder, op.messages, ctx.folder_encode);
-    }
-    static append_result decode(const ops::multiappend&, completion& c, const context&) {
-        append_result r;
-        if (c.status.code && c.status.code->name == "APPENDUID") {
-            if (c.status.code->number) r.uid_validity = static_cast<std::uint32_t>(*c.status.code->number);
-            if (auto uids = commands::expand_uid_set(c.status.code->uid_set)) r.uids = std::move(*uids);
-            if (r.uids.size() == 1) r.uid = r.uids.front();
-        }
-        return r;
-    }
-};
-algorithm_ptr<ops::multiappend> make_algorithm(ops::multiappend op) {
-    return one(std::move(op));
-}
-
 namespace {
 
 // APPENDUID (RFC 4315): one UID, or one per message of a MULTIAPPEND.
@@ -575,7 +527,40 @@ append_result appended(const completion& c) {
     return r;
 }
 
+// APPEND of one message: its UID in `uid`; `uids` is MULTIAPPEND's.
+append_result appended_one(const completion& c) {
+    append_result r = appended(c);
+    r.uids.clear();
+    return r;
+}
+
 }  // namespace
+
+template <>
+struct one_command_rules<ops::append> {
+    static engine::preconditions needs(const ops::append&, const context&) { return needs_connection(); }
+    static std::optional<command_request> command(const ops::append& op, const context& ctx) {
+        return commands::append(op.folder, op.message, op.flags, op.msg_time, ctx.folder_encode);
+    }
+    static append_result decode(const ops::append&, completion& c, const context&) { return appended_one(c); }
+};
+algorithm_ptr<ops::append> make_algorithm(ops::append op) {
+    return one(std::move(op));
+}
+
+template <>
+struct one_command_rules<ops::multiappend> {
+    static engine::preconditions needs(const ops::multiappend&, const context&) {
+        return needs_capability("MULTIAPPEND", session_level::connected);
+    }
+    static std::optional<command_request> command(const ops::multiappend& op, const context& ctx) {
+        return commands::multiappend(op.folder, op.messages, ctx.folder_encode);
+    }
+    static append_result decode(const ops::multiappend&, completion& c, const context&) { return appended(c); }
+};
+algorithm_ptr<ops::multiappend> make_algorithm(ops::multiappend op) {
+    return one(std::move(op));
+}
 
 template <>
 struct one_command_rules<ops::stream_append> {
@@ -583,12 +568,7 @@ struct one_command_rules<ops::stream_append> {
     static std::optional<command_request> command(const ops::stream_append& op, const context& ctx) {
         return commands::stream_append(op.folder, op.message, op.flags, op.msg_time, op.binary, ctx.folder_encode);
     }
-    static append_result decode(const ops::stream_append&, completion& c, const context&) {
-        // As append(): the one UID in `uid`, `uids` is MULTIAPPEND's.
-        append_result r = appended(c);
-        r.uids.clear();
-        return r;
-    }
+    static append_result decode(const ops::stream_append&, completion& c, const context&) { return appended_one(c); }
 };
 algorithm_ptr<ops::stream_append> make_algorithm(ops::stream_append op) {
     return one(std::move(op));

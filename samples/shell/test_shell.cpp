@@ -827,7 +827,8 @@ TEST_CASE("imap-shell: every client method is reachable by name", "[live][shell]
         "raw_command", "use_uid", "mailbox", "next_event", "select_folder", "close_folder", "unselect_folder",
         "list_folders", "list_sub_folders", "xlist_folders", "find_special_folder", "folder_exists",
         "folder_status", "create_folder", "delete_folder", "rename_folder", "subscribe_folder",
-        "unsubscribe_folder", "namespace", "search", "sort", "thread", "gmail_search", "fetch", "append",
+        "unsubscribe_folder", "namespace", "search", "sort", "thread", "gmail_search", "fetch", "fetch_to_file",
+        "download", "append",
         "append_file", "multiappend", "copy", "move", "expunge", "uid_expunge", "get_flags", "add_flags", "remove_flags",
         "set_flags", "delete_messages", "get_gmail_labels", "add_gmail_labels", "remove_gmail_labels",
         "set_gmail_labels", "getacl", "setacl", "get_quota", "get_quota_root", "set_quota", "idle", "idle_check",
@@ -1059,13 +1060,17 @@ TEST_CASE("imap-shell: copy, move, next_event with a timeout and listen", "[live
     CHECK(r.lines[8].at("ok") == true);
 }
 
-TEST_CASE("imap-shell: append_file streams a file; an unreadable path is refused before anything is sent",
+TEST_CASE("imap-shell: append_file streams a file in, fetch_to_file and download stream it back; an unreadable path "
+          "is refused before anything is sent",
           "[live][shell][dovecot][stream-append]") {
     auto env = test::dovecot();
     const std::string folder = test::unique_name("shell-file");
     std::string message = "Subject: from a file\r\n\r\n";
     for (int i = 0; i < 2000; ++i) message += "line " + std::to_string(i) + " of a streamed message\r\n";
     const auto path = std::filesystem::temp_directory_path() / (folder + ".eml");
+    const auto back = std::filesystem::temp_directory_path() / (folder + ".back.eml");
+    const auto pieces = std::filesystem::temp_directory_path() / (folder + ".pieces.eml");
+    const auto missing = std::filesystem::temp_directory_path() / (folder + ".missing.eml");
     std::ofstream(path, std::ios::binary) << message;
     const std::vector<json::value> calls{
         json::array{"create_folder", folder},
@@ -1073,6 +1078,9 @@ TEST_CASE("imap-shell: append_file streams a file; an unreadable path is refused
         json::array{"append_file", folder, "/nonexistent/dir/x.eml"},
         json::array{"select_folder", folder},
         json::parse(R"(["fetch", 1, ["BODY.PEEK[]", "FLAGS"]])"),
+        json::array{"fetch_to_file", 1, back.string()},
+        json::array{"download", 1, pieces.string(), 0, 10000},
+        json::array{"fetch_to_file", 99, missing.string()},
         json::array{"close_folder"},
         json::array{"delete_folder", folder},
     };
@@ -1080,6 +1088,20 @@ TEST_CASE("imap-shell: append_file streams a file; an unreadable path is refused
     for (const auto& c : calls) script += json_line(c);
     auto r = run_shell(plain_args(env), script);
     std::filesystem::remove(path);
+    auto slurp = [](const std::filesystem::path& p) {
+        std::ifstream in(p, std::ios::binary);
+        return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    };
+    // Streamed back into files: the same bytes, whole or in 10000-byte pieces.
+    CHECK(slurp(back) == message);
+    CHECK(slurp(pieces) == message);
+    CHECK(result_of(r.lines[5]).at("bytes") == json::value(message.size()));
+    CHECK(result_of(r.lines[6]).at("bytes") == json::value(message.size()));
+    CHECK(error_type(r.lines[7]) == "error");
+    CHECK(str(r.lines[7].at("error").at("message")).find("no such message") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(missing));  // nothing half-written is left
+    std::filesystem::remove(back);
+    std::filesystem::remove(pieces);
     CHECK(r.status == 0);
     REQUIRE(r.lines.size() == calls.size());
     CHECK(result_of(r.lines[1]).at("uid") == json::value(1));
@@ -1089,5 +1111,5 @@ TEST_CASE("imap-shell: append_file streams a file; an unreadable path is refused
     INFO(json::serialize(m));
     CHECK(json::serialize(m.at("flags")).find("\\\\Seen") != std::string::npos);
     CHECK(json::serialize(m).find("line 1999 of a streamed message") != std::string::npos);
-    CHECK(r.lines[6].at("ok") == true);
+    CHECK(r.lines[9].at("ok") == true);
 }

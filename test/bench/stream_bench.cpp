@@ -4,10 +4,12 @@
 // download()).
 //
 // Usage:
-//   stream_bench fetch PORT USER PASSWORD FOLDER OUT   OUT: /dev/null or a file path
+//   stream_bench fetch PORT USER PASSWORD FOLDER OUT    OUT: /dev/null or a file path
+//   stream_bench append PORT USER PASSWORD FOLDER FILE
 //
-// Logs in over plain IMAP on 127.0.0.1, EXAMINEs FOLDER, takes its first
-// message (not timed), then times stream_fetch() of BODY[] into OUT. Prints
+// Logs in over plain IMAP on 127.0.0.1. fetch: EXAMINEs FOLDER, takes its
+// first message (not timed), then times stream_fetch() of BODY[] into OUT.
+// append: times stream_append() of FILE (file_source) into FOLDER. Prints
 // one JSON line: {"work":..., "bytes":..., "seconds":..., "mb_per_s":...,
 // "peak_rss_kib":...} (peak_rss_kib: VmHWM of the whole process).
 #include "bench_util.hpp"
@@ -44,13 +46,35 @@ long peak_rss_kib() {
     return kb;
 }
 
-asio::awaitable<void> fetch(std::uint16_t port, std::string user, std::string pass, std::string folder, std::string out) {
+imapclient::client_options options_for(std::uint16_t port) {
     imapclient::client_options o;
     o.host = "127.0.0.1";
     o.port = port;
     o.security = imapclient::security::plain;
     o.allow_plaintext_login = true;
-    imapclient::client c(co_await asio::this_coro::executor, o);
+    return o;
+}
+
+void print(const char* work, const std::string& path, std::uint64_t bytes, double seconds) {
+    std::printf("{\"work\":\"%s\",\"out\":\"%s\",\"bytes\":%llu,\"seconds\":%.3f,\"mb_per_s\":%.1f,\"peak_rss_kib\":%ld}\n",
+                work, path.c_str(), static_cast<unsigned long long>(bytes), seconds, bytes / seconds / 1e6,
+                peak_rss_kib());
+}
+
+asio::awaitable<void> append(std::uint16_t port, std::string user, std::string pass, std::string folder, std::string file) {
+    imapclient::client c(co_await asio::this_coro::executor, options_for(port));
+    co_await c.connect();
+    co_await c.login(user, pass);
+    auto source = imapclient::file_source(file);
+    const auto size = source->size();
+    const auto t0 = std::chrono::steady_clock::now();
+    co_await c.stream_append(folder, source);
+    print("append", file, size, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    co_await c.logout();
+}
+
+asio::awaitable<void> fetch(std::uint16_t port, std::string user, std::string pass, std::string folder, std::string out) {
+    imapclient::client c(co_await asio::this_coro::executor, options_for(port));
     co_await c.connect();
     co_await c.login(user, pass);
     co_await c.select_folder(folder, true);
@@ -63,23 +87,24 @@ asio::awaitable<void> fetch(std::uint16_t port, std::string user, std::string pa
     auto got = co_await c.stream_fetch(all.ids.front(), sink);
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     ::close(fd);
-    std::printf("{\"work\":\"fetch\",\"out\":\"%s\",\"bytes\":%llu,\"seconds\":%.3f,\"mb_per_s\":%.1f,\"peak_rss_kib\":%ld}\n",
-                out.c_str(), static_cast<unsigned long long>(got.bytes), s, got.bytes / s / 1e6, peak_rss_kib());
+    print("fetch", out, got.bytes, s);
     co_await c.logout();
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 7 || std::string(argv[1]) != "fetch") {
-        std::fprintf(stderr, "usage: stream_bench fetch PORT USER PASSWORD FOLDER OUT\n");
+    const std::string work = argc == 7 ? argv[1] : "";
+    if (work != "fetch" && work != "append") {
+        std::fprintf(stderr, "usage: stream_bench fetch|append PORT USER PASSWORD FOLDER OUT|FILE\n");
         return 2;
     }
+    const auto port = static_cast<std::uint16_t>(std::stoi(argv[2]));
     asio::io_context io;
     std::exception_ptr failure;
-    asio::co_spawn(io,
-                   fetch(static_cast<std::uint16_t>(std::stoi(argv[2])), argv[3], argv[4], argv[5], argv[6]),
-                   [&](std::exception_ptr e) { failure = e; });
+    auto done = [&](std::exception_ptr e) { failure = e; };
+    if (work == "fetch") asio::co_spawn(io, fetch(port, argv[3], argv[4], argv[5], argv[6]), done);
+    else asio::co_spawn(io, append(port, argv[3], argv[4], argv[5], argv[6]), done);
     io.run();
     if (failure) {
         try {

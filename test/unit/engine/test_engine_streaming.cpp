@@ -21,6 +21,7 @@ struct unused_sink : body_sink {
 // Feeds the server's bytes `step` at a time, and after each feed writes
 // every waiting piece, as the actor's reader does. Returns what the sink got.
 struct streamer {
+    explicit streamer(script& sc) : s(sc) {}
     script& s;
     std::string got;
     std::size_t pieces = 0;
@@ -84,7 +85,7 @@ TEST_CASE("streaming: a literal bigger than max_literal goes to the sink in piec
     auto id = s.submit(stream_request(5, std::make_shared<unused_sink>()));
     CHECK(s.flush() == "A2 UID FETCH 5 (UID BODY.PEEK[])\r\n");
     const std::size_t step = GENERATE(1u, 7u, 4096u, 100000u);
-    streamer st{s};
+    streamer st(s);
     st.feed("* 3 FETCH (UID 5 BODY[] {" + std::to_string(body.size()) + "}\r\n" + body + " FLAGS (\\Seen))\r\nA2 OK done\r\n",
             step);
     CHECK(st.got == body);
@@ -124,7 +125,7 @@ TEST_CASE("streaming: nothing is parsed while a piece is with the sink", "[engin
 TEST_CASE("streaming: the UID after the literal, a quoted body, and a partial fetch", "[engine][stream]") {
     script s;
     selected(s);
-    streamer st{s};
+    streamer st(s);
     SECTION("the UID comes after the body: still the stream's (one stream on the wire)") {
         auto id = s.submit(stream_request(5, std::make_shared<unused_sink>(), "1.2"));
         CHECK(s.flush() == "A2 UID FETCH 5 (UID BODY.PEEK[1.2])\r\n");
@@ -158,7 +159,7 @@ TEST_CASE("streaming: two streams never share the wire; other fetches pipeline w
     auto small = s.submit(cmd::fetch(sequence_set(8), {"FLAGS"}, {}, true));
     auto b = s.submit(stream_request(6, std::make_shared<unused_sink>()));
     CHECK(s.flush() == "A2 UID FETCH 5 (UID BODY.PEEK[])\r\nA3 UID FETCH 8 (FLAGS)\r\n");
-    streamer st{s};
+    streamer st(s);
     st.feed("* 3 FETCH (UID 5 BODY[] {3}\r\naaa)\r\nA2 OK done\r\n* 6 FETCH (UID 8 FLAGS ())\r\nA3 OK done\r\n", 50);
     CHECK(s.flush() == "A4 UID FETCH 6 (UID BODY.PEEK[])\r\n");
     st.feed("* 4 FETCH (BODY[] {3}\r\nbbb UID 6)\r\nA4 OK done\r\n", 50);
@@ -175,7 +176,7 @@ TEST_CASE("streaming: a cancelled stream drains, the connection goes on", "[engi
     auto id = s.submit(stream_request(5, std::make_shared<unused_sink>()));
     auto after = s.submit(cmd::fetch(sequence_set(9), {"FLAGS"}, {}, true));
     s.flush();
-    streamer st{s};
+    streamer st(s);
     const std::string wire = "* 3 FETCH (UID 5 BODY[] {" + std::to_string(body.size()) + "}\r\n" + body +
                              ")\r\nA2 OK done\r\n* 7 FETCH (UID 9 FLAGS ())\r\nA3 OK done\r\n";
     st.feed(wire.substr(0, 1000), 100);
@@ -211,7 +212,7 @@ TEST_CASE("streaming: a failing sink ends its command at once; the rest drains",
     const std::string body = message_of(3000);
     auto id = s.submit(stream_request(5, std::make_shared<unused_sink>()));
     s.flush();
-    streamer st{s};
+    streamer st(s);
     st.fail_after = 1000;
     st.feed("* 3 FETCH (UID 5 BODY[] {" + std::to_string(body.size()) + "}\r\n" + body.substr(0, 1500), 256);
     const auto& c = s.result(id);
