@@ -61,12 +61,12 @@ struct delivered {
 };
 
 // Writes a message of about `size` bytes (CRLF lines, distinct content)
-// straight into a folder of alice's Maildir: Dovecot delivers it at the
+// straight into a folder of the user's Maildir: Dovecot delivers it at the
 // next SELECT. (Building a 300 MB APPEND in this process would spoil the
 // memory figure the test is about.) The test's own copy is `copy`.
-delivered deliver(const test::server_env& env, const std::string& folder, std::size_t size, const std::string& tag,
-                  const std::filesystem::path& copy) {
-    const std::filesystem::path dir = std::filesystem::path(env.dir) / "mail" / "alice" / "Maildir" / ("." + folder) / "new";
+delivered deliver(const test::server_env& env, const std::string& user, const std::string& folder, std::size_t size,
+                  const std::string& tag, const std::filesystem::path& copy) {
+    const std::filesystem::path dir = std::filesystem::path(env.dir) / "mail" / user / "Maildir" / ("." + folder) / "new";
     std::filesystem::create_directories(dir);
     const auto file = dir / (std::to_string(::time(nullptr)) + "." + tag + ".streamtest");
     {
@@ -122,9 +122,9 @@ TEST_CASE("stream_fetch (Dovecot): a 300 MB message into a file, byte-identical,
         [&]() -> asio::awaitable<void> {
             client c(co_await asio::this_coro::executor, options());
             co_await c.connect();
-            co_await c.login("alice", "alicepass");
+            co_await c.login("carol", "carolpass");  // a quota of its own: 300 MB
             auto folder = co_await fresh_folder(c);
-            sent = deliver(env, folder, 300u << 20, "big", copy);
+            sent = deliver(env, "carol", folder, 300u << 20, "big", copy);
             auto selected = co_await c.select_folder(folder);
             REQUIRE(selected.exists == 1u);
             auto uids = co_await c.search();
@@ -158,9 +158,9 @@ TEST_CASE("stream_fetch (Dovecot): three streams and small fetches on one connec
         const std::vector<std::string> tags{"first", "second", "third"};
         std::map<std::string, std::filesystem::path> file_of;
         for (const auto& t : tags) file_of[t] = temp_file(t);
-        deliver(env, folder, 3u << 20, "first", file_of["first"]);
-        deliver(env, folder, 2u << 20, "second", file_of["second"]);
-        deliver(env, folder, 4u << 20, "third", file_of["third"]);
+        deliver(env, "alice", folder, 3u << 20, "first", file_of["first"]);
+        deliver(env, "alice", folder, 2u << 20, "second", file_of["second"]);
+        deliver(env, "alice", folder, 4u << 20, "third", file_of["third"]);
         co_await c.select_folder(folder);
         auto uids = co_await c.search();
         REQUIRE(uids.ids.size() == 3);
