@@ -451,8 +451,12 @@ asio::awaitable<engine::completion> client::impl::drive(std::optional<engine::co
     for (;;) {
         for (auto& c : engine_.take_completions())
             if (id && c.id == *id) co_return std::move(c);
-        if (engine_.closed())
-            co_return engine::completion{0, engine_.close_reason(), engine::text_status(engine_.close_detail()), {}};
+        if (engine_.closed()) {
+            engine::completion closed;
+            closed.ec = engine_.close_reason();
+            closed.status = engine::text_status(engine_.close_detail());
+            co_return closed;
+        }
         if (!id && engine_.state() != engine::session_state::greeting) co_return engine::completion{};
         auto chunks = engine_.next_writes();
         if (!chunks.empty() && chunks.back().source) {

@@ -1,6 +1,7 @@
-// Streamed FETCH against Dovecot: a message bigger than max_literal comes
-// back byte-identical into a file while the process's memory stays far
-// below its size; three streams and small fetches share one connection,
+// Streamed FETCH and APPEND against Dovecot: a message bigger than
+// max_literal goes in from a file and comes back byte-identical into a
+// file, plain and BINARY, while the process's memory stays far below its
+// size; three streams and small fetches share one connection,
 // each getting exactly its own bytes; BINARY gives the decoded part.
 // (Faults mid-stream: test/loopback/test_streaming.cpp.)
 #include "harness.hpp"
@@ -60,17 +61,11 @@ struct delivered {
     std::uint64_t checksum = 0;
 };
 
-// Writes a message of about `size` bytes (CRLF lines, distinct content)
-// straight into a folder of the user's Maildir: Dovecot delivers it at the
-// next SELECT. (Building a 300 MB APPEND in this process would spoil the
-// memory figure the test is about.) The test's own copy is `copy`.
-delivered deliver(const test::server_env& env, const std::string& user, const std::string& folder, std::size_t size,
-                  const std::string& tag, const std::filesystem::path& copy) {
-    const std::filesystem::path dir = std::filesystem::path(env.dir) / "mail" / user / "Maildir" / ("." + folder) / "new";
-    std::filesystem::create_directories(dir);
-    const auto file = dir / (std::to_string(::time(nullptr)) + "." + tag + ".streamtest");
+// Writes a message of about `size` bytes (CRLF lines, distinct content) to
+// `path`.
+delivered write_message(const std::filesystem::path& path, std::size_t size, const std::string& tag) {
     {
-        std::ofstream out(copy, std::ios::binary);
+        std::ofstream out(path, std::ios::binary);
         out << "From: big@example.com\r\nTo: alice@example.com\r\nSubject: " << tag << "\r\n\r\n";
         // Lines formatted in place: no allocation per line (under ASan its
         // quarantine would keep hundreds of MB of them resident).
@@ -82,16 +77,28 @@ delivered deliver(const test::server_env& env, const std::string& user, const st
             n += static_cast<std::size_t>(len);
         }
     }
+    return {std::filesystem::file_size(path), checksum_of(path)};
+}
+
+// write_message() into `copy`, and the same straight into a folder of the
+// user's Maildir: Dovecot delivers it at the next SELECT, faster than an
+// APPEND would.
+delivered deliver(const test::server_env& env, const std::string& user, const std::string& folder, std::size_t size,
+                  const std::string& tag, const std::filesystem::path& copy) {
+    const std::filesystem::path dir = std::filesystem::path(env.dir) / "mail" / user / "Maildir" / ("." + folder) / "new";
+    std::filesystem::create_directories(dir);
+    const auto file = dir / (std::to_string(::time(nullptr)) + "." + tag + ".streamtest");
+    const delivered written = write_message(copy, size, tag);
     std::filesystem::copy_file(copy, file);
     // The mail processes run as the mail owner, not as the test's user.
     std::ifstream owner(std::filesystem::path(env.dir) / "etc" / "mail-owner");
-    std::string user, group;
+    std::string user_name, group;
     unsigned uid = 0, gid = 0;
-    if (owner >> user >> group >> uid >> gid) {
+    if (owner >> user_name >> group >> uid >> gid) {
         for (auto p = file; p != std::filesystem::path(env.dir) / "mail"; p = p.parent_path())
             if (::chown(p.c_str(), uid, gid) != 0 && ::geteuid() == 0) FAIL("chown " << p);
     }
-    return {std::filesystem::file_size(copy), checksum_of(copy)};
+    return written;
 }
 
 std::filesystem::path temp_file(const std::string& name) {
@@ -112,38 +119,45 @@ imapclient::client_options options() {
 
 }  // namespace
 
-TEST_CASE("stream_fetch (Dovecot): a 300 MB message into a file, byte-identical, in a few MB of memory",
+TEST_CASE("stream_append + stream_fetch (Dovecot): a 300 MB file in and out again, plain and BINARY, byte-identical, "
+          "in a few MB of memory",
           "[live][stream]") {
-    auto env = test::dovecot();
+    const auto file = temp_file("big-in");
     const auto out = temp_file("big-out");
-    const auto copy = temp_file("big-copy");
-    delivered sent;
+    const auto out_binary = temp_file("big-out-binary");
+    const delivered sent = write_message(file, 300u << 20, "big");
     test::run(
         [&]() -> asio::awaitable<void> {
             client c(co_await asio::this_coro::executor, options());
             co_await c.connect();
             co_await c.login("carol", "carolpass");  // a quota of its own: 300 MB
             auto folder = co_await fresh_folder(c);
-            sent = deliver(env, "carol", folder, 300u << 20, "big", copy);
-            auto selected = co_await c.select_folder(folder);
-            REQUIRE(selected.exists == 1u);
-            auto uids = co_await c.search();
-            REQUIRE(uids.ids.size() == 1);
             reset_peak_rss();
             const std::size_t before = peak_rss();
-            auto got = co_await c.stream_fetch(uids.ids[0], imapclient::file_sink(out));
-            const std::size_t grew = peak_rss() - before;
+            auto appended = co_await c.stream_append(folder, imapclient::file_source(file));
+            co_await c.select_folder(folder);
+            REQUIRE(appended.uid);
+            auto got = co_await c.stream_fetch(*appended.uid, imapclient::file_sink(out));
             CHECK(got.bytes == sent.size);
-            // The message is 300 MB; the stream needs one read's buffer.
+            // BINARY[] of a message without a transfer encoding: the same bytes.
+            imapclient::ops::stream_fetch binary;
+            binary.message = *appended.uid;
+            binary.sink = imapclient::file_sink(out_binary);
+            binary.binary = true;
+            auto got_binary = co_await c.run(std::move(binary));
+            CHECK(got_binary.bytes == sent.size);
+            const std::size_t grew = peak_rss() - before;
+            // 300 MB went out and came back twice; each stream holds one
+            // read's (or one write's) buffer.
             INFO("peak RSS " << before / 1024 << " KiB before, grew by " << grew / 1024 << " KiB");
             CHECK(grew < (32u << 20));
-            WARN("peak RSS " << before / 1024 << " KiB before the stream, grew by " << grew / 1024 << " KiB");
+            WARN("peak RSS " << before / 1024 << " KiB before the append, grew by " << grew / 1024 << " KiB");
             co_await c.delete_folder(folder);
         },
-        240s);
+        300s);
     CHECK(checksum_of(out) == sent.checksum);
-    std::filesystem::remove(out);
-    std::filesystem::remove(copy);
+    CHECK(checksum_of(out_binary) == sent.checksum);
+    for (const auto& p : {file, out, out_binary}) std::filesystem::remove(p);
 }
 
 TEST_CASE("stream_fetch (Dovecot): three streams and small fetches on one connection, each its own bytes",
