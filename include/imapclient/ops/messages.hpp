@@ -4,6 +4,7 @@
 // numbers otherwise.
 #pragma once
 
+#include <imapclient/error.hpp>
 #include <imapclient/mailbox.hpp>
 #include <imapclient/ops/session.hpp>
 #include <imapclient/response.hpp>
