@@ -401,7 +401,13 @@ public:
     /// Sends CREATE.
     template <typename Token = use_awaitable_t>
     auto create_folder(std::string folder, Token&& token = {}) {
-        return run(ops::create_folder{std::move(folder)}, std::forward<Token>(token));
+        return run(ops::create_folder{std::move(folder), {}}, std::forward<Token>(token));
+    }
+    /// Sends CREATE with special-use attributes, e.g. {"\\Archive"}
+    /// (CREATE-SPECIAL-USE, RFC 6154; capability_missing without it).
+    template <typename Token = use_awaitable_t>
+    auto create_special_folder(std::string folder, std::vector<std::string> special_use, Token&& token = {}) {
+        return run(ops::create_folder{std::move(folder), std::move(special_use)}, std::forward<Token>(token));
     }
     /// Sends DELETE.
     template <typename Token = use_awaitable_t>
@@ -422,6 +428,16 @@ public:
     template <typename Token = use_awaitable_t>
     auto unsubscribe_folder(std::string folder, Token&& token = {}) {
         return run(ops::unsubscribe_folder{std::move(folder)}, std::forward<Token>(token));
+    }
+
+    /// Sends LIST with LIST-EXTENDED selection and return options, several
+    /// patterns at once, and with `options.status` the STATUS of every
+    /// folder in the same round trip (LIST-STATUS): a folder tree with its
+    /// counts for one command. capability_missing without LIST-EXTENDED
+    /// (LIST-STATUS, SPECIAL-USE for those options).
+    template <typename Token = use_awaitable_t>
+    auto list_extended(std::string directory = {}, list_options options = {}, Token&& token = {}) {
+        return run(ops::list_extended{std::move(directory), std::move(options)}, std::forward<Token>(token));
     }
 
     /// Sends NAMESPACE (Python IMAPClient's namespace(); `namespace` is a
@@ -449,6 +465,25 @@ public:
     auto sort(std::vector<std::string> sort_criteria, search_criteria criteria = "ALL", std::string charset = "UTF-8",
               Token&& token = {}) {
         return run(ops::sort{std::move(sort_criteria), std::move(criteria), std::move(charset)},
+                   std::forward<Token>(token));
+    }
+
+    /// Sends SEARCH RETURN (...) (ESEARCH, RFC 4731): the count, lowest and
+    /// highest match and all matches as a compact set, instead of every id;
+    /// with returns.save the matches stay on the server as "$" (SEARCHRES,
+    /// RFC 5182) for the next commands of this connection, e.g.
+    /// fetch("$", {"FLAGS"}). capability_missing without ESEARCH (SEARCHRES).
+    template <typename Token = use_awaitable_t>
+    auto esearch(search_criteria criteria, search_return returns, std::string charset = {}, Token&& token = {}) {
+        return run(ops::esearch{std::move(criteria), returns, std::move(charset)}, std::forward<Token>(token));
+    }
+
+    /// Sends SORT RETURN (...) (ESORT, RFC 5267): as esearch(), with ALL in
+    /// the sort order (esearch_result::sorted). capability_missing without ESORT.
+    template <typename Token = use_awaitable_t>
+    auto esort(std::vector<std::string> sort_criteria, search_criteria criteria, search_return returns,
+               std::string charset = "UTF-8", Token&& token = {}) {
+        return run(ops::esort{std::move(sort_criteria), std::move(criteria), returns, std::move(charset)},
                    std::forward<Token>(token));
     }
 
@@ -680,6 +715,28 @@ public:
     template <typename Token = use_awaitable_t>
     auto get_quota_root(std::string folder, Token&& token = {}) {
         return run(ops::get_quota_root{std::move(folder)}, std::forward<Token>(token));
+    }
+
+    /// Sends GETQUOTA of a quota root (a name from get_quota_root()).
+    template <typename Token = use_awaitable_t>
+    auto get_quota_by_root(std::string root, Token&& token = {}) {
+        return run(ops::get_quota_by_root{std::move(root)}, std::forward<Token>(token));
+    }
+
+    /// Sends GETMETADATA (RFC 5464) of a folder's entries, or of the
+    /// server's with folder "" ("/shared/admin", "/private/comment", ...).
+    /// capability_missing without METADATA (METADATA-SERVER for "").
+    template <typename Token = use_awaitable_t>
+    auto get_metadata(std::string folder, std::vector<std::string> entries, Token&& token = {}) {
+        return run(ops::get_metadata{std::move(folder), std::move(entries), std::nullopt, metadata_depth::zero},
+                   std::forward<Token>(token));
+    }
+
+    /// Sends SETMETADATA: each entry to its value, or removed without one.
+    template <typename Token = use_awaitable_t>
+    auto set_metadata(std::string folder, std::vector<std::pair<std::string, std::optional<std::string>>> entries,
+                      Token&& token = {}) {
+        return run(ops::set_metadata{std::move(folder), std::move(entries)}, std::forward<Token>(token));
     }
 
     /// Sends SETQUOTA, one command per quota root (GETQUOTA after one whose

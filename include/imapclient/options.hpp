@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace boost::asio::ssl {
@@ -48,6 +49,16 @@ struct client_options {
     /// Python IMAPClient's `timeout`: the longest the server may stay silent while
     /// a command waits for it. Zero disables it (not recommended).
     std::chrono::milliseconds timeout{120'000};
+    /// The longest one call may take from start to result, however busy the
+    /// server keeps the connection (a server that drips a byte every half
+    /// second never trips `timeout`). Past it the call fails with
+    /// errc::timeout and is cancelled as by a cancellation slot (see
+    /// client.hpp): a command already sent is left to finish in the
+    /// background, and the connection stays usable. Zero (the default): no
+    /// deadline. Not applied to what waits by design: listen(),
+    /// idle_check() (its own timeout) and lease_folder()
+    /// (lease_wait_timeout).
+    std::chrono::milliseconds deadline{0};
     /// The longest a client::lease_folder() call waits for the leases of
     /// another folder to be released before failing with
     /// errc::lease_timeout: no caller is held off for ever by another that
@@ -83,6 +94,22 @@ struct client_options {
     /// the connection stays usable. At least max_literal, so that one
     /// message of the largest size fits.
     std::uint64_t max_collected = 512ull << 20;
+
+    /// The longest command line the client writes for a message set
+    /// (RFC 7162 3.1.2 recommends clients stay under 8192 octets; servers
+    /// refuse or cut longer lines). A FETCH, STORE, COPY, MOVE or UID
+    /// EXPUNGE whose message set does not fit in it less 1024 bytes (left
+    /// for the rest of the command) is sent as several commands, one after
+    /// the other, and their results merged into one; the first that fails
+    /// ends the call with the pieces done so far in its result.
+    std::size_t max_command_length = 8192;
+
+    /// ID (RFC 2971) fields sent right after connecting (after STARTTLS,
+    /// before login) when the server offers ID, e.g. {{"name", "myapp"},
+    /// {"version", "1.0"}}: some providers (NetEase 163.com) refuse to
+    /// select folders for clients that did not say who they are. The
+    /// server's answer is connect_result::server_id; a NO is ignored.
+    std::vector<std::pair<std::string, std::string>> id;
 
     /// Python IMAPClient's debug levels: 0 silent, 1 connection events, 3 commands
     /// sent (credentials always redacted), 4 also responses received,

@@ -98,6 +98,14 @@ asio::awaitable<op_result<connect_result>> client::impl::do_connect() {
         auto caps = co_await drive(commands::capability());
         if (caps.ec) co_return fail(caps.ec, caps.status.text);
     }
+    // client_options::id: who we are, before anything else is asked (some
+    // providers refuse later commands without it). Its NO changes nothing.
+    std::optional<id_result> server_id;
+    if (!opts_.id.empty() && engine_.has_capability("ID")) {
+        auto id = co_await drive(commands::id(opts_.id));
+        if (is_abort(id.ec)) co_return fail(id.ec, id.status.text);
+        server_id = commands::to_id_result(id);
+    }
     connect_timer_.cancel();
     connecting_ = false;
     connect_timed_out_ = false;
@@ -109,6 +117,7 @@ asio::awaitable<op_result<connect_result>> client::impl::do_connect() {
     r.capabilities.assign(engine_.capabilities().begin(), engine_.capabilities().end());
     r.preauthenticated = preauth;
     r.tls = transport_.is_tls();
+    r.server_id = std::move(server_id);
     r.status = r.greeting;
     co_return op_result<connect_result>{{}, std::move(r)};
 }

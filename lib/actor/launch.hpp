@@ -10,6 +10,9 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
 
 #include <optional>
 #include <string>
@@ -63,6 +66,7 @@ using operations::with_status;
 struct cancel_bridge {
     asio::cancellation_signal signal;  // emitted on the strand only
     bool done = false;                 // strand only
+    bool deadline_passed = false;      // strand only: the deadline emitted
 };
 
 struct forward_cancellation {
@@ -97,13 +101,28 @@ result_handler<T> bridge_cancellation(result_handler<T> h, const net::executor& 
                              std::move(h.executor)};
 }
 
+// client_options::deadline: a timer on the strand that cancels the call
+// through its bridge, as the caller's own slot would.
+inline std::shared_ptr<asio::steady_timer> start_deadline(const net::executor& strand,
+                                                          const std::shared_ptr<cancel_bridge>& bridge,
+                                                          std::chrono::milliseconds deadline) {
+    auto timer = std::make_shared<asio::steady_timer>(strand, deadline);
+    timer->async_wait([b = bridge](error_code ec) {
+        if (ec || b->done) return;
+        b->deadline_passed = true;
+        b->signal.emit(asio::cancellation_type::terminal);
+    });
+    return timer;
+}
+
 // Runs an operation's coroutine on `strand` and completes `h` through its
 // own executor, with its cancellation slot wired into the coroutine. The
 // coroutine is created here but starts on the strand; `keep` (the object
-// the coroutine works on) is kept alive until it has finished.
+// the coroutine works on) is kept alive until it has finished. A non-zero
+// `deadline` cancels it once passed, and its result says errc::timeout.
 template <typename T>
 void launch_on(const net::executor& strand, std::shared_ptr<void> keep, result_handler<T> h,
-               asio::awaitable<op_result<T>> body) {
+               asio::awaitable<op_result<T>> body, std::chrono::milliseconds deadline = {}) {
     std::shared_ptr<cancel_bridge> bridge;
     // Installed by the initiating call, i.e. in the caller's context, where
     // the caller emits: the only place its slot may be touched.
@@ -111,8 +130,18 @@ void launch_on(const net::executor& strand, std::shared_ptr<void> keep, result_h
         bridge = std::make_shared<cancel_bridge>();
         slot.template emplace<forward_cancellation>(forward_cancellation{bridge, strand});
     }
-    auto finish = [h = std::move(h), bridge, keep = std::move(keep)](std::exception_ptr ep, op_result<T> r) mutable {
+    std::shared_ptr<asio::steady_timer> timer;
+    if (deadline.count() > 0) {
+        if (!bridge) bridge = std::make_shared<cancel_bridge>();
+        timer = start_deadline(strand, bridge, deadline);
+    }
+    auto finish = [h = std::move(h), bridge, timer, deadline, keep = std::move(keep)](std::exception_ptr ep,
+                                                                                      op_result<T> r) mutable {
+        if (timer) timer->cancel();
         if (bridge) bridge->done = true;
+        if (bridge && bridge->deadline_passed && r.first == asio::error::operation_aborted)
+            r = refuse<T>(errc::timeout, "the call took longer than client_options::deadline (" +
+                                             std::to_string(deadline.count()) + " ms)");
         if (ep) {
             // Only argument validation throws inside the operations.
             try {
@@ -133,11 +162,13 @@ void launch_on(const net::executor& strand, std::shared_ptr<void> keep, result_h
     }
 }
 
-/// An operation of a client, on its actor's strand.
+/// An operation of a client, on its actor's strand, within `deadline`
+/// (none when zero).
 template <typename T>
-void launch(const std::shared_ptr<client::impl>& self, result_handler<T> h, asio::awaitable<op_result<T>> body) {
+void launch(const std::shared_ptr<client::impl>& self, result_handler<T> h, asio::awaitable<op_result<T>> body,
+            std::chrono::milliseconds deadline = {}) {
     if (!self) return complete_now(std::move(h), errc::not_connected, "the client was moved from");
-    launch_on(self->strand_, self, std::move(h), std::move(body));
+    launch_on(self->strand_, self, std::move(h), std::move(body), deadline);
 }
 
 }  // namespace imapclient::detail

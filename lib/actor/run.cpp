@@ -19,7 +19,8 @@ operations::context client::impl::context() const {
                                .folder_encode = opts_.folder_encode,
                                .normalise_times = opts_.normalise_times,
                                .tls = transport_.is_tls(),
-                               .allow_plaintext_login = opts_.allow_plaintext_login};
+                               .allow_plaintext_login = opts_.allow_plaintext_login,
+                               .max_command_length = opts_.max_command_length};
 }
 
 asio::awaitable<std::optional<mailbox_identity>> client::impl::drive(operations::algorithm& op,

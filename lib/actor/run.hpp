@@ -14,6 +14,7 @@
 #include "operations/streaming.hpp"
 
 #include <memory>
+#include <type_traits>
 
 namespace imapclient::detail {
 
@@ -72,9 +73,24 @@ asio::awaitable<op_result<command_result>> perform(impl_ptr self, ops::leased<op
 
 namespace imapclient {
 
+namespace detail {
+
+/// What waits by design is not bounded by client_options::deadline: the
+/// listener, idle_check() (its own timeout) and lease_folder()
+/// (lease_wait_timeout).
+template <typename Op>
+inline constexpr bool waits_by_design = std::is_same_v<Op, ops::listen> || std::is_same_v<Op, ops::idle_check> ||
+                                        std::is_same_v<Op, ops::lease_folder>;
+template <typename Op>
+inline constexpr bool waits_by_design<ops::leased<Op>> = waits_by_design<Op>;
+
+}  // namespace detail
+
 template <typename Op>
 void client::start(const std::shared_ptr<impl>& impl, Op op, result_handler<typename Op::result_type> h) {
-    detail::launch(impl, std::move(h), detail::perform(impl, std::move(op)));
+    std::chrono::milliseconds deadline{0};
+    if (impl && !detail::waits_by_design<Op>) deadline = impl->opts_.deadline;
+    detail::launch(impl, std::move(h), detail::perform(impl, std::move(op)), deadline);
 }
 
 }  // namespace imapclient

@@ -234,6 +234,8 @@ std::optional<refusal> connection_engine::check(const preconditions& needs) cons
         if (!needs.what.empty() && needs.what != needs.capability.front()) text += " (" + needs.what + ")";
         return refuse(errc::capability_missing, std::move(text));
     }
+    if (!needs.also_capability.empty() && !has_capability(needs.also_capability))
+        return refuse(errc::capability_missing, "the server does not offer " + needs.also_capability);
     if (!needs.enabled.empty() && !is_enabled(needs.enabled))
         return refuse(errc::illegal_state,
                       needs.enabled + " is not enabled: call enable({\"" + needs.enabled + "\"}) first");

@@ -93,6 +93,8 @@ struct preconditions {
     bool writable = false;
     /// The server must offer one of these (e.g. {"CONDSTORE", "QRESYNC"}).
     std::vector<std::string> capability;
+    /// ... and this one as well (e.g. SEARCHRES for an ESORT that saves).
+    std::string also_capability;
     /// ... and have ENABLEd this one (RFC 5161), e.g. "QRESYNC".
     std::string enabled;
     /// Names the operation in refusals ("MOVE would expunge").

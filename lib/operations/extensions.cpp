@@ -1,13 +1,17 @@
-// CONDSTORE/QRESYNC (RFC 7162), ACL (RFC 4314) and QUOTA (RFC 9208)
-// operations. Like Python IMAPClient, ACL and QUOTA are refused up front
+// CONDSTORE/QRESYNC (RFC 7162), ACL (RFC 4314), QUOTA (RFC 9208) and
+// METADATA (RFC 5464) operations. Like Python IMAPClient, ACL and QUOTA are refused up front
 // (capability_missing) when the server does not announce them.
 #include "operations/extensions.hpp"
 
-#include <stdexcept>
-
-#include <algorithm>
 #include "operations/mailboxes.hpp"
 #include "operations/messages.hpp"
+#include "operations/split.hpp"
+
+#include <imapclient/utf7.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <stdexcept>
 
 namespace imapclient::operations::commands {
 
@@ -150,6 +154,73 @@ command_request setquota(std::string root, std::vector<std::pair<std::string, st
         return std::move(b).finish();
     };
     r.collects = kind_bit<quota_data>();
+    return r;
+}
+
+command_request getmetadata(std::string mailbox, std::vector<std::string> entries,
+                            std::optional<std::uint64_t> max_size, metadata_depth depth, bool encode) {
+    if (entries.empty()) throw std::invalid_argument("get_metadata: no entries");
+    command_request r;
+    r.name = "GETMETADATA";
+    r.build = [mailbox = std::move(mailbox), entries = std::move(entries), max_size, depth, encode](
+                  std::string_view tag, const literal_support& l) {
+        command_builder b(tag, "GETMETADATA", l);
+        if (max_size || depth != metadata_depth::zero) {
+            b.open_paren();
+            if (max_size) b.atom("MAXSIZE").number(*max_size);
+            if (depth == metadata_depth::one) b.atom("DEPTH").atom("1");
+            if (depth == metadata_depth::infinity) b.atom("DEPTH").atom("infinity");
+            b.close_paren();
+        }
+        // "" names the server (METADATA-SERVER): an empty string, not a mailbox.
+        if (mailbox.empty()) b.string("");
+        else b.mailbox(mailbox, encode);
+        b.open_paren();
+        for (const auto& e : entries) b.astring(e);
+        b.close_paren();
+        return std::move(b).finish();
+    };
+    r.collects = kind_bit<metadata_data>();
+    return r;
+}
+
+command_request setmetadata(std::string mailbox,
+                            std::vector<std::pair<std::string, std::optional<std::string>>> entries, bool encode) {
+    if (entries.empty()) throw std::invalid_argument("set_metadata: no entries");
+    command_request r;
+    r.name = "SETMETADATA";
+    r.build = [mailbox = std::move(mailbox), entries = std::move(entries), encode](std::string_view tag,
+                                                                                   const literal_support& l) {
+        command_builder b(tag, "SETMETADATA", l);
+        if (mailbox.empty()) b.string("");
+        else b.mailbox(mailbox, encode);
+        b.open_paren();
+        for (const auto& [entry, value] : entries) {
+            b.astring(entry);
+            if (value) b.string(*value);
+            else b.atom("NIL");
+        }
+        b.close_paren();
+        return std::move(b).finish();
+    };
+    return r;
+}
+
+metadata_result to_metadata(const engine::completion& c, std::string_view wire_mailbox) {
+    metadata_result r;
+    for (const auto& resp : c.responses)
+        if (auto* m = std::get_if<metadata_data>(&resp); m && m->mailbox == wire_mailbox)
+            r.entries.insert(r.entries.end(), m->entries.begin(), m->entries.end());
+    // "OK [METADATA LONGENTRIES 2199] GETMETADATA complete"
+    if (c.status.code && c.status.code->name == "METADATA") {
+        std::string_view raw = c.status.code->raw;
+        constexpr std::string_view key = "LONGENTRIES ";
+        if (raw.size() > key.size() && iequals(raw.substr(0, key.size()), key)) {
+            std::uint64_t n = 0;
+            raw.remove_prefix(key.size());
+            if (std::from_chars(raw.data(), raw.data() + raw.size(), n).ec == std::errc{}) r.longest_skipped = n;
+        }
+    }
     return r;
 }
 
@@ -297,7 +368,7 @@ struct one_command_rules<ops::fetch_changed_since> {
     }
 };
 algorithm_ptr<ops::fetch_changed_since> make_algorithm(ops::fetch_changed_since op) {
-    return one(std::move(op));
+    return in_pieces_of_set(std::move(op), [](ops::fetch_changed_since piece) { return one(std::move(piece)); });
 }
 
 // ---- STORE (UNCHANGEDSINCE ...) --------------------------------------------
@@ -348,7 +419,7 @@ struct one_command_rules<ops::store_unchanged_since> {
     }
 };
 algorithm_ptr<ops::store_unchanged_since> make_algorithm(ops::store_unchanged_since op) {
-    return one(std::move(op));
+    return in_pieces_of_set(std::move(op), [](ops::store_unchanged_since piece) { return one(std::move(piece)); });
 }
 
 // ---- ACL --------------------------------------------------------------------
@@ -433,6 +504,20 @@ algorithm_ptr<ops::get_quota> make_algorithm(ops::get_quota op) {
     return one(std::move(op));
 }
 
+template <>
+struct one_command_rules<ops::get_quota_by_root> {
+    static engine::preconditions needs(const ops::get_quota_by_root&, const context&) { return quota_needs(); }
+    static std::optional<command_request> command(const ops::get_quota_by_root& op, const context&) {
+        return commands::getquota(op.root);
+    }
+    static quota_result decode(const ops::get_quota_by_root&, completion& c, const context&) {
+        return {commands::to_quotas(c.responses), {}};
+    }
+};
+algorithm_ptr<ops::get_quota_by_root> make_algorithm(ops::get_quota_by_root op) {
+    return one(std::move(op));
+}
+
 namespace {
 
 // SETQUOTA names one root with all its limits: one command per root, in
@@ -500,6 +585,53 @@ private:
 
 algorithm_ptr<ops::set_quota> make_algorithm(ops::set_quota op) {
     return std::make_unique<set_quota_algorithm>(std::move(op));
+}
+
+// ---- METADATA -----------------------------------------------------------------
+
+namespace {
+
+// A folder's entries need METADATA; the server's ("") METADATA-SERVER,
+// which METADATA implies (RFC 5464 1).
+engine::preconditions metadata_needs(const std::string& folder) {
+    auto p = needs_capability(folder.empty() ? "METADATA-SERVER" : "METADATA", engine::session_level::connected);
+    if (folder.empty()) p.capability.emplace_back("METADATA");
+    return p;
+}
+
+}  // namespace
+
+template <>
+struct one_command_rules<ops::get_metadata> {
+    static engine::preconditions needs(const ops::get_metadata& op, const context&) {
+        return metadata_needs(op.folder);
+    }
+    static std::optional<command_request> command(const ops::get_metadata& op, const context& ctx) {
+        return commands::getmetadata(op.folder, op.entries, op.max_size, op.depth, ctx.folder_encode);
+    }
+    static metadata_result decode(const ops::get_metadata& op, completion& c, const context& ctx) {
+        const std::string wire = ctx.folder_encode ? encode_utf7(op.folder) : op.folder;
+        return commands::to_metadata(c, wire);
+    }
+};
+algorithm_ptr<ops::get_metadata> make_algorithm(ops::get_metadata op) {
+    return one(std::move(op));
+}
+
+template <>
+struct one_command_rules<ops::set_metadata> {
+    static engine::preconditions needs(const ops::set_metadata& op, const context&) {
+        return metadata_needs(op.folder);
+    }
+    static std::optional<command_request> command(const ops::set_metadata& op, const context& ctx) {
+        return commands::setmetadata(op.folder, op.entries, ctx.folder_encode);
+    }
+    static command_result decode(const ops::set_metadata&, completion& c, const context&) {
+        return with_responses(c);
+    }
+};
+algorithm_ptr<ops::set_metadata> make_algorithm(ops::set_metadata op) {
+    return one(std::move(op));
 }
 
 }  // namespace imapclient::operations

@@ -1,5 +1,5 @@
 // The extensions' state machines (see ops/extensions.hpp): CONDSTORE and
-// QRESYNC, ACL and QUOTA. IDLE waits on the connection and runs in the
+// QRESYNC, ACL, QUOTA and METADATA. IDLE waits on the connection and runs in the
 // actor (lib/actor/idle.cpp).
 #pragma once
 
@@ -54,6 +54,18 @@ command_request setquota(std::string root, std::vector<std::pair<std::string, st
 
 std::vector<quota> to_quotas(const std::vector<response>& responses);
 
+/// GETMETADATA [(MAXSIZE n DEPTH d)] mailbox (entries) (RFC 5464 4.2).
+command_request getmetadata(std::string mailbox, std::vector<std::string> entries,
+                            std::optional<std::uint64_t> max_size, metadata_depth depth, bool encode);
+
+/// SETMETADATA mailbox (entry value|NIL ...) (RFC 5464 4.3).
+command_request setmetadata(std::string mailbox,
+                            std::vector<std::pair<std::string, std::optional<std::string>>> entries, bool encode);
+
+/// The entries of the METADATA responses for `wire_mailbox`, and the
+/// tagged reply's [METADATA LONGENTRIES n].
+metadata_result to_metadata(const engine::completion& c, std::string_view wire_mailbox);
+
 command_request idle();
 
 }  // namespace commands
@@ -66,5 +78,8 @@ algorithm_ptr<ops::setacl> make_algorithm(ops::setacl);
 algorithm_ptr<ops::get_quota> make_algorithm(ops::get_quota);
 algorithm_ptr<ops::get_quota_root> make_algorithm(ops::get_quota_root);
 algorithm_ptr<ops::set_quota> make_algorithm(ops::set_quota);
+algorithm_ptr<ops::get_quota_by_root> make_algorithm(ops::get_quota_by_root);
+algorithm_ptr<ops::get_metadata> make_algorithm(ops::get_metadata);
+algorithm_ptr<ops::set_metadata> make_algorithm(ops::set_metadata);
 
 }  // namespace imapclient::operations

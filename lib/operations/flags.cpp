@@ -6,6 +6,7 @@
 
 #include <imapclient/utf7.hpp>
 #include "operations/messages.hpp"
+#include "operations/split.hpp"
 
 namespace imapclient::operations::commands {
 
@@ -98,7 +99,7 @@ struct one_command_rules<ops::get_flags> {
     }
 };
 algorithm_ptr<ops::get_flags> make_algorithm(ops::get_flags op) {
-    return one(std::move(op));
+    return in_pieces_of_set(std::move(op), [](ops::get_flags piece) { return one(std::move(piece)); });
 }
 
 template <>
@@ -116,7 +117,7 @@ struct one_command_rules<ops::store_flags> {
     }
 };
 algorithm_ptr<ops::store_flags> make_algorithm(ops::store_flags op) {
-    return one(std::move(op));
+    return in_pieces_of_set(std::move(op), [](ops::store_flags piece) { return one(std::move(piece)); });
 }
 
 template <>
@@ -130,7 +131,7 @@ struct one_command_rules<ops::get_gmail_labels> {
     }
 };
 algorithm_ptr<ops::get_gmail_labels> make_algorithm(ops::get_gmail_labels op) {
-    return one(std::move(op));
+    return in_pieces_of_set(std::move(op), [](ops::get_gmail_labels piece) { return one(std::move(piece)); });
 }
 
 template <>
@@ -148,7 +149,7 @@ struct one_command_rules<ops::store_gmail_labels> {
     }
 };
 algorithm_ptr<ops::store_gmail_labels> make_algorithm(ops::store_gmail_labels op) {
-    return one(std::move(op));
+    return in_pieces_of_set(std::move(op), [](ops::store_gmail_labels piece) { return one(std::move(piece)); });
 }
 
 }  // namespace imapclient::operations

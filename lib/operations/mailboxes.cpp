@@ -131,6 +131,68 @@ command_request list(std::string_view command, std::string directory, std::strin
     return r;
 }
 
+command_request list_extended(std::string directory, const list_options& options, bool encode) {
+    if (options.patterns.empty()) throw std::invalid_argument("list_extended: no patterns");
+    std::vector<std::string> selection, returns;
+    if (options.subscribed) selection.emplace_back("SUBSCRIBED");
+    if (options.remote) selection.emplace_back("REMOTE");
+    if (options.recursive_match) selection.emplace_back("RECURSIVEMATCH");
+    if (options.special_use) selection.emplace_back("SPECIAL-USE");
+    if (options.return_subscribed) returns.emplace_back("SUBSCRIBED");
+    if (options.return_children) returns.emplace_back("CHILDREN");
+    if (options.return_special_use) returns.emplace_back("SPECIAL-USE");
+    // RFC 5258 3: RECURSIVEMATCH alone is a syntax error.
+    if (options.recursive_match && selection.size() == 1)
+        throw std::invalid_argument("list_extended: recursive_match needs another selection option");
+    command_request r;
+    r.name = "LIST";
+    r.build = [directory = std::move(directory), patterns = options.patterns, status = options.status,
+               selection = std::move(selection), returns = std::move(returns),
+               encode](std::string_view tag, const literal_support& l) {
+        command_builder b(tag, "LIST", l);
+        if (!selection.empty()) {
+            b.open_paren();
+            for (const auto& o : selection) b.atom(o);
+            b.close_paren();
+        }
+        b.mailbox(directory, encode);
+        if (patterns.size() > 1) b.open_paren();
+        for (const auto& p : patterns) b.mailbox(p, encode);
+        if (patterns.size() > 1) b.close_paren();
+        if (!returns.empty() || !status.empty()) {
+            b.atom("RETURN").open_paren();
+            for (const auto& o : returns) b.atom(o);
+            if (!status.empty()) {
+                b.atom("STATUS").open_paren();
+                for (const auto& i : status) b.atom(i);
+                b.close_paren();
+            }
+            b.close_paren();
+        }
+        return std::move(b).finish();
+    };
+    r.collects = kind_bit<list_data>();
+    // LIST-STATUS answers with STATUS data beside the LIST data; like
+    // folder_status(), one such command at a time keeps them apart.
+    if (!options.status.empty()) r.collects |= kind_bit<status_data>();
+    return r;
+}
+
+command_request create_special(std::string mailbox, std::vector<std::string> special_use, bool encode) {
+    if (special_use.empty()) return create(std::move(mailbox), encode);
+    command_request r;
+    r.name = "CREATE";
+    for (auto& u : special_use) u = with_backslash(u);
+    r.build = [mailbox = std::move(mailbox), uses = std::move(special_use), encode](std::string_view tag,
+                                                                                    const literal_support& l) {
+        command_builder b(tag, "CREATE", l);
+        b.mailbox(mailbox, encode);
+        b.open_paren().atom("USE").flag_list(uses).close_paren();
+        return std::move(b).finish();
+    };
+    return r;
+}
+
 const std::vector<std::string>& default_status_items() {
     static const std::vector<std::string> items = {"MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN"};
     return items;
@@ -220,35 +282,86 @@ std::vector<folder_info> to_folder_infos(const std::vector<response>& responses,
     return out;
 }
 
+std::vector<listed_folder> to_listed_folders(const std::vector<response>& responses, bool decode) {
+    std::vector<listed_folder> out;
+    std::vector<const list_data*> wire;  // each folder's LIST, for its name as sent
+    for (const auto& r : responses) {
+        auto* l = std::get_if<list_data>(&r);
+        if (!l) continue;
+        listed_folder f;
+        static_cast<folder_info&>(f) = to_folder_info(*l, decode);
+        // Extended items come as tag/value pairs: ("CHILDINFO" ("SUBSCRIBED")).
+        for (std::size_t i = 0; i + 1 < l->extended.size(); i += 2) {
+            const auto& tag = l->extended[i].text;
+            const auto& value = l->extended[i + 1];
+            if (iequals(tag, "CHILDINFO")) {
+                for (const auto& v : value.items) f.child_info.push_back(v.text);
+            } else if (iequals(tag, "OLDNAME") && value.items.size() == 1) {
+                f.old_name = folder_name_out(value.items.front().text, decode);
+            }
+        }
+        out.push_back(std::move(f));
+        wire.push_back(l);
+    }
+    for (const auto& r : responses) {
+        auto* s = std::get_if<status_data>(&r);
+        if (!s) continue;
+        for (std::size_t i = 0; i < out.size(); ++i)
+            if (wire[i]->name == s->mailbox) out[i].status = status_of(*s);
+    }
+    return out;
+}
+
 folder_status_result to_folder_status(const std::vector<response>& responses) {
     folder_status_result out;
     for (const auto& r : responses) {
         auto* s = std::get_if<status_data>(&r);
         if (!s) continue;
-        for (const auto& [name, value] : s->items) {
-            out.items.emplace_back(name, value);
-            if (name == "MESSAGES")
-                out.messages = clamp32(value);
-            else if (name == "RECENT")
-                out.recent = clamp32(value);
-            else if (name == "UIDNEXT")
-                out.uid_next = clamp32(value);
-            else if (name == "UIDVALIDITY")
-                out.uid_validity = clamp32(value);
-            else if (name == "UNSEEN")
-                out.unseen = clamp32(value);
-            else if (name == "HIGHESTMODSEQ")
-                out.highest_modseq = value;
-            else if (name == "SIZE")
-                out.size = value;
-            else if (name == "APPENDLIMIT")
-                out.append_limit = value;
-        }
-        for (const auto& [name, value] : s->other) {
-            out.other.emplace_back(name, value);
-            // "MAILBOXID (F2212ea87-6097-4256-9d51-71338625)"
-            if (name == "MAILBOXID" && value.items.size() == 1) out.mailbox_id = value.items.front().text;
-        }
+        auto one = status_of(*s);
+        // Several STATUS responses (a server that splits them): items add up.
+        auto take = [](auto& to, auto& from) {
+            if (from) to = from;
+        };
+        take(out.messages, one.messages);
+        take(out.recent, one.recent);
+        take(out.uid_next, one.uid_next);
+        take(out.uid_validity, one.uid_validity);
+        take(out.unseen, one.unseen);
+        take(out.highest_modseq, one.highest_modseq);
+        take(out.size, one.size);
+        take(out.append_limit, one.append_limit);
+        take(out.mailbox_id, one.mailbox_id);
+        out.items.insert(out.items.end(), one.items.begin(), one.items.end());
+        out.other.insert(out.other.end(), one.other.begin(), one.other.end());
+    }
+    return out;
+}
+
+folder_status_result status_of(const status_data& s) {
+    folder_status_result out;
+    for (const auto& [name, value] : s.items) {
+        out.items.emplace_back(name, value);
+        if (name == "MESSAGES")
+            out.messages = clamp32(value);
+        else if (name == "RECENT")
+            out.recent = clamp32(value);
+        else if (name == "UIDNEXT")
+            out.uid_next = clamp32(value);
+        else if (name == "UIDVALIDITY")
+            out.uid_validity = clamp32(value);
+        else if (name == "UNSEEN")
+            out.unseen = clamp32(value);
+        else if (name == "HIGHESTMODSEQ")
+            out.highest_modseq = value;
+        else if (name == "SIZE")
+            out.size = value;
+        else if (name == "APPENDLIMIT")
+            out.append_limit = value;
+    }
+    for (const auto& [name, value] : s.other) {
+        out.other.emplace_back(name, value);
+        // "MAILBOXID (F2212ea87-6097-4256-9d51-71338625)"
+        if (name == "MAILBOXID" && value.items.size() == 1) out.mailbox_id = value.items.front().text;
     }
     return out;
 }
@@ -436,6 +549,28 @@ algorithm_ptr<ops::list_folders> make_algorithm(ops::list_folders op) {
     return one(std::move(op));
 }
 
+template <>
+struct one_command_rules<ops::list_extended> {
+    // The most specific extension the options use: LIST-STATUS and
+    // SPECIAL-USE both build on LIST-EXTENDED.
+    static engine::preconditions needs(const ops::list_extended& op, const context&) {
+        const auto& o = op.options;
+        if (!o.status.empty()) return needs_capability("LIST-STATUS", engine::session_level::connected);
+        if (o.special_use || o.return_special_use)
+            return needs_capability("SPECIAL-USE", engine::session_level::connected);
+        return needs_capability("LIST-EXTENDED", engine::session_level::connected);
+    }
+    static std::optional<command_request> command(const ops::list_extended& op, const context& ctx) {
+        return commands::list_extended(op.directory, op.options, ctx.folder_encode);
+    }
+    static folder_tree_result decode(const ops::list_extended&, completion& c, const context& ctx) {
+        return {commands::to_listed_folders(c.responses, ctx.folder_encode), {}};
+    }
+};
+algorithm_ptr<ops::list_extended> make_algorithm(ops::list_extended op) {
+    return one(std::move(op));
+}
+
 namespace {
 
 // The folder with a SPECIAL-USE attribute: LIST (asking for the attributes
@@ -566,8 +701,12 @@ algorithm_ptr<ops::folder_status> make_algorithm(ops::folder_status op) {
 
 template <>
 struct one_command_rules<ops::create_folder> : plain_command_rules<ops::create_folder> {
+    static engine::preconditions needs(const ops::create_folder& op, const context&) {
+        if (op.special_use.empty()) return needs_connection();
+        return needs_capability("CREATE-SPECIAL-USE", engine::session_level::connected);
+    }
     static std::optional<command_request> command(const ops::create_folder& op, const context& ctx) {
-        return commands::create(op.folder, ctx.folder_encode);
+        return commands::create_special(op.folder, op.special_use, ctx.folder_encode);
     }
 };
 algorithm_ptr<ops::create_folder> make_algorithm(ops::create_folder op) {

@@ -31,6 +31,19 @@ std::string_view impossible_mailbox();
 command_request list(std::string_view command, std::string directory, std::string pattern, bool encode,
                      std::vector<std::string> return_options = {});
 
+/// LIST (selection options) directory (patterns) RETURN (return options)
+/// (RFC 5258, RFC 5819, RFC 6154). Collects LIST and, with LIST-STATUS,
+/// STATUS data.
+command_request list_extended(std::string directory, const list_options& options, bool encode);
+
+/// list_extended()'s folders: each LIST with its CHILDINFO/OLDNAME items
+/// and its STATUS data (matched by the name on the wire).
+std::vector<listed_folder> to_listed_folders(const std::vector<response>& responses, bool decode);
+
+/// CREATE mailbox (USE (attributes)) (RFC 6154 CREATE-SPECIAL-USE) when
+/// `special_use` is not empty.
+command_request create_special(std::string mailbox, std::vector<std::string> special_use, bool encode);
+
 /// STATUS mailbox (items); no items means Python IMAPClient's default MESSAGES
 /// RECENT UIDNEXT UIDVALIDITY UNSEEN.
 command_request status(std::string mailbox, std::vector<std::string> items, bool encode);
@@ -63,6 +76,9 @@ std::vector<folder_info> to_folder_infos(const std::vector<response>& responses,
 
 folder_status_result to_folder_status(const std::vector<response>& responses);
 
+/// One STATUS response's items, typed.
+folder_status_result status_of(const status_data& s);
+
 namespace_result to_namespace(const std::vector<response>& responses, bool decode);
 
 /// The common names Python IMAPClient looks for when no folder carries a special-use
@@ -90,6 +106,7 @@ algorithm_ptr<ops::select_folder> make_algorithm(ops::select_folder);
 algorithm_ptr<ops::close_folder> make_algorithm(ops::close_folder);
 algorithm_ptr<ops::unselect_folder> make_algorithm(ops::unselect_folder);
 algorithm_ptr<ops::list_folders> make_algorithm(ops::list_folders);
+algorithm_ptr<ops::list_extended> make_algorithm(ops::list_extended);
 algorithm_ptr<ops::find_special_folder> make_algorithm(ops::find_special_folder);
 algorithm_ptr<ops::folder_exists> make_algorithm(ops::folder_exists);
 algorithm_ptr<ops::folder_status> make_algorithm(ops::folder_status);

@@ -2,6 +2,7 @@
 // MULTIAPPEND, COPY, MOVE, EXPUNGE and UID EXPUNGE. Each: what it needs,
 // sends and returns.
 #include "operations/messages.hpp"
+#include "operations/split.hpp"
 #include "operations/flags.hpp"
 
 #include <imapclient/body_stream.hpp>
@@ -95,8 +96,10 @@ command_request search(search_criteria criteria, std::string charset, bool uid) 
     return r;
 }
 
-command_request sort(std::vector<std::string> sort_criteria, search_criteria criteria, std::string charset, bool uid) {
-    // Python IMAPClient takes "REVERSE SIZE" as one string as well as a list.
+namespace {
+
+// Python IMAPClient takes "REVERSE SIZE" as one string as well as a list.
+std::vector<std::string> sort_keys(const std::vector<std::string>& sort_criteria) {
     std::vector<std::string> keys;
     for (const auto& s : sort_criteria) {
         std::size_t i = 0;
@@ -107,15 +110,59 @@ command_request sort(std::vector<std::string> sort_criteria, search_criteria cri
             i = j + 1;
         }
     }
+    return keys;
+}
+
+void sort_key_list(command_builder& b, const std::vector<std::string>& keys) {
+    if (keys.empty()) throw std::invalid_argument("SORT needs at least one sort criterion");
+    b.open_paren();
+    for (const auto& k : keys) b.atom(k);
+    b.close_paren();
+}
+
+}  // namespace
+
+command_request esearch(const search_return& returns, std::vector<std::string> sort_criteria,
+                        search_criteria criteria, std::string charset, bool uid) {
+    const bool sorting = !sort_criteria.empty();
+    std::vector<std::string> options;
+    if (returns.min) options.emplace_back("MIN");
+    if (returns.max) options.emplace_back("MAX");
+    if (returns.count) options.emplace_back("COUNT");
+    if (returns.all) options.emplace_back("ALL");
+    if (returns.save) options.emplace_back("SAVE");
+    command_request r;
+    const char* verb = sorting ? "SORT" : "SEARCH";
+    r.name = uid ? std::string("UID ") + verb : verb;
+    r.build = [verb, options = std::move(options), keys = sort_keys(sort_criteria), criteria = std::move(criteria),
+               charset = std::move(charset), uid](std::string_view tag, const literal_support& l) {
+        auto b = start_command(tag, verb, uid, l);
+        b.atom("RETURN").open_paren();
+        for (const auto& o : options) b.atom(o);
+        b.close_paren();
+        if (keys.empty()) {
+            b.search(criteria, charset);
+        } else {
+            sort_key_list(b, keys);
+            criteria_with_charset(b, criteria, charset);
+        }
+        return std::move(b).finish();
+    };
+    r.collects = kind_bit<search_data>() | kind_bit<esearch_data>();
+    // Sequence numbers shift under EXPUNGE, and a saved result ("$") must
+    // be the one of this mailbox state: a barrier unless by UID.
+    r.exclusive = !uid;
+    return r;
+}
+
+command_request sort(std::vector<std::string> sort_criteria, search_criteria criteria, std::string charset, bool uid) {
+    std::vector<std::string> keys = sort_keys(sort_criteria);
     command_request r;
     r.name = uid ? "UID SORT" : "SORT";
     r.build = [keys = std::move(keys), criteria = std::move(criteria), charset = std::move(charset), uid](
                   std::string_view tag, const literal_support& l) {
-        if (keys.empty()) throw std::invalid_argument("SORT needs at least one sort criterion");
         auto b = start_command(tag, "SORT", uid, l);
-        b.open_paren();
-        for (const auto& k : keys) b.atom(k);
-        b.close_paren();
+        sort_key_list(b, keys);
         criteria_with_charset(b, criteria, charset);
         return std::move(b).finish();
     };
@@ -427,6 +474,36 @@ search_result to_search_result(const std::vector<response>& responses) {
     return r;
 }
 
+esearch_result commands::to_esearch_result(const std::vector<response>& responses, bool sorted) {
+    esearch_result r;
+    for (const auto& resp : responses) {
+        if (auto* e = std::get_if<esearch_data>(&resp)) {
+            if (e->min) r.min = e->min;
+            if (e->max) r.max = e->max;
+            if (e->count) r.count = e->count;
+            if (e->modseq) r.modseq = e->modseq;
+            if (e->all.empty()) continue;
+            try {
+                r.all = sequence_set(e->all);
+            } catch (const std::exception&) {
+                r.invalid_ids.push_back(e->all);
+                continue;
+            }
+            if (!sorted) continue;
+            if (auto ids = commands::expand_uid_set(e->all)) r.sorted = std::move(*ids);
+            else r.invalid_ids.push_back(e->all);
+        } else if (auto* s = std::get_if<search_data>(&resp)) {
+            // A server that answers with a plain SEARCH (it should not: the
+            // command had RETURN) still loses nothing: the ids become ALL.
+            if (!s->ids.empty()) r.all = sequence_set(std::span<const std::uint32_t>(s->ids));
+            if (sorted) r.sorted.insert(r.sorted.end(), s->ids.begin(), s->ids.end());
+            r.invalid_ids.insert(r.invalid_ids.end(), s->invalid_ids.begin(), s->invalid_ids.end());
+            if (s->modseq) r.modseq = s->modseq;
+        }
+    }
+    return r;
+}
+
 // ---- SEARCH, SORT, THREAD, X-GM-RAW -----------------------------------------
 
 template <>
@@ -456,6 +533,51 @@ struct one_command_rules<ops::sort> {
     }
 };
 algorithm_ptr<ops::sort> make_algorithm(ops::sort op) {
+    return one(std::move(op));
+}
+
+template <>
+struct one_command_rules<ops::esearch> {
+    // RETURN options need ESEARCH (built into IMAP4rev2); SAVE needs
+    // SEARCHRES, which implies ESEARCH (RFC 5182 2).
+    static engine::preconditions needs(const ops::esearch& op, const context&) {
+        if (op.returns.save) return needs_capability("SEARCHRES", session_level::selected);
+        auto p = needs_capability("ESEARCH", session_level::selected);
+        p.capability.emplace_back("IMAP4REV2");
+        return p;
+    }
+    static std::optional<command_request> command(const ops::esearch& op, const context& ctx) {
+        return commands::esearch(op.returns, {}, op.criteria, op.charset, ctx.use_uid);
+    }
+    static esearch_result decode(const ops::esearch& op, completion& c, const context&) {
+        auto r = commands::to_esearch_result(c.responses, false);
+        if (op.returns.all && !r.all) r.all = sequence_set{};
+        return r;
+    }
+};
+algorithm_ptr<ops::esearch> make_algorithm(ops::esearch op) {
+    return one(std::move(op));
+}
+
+template <>
+struct one_command_rules<ops::esort> {
+    static engine::preconditions needs(const ops::esort& op, const context&) {
+        auto p = needs_capability("ESORT", session_level::selected);
+        // SAVE: SEARCHRES as well.
+        if (op.returns.save) p.also_capability = "SEARCHRES";
+        return p;
+    }
+    static std::optional<command_request> command(const ops::esort& op, const context& ctx) {
+        if (op.sort_criteria.empty()) throw std::invalid_argument("esort: no sort criteria");
+        return commands::esearch(op.returns, op.sort_criteria, op.criteria, op.charset, ctx.use_uid);
+    }
+    static esearch_result decode(const ops::esort& op, completion& c, const context&) {
+        auto r = commands::to_esearch_result(c.responses, true);
+        if (op.returns.all && !r.all) r.all = sequence_set{};
+        return r;
+    }
+};
+algorithm_ptr<ops::esort> make_algorithm(ops::esort op) {
     return one(std::move(op));
 }
 
@@ -509,7 +631,7 @@ struct one_command_rules<ops::fetch> {
     }
 };
 algorithm_ptr<ops::fetch> make_algorithm(ops::fetch op) {
-    return one(std::move(op));
+    return in_pieces_of_set(std::move(op), [](ops::fetch piece) { return one(std::move(piece)); });
 }
 
 // ---- APPEND, MULTIAPPEND ----------------------------------------------------
@@ -623,7 +745,7 @@ struct one_command_rules<ops::copy> {
     static copy_result decode(const ops::copy&, completion& c, const context&) { return to_copy_result(c); }
 };
 algorithm_ptr<ops::copy> make_algorithm(ops::copy op) {
-    return one(std::move(op));
+    return in_pieces_of_set(std::move(op), [](ops::copy piece) { return one(std::move(piece)); });
 }
 
 namespace {
@@ -701,7 +823,12 @@ private:
 }  // namespace
 
 algorithm_ptr<ops::move> make_algorithm(ops::move op) {
-    return std::make_unique<move_algorithm>(std::move(op));
+    auto make = [](ops::move piece) -> algorithm_ptr<ops::move> {
+        return std::make_unique<move_algorithm>(std::move(piece));
+    };
+    // By sequence numbers, a later piece would name other messages once the
+    // first moved some away: split only by UID.
+    return in_pieces_of_set(std::move(op), make, pieces::only_by_uid);
 }
 
 // ---- EXPUNGE, UID EXPUNGE ---------------------------------------------------
@@ -749,7 +876,8 @@ struct one_command_rules<ops::expunge> {
     static expunge_result decode(const ops::expunge&, completion& c, const context&) { return to_expunge_result(c); }
 };
 algorithm_ptr<ops::expunge> make_algorithm(ops::expunge op) {
-    return one(std::move(op));
+    // Only UID EXPUNGE has a set (and UIDs do not shift).
+    return in_pieces_of_set(std::move(op), [](ops::expunge piece) { return one(std::move(piece)); });
 }
 
 template <>
@@ -763,7 +891,7 @@ struct one_command_rules<ops::uid_expunge> {
     }
 };
 algorithm_ptr<ops::uid_expunge> make_algorithm(ops::uid_expunge op) {
-    return one(std::move(op));
+    return in_pieces_of_set(std::move(op), [](ops::uid_expunge piece) { return one(std::move(piece)); });
 }
 
 }  // namespace imapclient::operations

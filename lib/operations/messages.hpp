@@ -27,11 +27,21 @@ command_request search(search_criteria criteria, std::string charset, bool uid);
 /// criteria item has 8-bit bytes. Each sort key must be an atom.
 command_request sort(std::vector<std::string> sort_criteria, search_criteria criteria, std::string charset, bool uid);
 
+/// SEARCH RETURN (...) [CHARSET cs] criteria (RFC 4731, RFC 5182) and
+/// SORT RETURN (...) (keys) charset criteria (RFC 5267) when
+/// `sort_criteria` is given: the RETURN options of `returns`.
+command_request esearch(const search_return& returns, std::vector<std::string> sort_criteria,
+                        search_criteria criteria, std::string charset, bool uid);
+
 /// THREAD / UID THREAD (RFC 5256): "THREAD REFERENCES UTF-8 criteria".
 command_request thread(std::string algorithm, search_criteria criteria, std::string charset, bool uid);
 
 /// SEARCH [CHARSET cs] X-GM-RAW "query" (Gmail).
 command_request gmail_search(std::string query, std::string charset, bool uid);
+
+/// The ESEARCH data of an esearch()/esort() command (`sorted`: ALL is in
+/// sort order and also goes to esearch_result::sorted).
+esearch_result to_esearch_result(const std::vector<response>& responses, bool sorted);
 
 command_request fetch(const sequence_set& set, const std::vector<std::string>& items,
                       const std::vector<std::string>& modifiers, bool uid);
@@ -86,6 +96,8 @@ void normalise_times(fetch_data& message, std::chrono::minutes (*offset_at)(std:
 }  // namespace commands
 
 algorithm_ptr<ops::search> make_algorithm(ops::search);
+algorithm_ptr<ops::esearch> make_algorithm(ops::esearch);
+algorithm_ptr<ops::esort> make_algorithm(ops::esort);
 algorithm_ptr<ops::sort> make_algorithm(ops::sort);
 algorithm_ptr<ops::thread> make_algorithm(ops::thread);
 algorithm_ptr<ops::gmail_search> make_algorithm(ops::gmail_search);

@@ -34,6 +34,8 @@ struct context {
     bool normalise_times = true;
     bool tls = false;
     bool allow_plaintext_login = false;
+    /// client_options::max_command_length (see split.hpp).
+    std::size_t max_command_length = 8192;
 };
 
 /// The part of an operation the generic loop sees.

@@ -136,6 +136,13 @@ command_request id(std::vector<std::pair<std::string, std::string>> parameters) 
     return r;
 }
 
+id_result to_id_result(engine::completion& c) {
+    id_result r;
+    each<id_data>(c.responses, [&](id_data& d) { r.fields = std::move(d.fields); });
+    r.status = c.status;
+    return r;
+}
+
 command_request compress_deflate() {
     command_request r;
     r.name = "COMPRESS";
@@ -342,11 +349,7 @@ struct one_command_rules<ops::id> {
     static std::optional<command_request> command(const ops::id& op, const context&) {
         return commands::id(op.parameters);
     }
-    static id_result decode(const ops::id&, completion& c, const context&) {
-        id_result r;
-        each<id_data>(c.responses, [&](id_data& d) { r.fields = std::move(d.fields); });
-        return r;
-    }
+    static id_result decode(const ops::id&, completion& c, const context&) { return commands::to_id_result(c); }
 };
 algorithm_ptr<ops::id> make_algorithm(ops::id op) {
     return one(std::move(op));

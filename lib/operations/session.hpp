@@ -37,6 +37,9 @@ command_request enable(std::vector<std::string> capabilities);
 /// ID ("key" "value" ...) or ID NIL: collects the server's ID.
 command_request id(std::vector<std::pair<std::string, std::string>> parameters);
 
+/// ID's answer: the server's fields and the reply.
+id_result to_id_result(engine::completion& c);
+
 /// COMPRESS DEFLATE (RFC 4978): a barrier; after its OK the engine parses
 /// and writes nothing until the caller has turned compression on.
 command_request compress_deflate();

@@ -3,6 +3,7 @@
 //   IMAP_PASSWORD=... imap-backup HOST PORT USER DEST [--tls|--starttls|--plain]
 //                     [--ca-file F] [--folder NAME]... [--batch N]
 //                     [--batch-bytes N] [--stream-above N]
+//                     [--timeout SECONDS] [--deadline SECONDS]
 //
 // Each folder becomes DEST/<folder>/{cur,new,tmp} (hierarchy levels as
 // directories) with one file per message, named by UID and UIDVALIDITY,
@@ -15,7 +16,9 @@
 // one at a time; smaller ones come --batch at a time, at most --batch-bytes
 // (16 MB) per FETCH: memory does not depend on message sizes. On a
 // terminal a status line shows the progress (messages, bytes, rate, ETA);
-// otherwise a log line every 10 seconds.
+// otherwise a log line every 10 seconds. --timeout bounds the server's
+// silence (120 s), --deadline each command from start to end (none by
+// default: a streamed message of gigabytes takes as long as it takes).
 #include "backup.hpp"
 #include "progress.hpp"
 
@@ -23,6 +26,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include <algorithm>
+#include <chrono>
 
 #include <cstdio>
 #include <cstdlib>
@@ -39,9 +43,19 @@ namespace {
 int usage(const char* argv0) {
     std::fprintf(stderr,
                  "usage: IMAP_PASSWORD=... %s HOST PORT USER DEST [--tls|--starttls|--plain] [--ca-file F]\n"
-                 "       [--folder NAME]... [--batch N] [--batch-bytes N] [--stream-above N]\n",
+                 "       [--folder NAME]... [--batch N] [--batch-bytes N] [--stream-above N]\n"
+                 "       [--timeout SECONDS] [--deadline SECONDS]\n",
                  argv0);
     return 2;
+}
+
+// Whole or fractional seconds, more than zero.
+bool parse_seconds(const char* text, std::chrono::milliseconds& out) {
+    char* end = nullptr;
+    const double s = std::strtod(text, &end);
+    if (end == text || *end != '\0' || !(s > 0) || s > 86400) return false;
+    out = std::chrono::milliseconds(static_cast<long long>(s * 1000));
+    return true;
 }
 
 asio::awaitable<int> run(imapclient::client_options co, std::string user, std::string password, backup::options bo) {
@@ -84,6 +98,11 @@ int main(int argc, char** argv) {
         else if (a == "--batch" && i + 1 < argc) bo.batch = std::max(1, std::atoi(argv[++i]));
         else if (a == "--batch-bytes" && i + 1 < argc) bo.batch_bytes = std::strtoull(argv[++i], nullptr, 10);
         else if (a == "--stream-above" && i + 1 < argc) bo.stream_above = std::strtoull(argv[++i], nullptr, 10);
+        else if (a == "--timeout" && i + 1 < argc) {
+            if (!parse_seconds(argv[++i], co.timeout)) return usage(argv[0]);
+        } else if (a == "--deadline" && i + 1 < argc) {
+            if (!parse_seconds(argv[++i], co.deadline)) return usage(argv[0]);
+        }
         else return usage(argv[0]);
     }
     asio::io_context io;

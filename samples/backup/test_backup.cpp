@@ -215,7 +215,11 @@ TEST_CASE("imap-backup: big messages streamed through tmp/, small ones batched b
         co_await c.logout();
     });
     // 1000 bytes: "big" is streamed; the batch budget splits the small ones.
-    auto r = run_backup(env, dest, {folder}, "--stream-above 1000 --batch-bytes 1200");
+    // A bad --deadline is refused before anything is sent.
+    auto refused = run_backup(env, dest, {folder}, "--deadline 0");
+    CHECK(refused.status == 2);
+    CHECK(refused.output.find("--deadline SECONDS") != std::string::npos);
+    auto r = run_backup(env, dest, {folder}, "--stream-above 1000 --batch-bytes 1200 --timeout 20 --deadline 30.5");
     INFO(r.output);
     CHECK(r.status == 0);
     CHECK(r.output.find(folder + ": 5 new") != std::string::npos);

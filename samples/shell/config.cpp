@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -58,12 +59,25 @@ bool parse_bool(const std::string& v, const std::string& where) {
     throw usage_error(where + ": expected a boolean (true/false, yes/no, on/off, 1/0), not '" + v + "'");
 }
 
+// Within one source, --connect-timeout / --read-timeout (or their INI
+// keys) win over --timeout, which sets whichever of them is not given.
+void settle_timeouts(settings& s) {
+    if (!s.timeout) return;
+    if (!s.connect_timeout) s.connect_timeout = s.timeout;
+    if (!s.read_timeout) s.read_timeout = s.timeout;
+}
+
+std::chrono::milliseconds to_ms(double seconds) {
+    return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+}
+
 }  // namespace
 
 std::string usage_text() {
     return R"(usage: imap-shell -H HOST [-P PORT] [-u USER] [-p PASSWORD]
                   [--tls | --starttls | --plain] [--ca-file FILE] [--insecure]
-                  [--timeout SECONDS] [-f CONFIG.ini] [--debug N] [--script FILE|-]
+                  [--timeout SECONDS] [--connect-timeout SECONDS] [--read-timeout SECONDS]
+                  [-f CONFIG.ini] [--debug N] [--script FILE|-]
 
   -H, --host HOST        server to connect to
   -P, --port PORT        port (default 993 with --tls, 143 otherwise)
@@ -75,16 +89,29 @@ std::string usage_text() {
       --plain            no TLS at all: your explicit consent to a clear-text login
       --ca-file FILE     trust the CAs in this PEM file instead of the system store
       --insecure         do not verify the server's certificate (testing only)
-      --timeout SECONDS  how long the server may stay silent (and connect timeout)
+      --timeout SECONDS  both timeouts below (Python IMAPClient's timeout)
+      --connect-timeout SECONDS
+                         how long connecting (TCP and TLS) may take (default 30);
+                         wins over --timeout
+      --read-timeout SECONDS
+                         how long the server may stay silent while a command
+                         waits for it (default 120); wins over --timeout
   -f, --file FILE        Python IMAPClient's INI config ([DEFAULT] or [main]: host, port,
                          ssl, starttls, ssl_check_hostname, ssl_verify_cert,
-                         ssl_ca_file, timeout, username, password, oauth2,
-                         oauth2_access_token); the command line wins
+                         ssl_ca_file, timeout, connect_timeout, read_timeout,
+                         username, password, oauth2, oauth2_access_token); the
+                         command line wins (its --timeout over the file's
+                         connect_timeout and read_timeout too)
       --debug N          library debug log to stderr (0-5; 3 shows commands)
       --script FILE      scripted mode: one JSON array per line
                          ["method", arg, ..., {"keyword": value}] -> one JSON line
                          per call; "-" reads standard input
   -h, --help             this text; type "help" in the shell for the methods
+
+On a terminal, lines are edited (libedit) with a history, kept in
+$IMAP_SHELL_HISTORY, else $XDG_STATE_HOME/imap-shell/history, else
+~/.local/state/imap-shell/history (lines about logins, passwords and tokens
+are left out), and Tab completes methods and folder names.
 )";
 }
 
@@ -121,6 +148,8 @@ settings parse_command_line(const std::vector<std::string>& args) {
         else if (opt == "--ca-file") s.ca_file = value();
         else if (opt == "--insecure") s.verify_cert = false, s.check_hostname = false;
         else if (opt == "--timeout") s.timeout = parse_seconds(value(), "--timeout");
+        else if (opt == "--connect-timeout") s.connect_timeout = parse_seconds(value(), "--connect-timeout");
+        else if (opt == "--read-timeout") s.read_timeout = parse_seconds(value(), "--read-timeout");
         else if (opt == "-f" || opt == "--file") s.config_file = value();
         else if (opt == "--debug") s.debug = parse_int(value(), "--debug");
         else if (opt == "--script") s.script = value();
@@ -130,6 +159,7 @@ settings parse_command_line(const std::vector<std::string>& args) {
                            opt == "--insecure" || opt == "--help"))
             throw usage_error("option " + opt + " takes no value");
     }
+    settle_timeouts(s);
     return s;
 }
 
@@ -163,6 +193,8 @@ settings parse_ini(const std::string& text, const std::string& source) {
         else if (key == "ssl_verify_cert") s.verify_cert = parse_bool(value, where);
         else if (key == "ssl_ca_file") s.ca_file = value;
         else if (key == "timeout") s.timeout = parse_seconds(value, where);
+        else if (key == "connect_timeout") s.connect_timeout = parse_seconds(value, where);
+        else if (key == "read_timeout") s.read_timeout = parse_seconds(value, where);
         else if (key == "username") s.username = value;
         else if (key == "password") s.password = value;
         else if (key == "oauth2") s.oauth2 = parse_bool(value, where);
@@ -183,6 +215,7 @@ settings parse_ini(const std::string& text, const std::string& source) {
     else if (ssl_given) s.security = ssl ? ic::security::tls : ic::security::plain;
     if (starttls && ssl_given && ssl)
         throw usage_error(source + ": ssl = true and starttls = true contradict each other");
+    settle_timeouts(s);
     return s;
 }
 
@@ -213,6 +246,8 @@ settings merge(const settings& over, const settings& under) {
     take(m.verify_cert, over.verify_cert);
     take(m.check_hostname, over.check_hostname);
     take(m.timeout, over.timeout);
+    take(m.connect_timeout, over.connect_timeout);
+    take(m.read_timeout, over.read_timeout);
     take(m.username, over.username);
     take(m.password, over.password);
     take(m.oauth2, over.oauth2);
@@ -234,11 +269,11 @@ shell_config resolve(const settings& s) {
     o.port = s.port.value_or(0);
     // --plain (or ssl = false) is the user's explicit consent to clear text.
     o.allow_plaintext_login = o.security == ic::security::plain;
-    if (s.timeout) {
-        const auto ms = std::chrono::milliseconds(static_cast<long long>(*s.timeout * 1000));
-        o.timeout = ms;
-        o.connect_timeout = ms;
-    }
+    // The specific settings, else `timeout` (settings built without
+    // parse_command_line() / parse_ini() may carry only that), else the
+    // library's defaults.
+    if (auto t = s.connect_timeout ? s.connect_timeout : s.timeout) o.connect_timeout = to_ms(*t);
+    if (auto t = s.read_timeout ? s.read_timeout : s.timeout) o.timeout = to_ms(*t);
     o.debug = s.debug.value_or(0);
 
     const bool verify = s.verify_cert.value_or(true);

@@ -25,7 +25,15 @@ struct settings {
     std::optional<std::string> ca_file;
     std::optional<bool> verify_cert;     // ssl_verify_cert; --insecure sets false
     std::optional<bool> check_hostname;  // ssl_check_hostname
-    std::optional<double> timeout;       // seconds
+    /// Seconds. `timeout` (--timeout, INI `timeout`) sets both of the
+    /// others; connect_timeout / read_timeout (--connect-timeout,
+    /// --read-timeout, INI keys of the same names) set one. parse_command_line()
+    /// and parse_ini() settle them within their source (the specific key wins
+    /// over `timeout`), so that merge() then lets the command line win over
+    /// the file for each of the two.
+    std::optional<double> timeout;
+    std::optional<double> connect_timeout;  // client_options::connect_timeout
+    std::optional<double> read_timeout;     // client_options::timeout
     std::optional<std::string> username, password;
     std::optional<bool> oauth2;
     std::optional<std::string> oauth2_access_token;

@@ -241,6 +241,32 @@ id_parameters convert<id_parameters>(const json::value& v, std::string_view what
     bad(what, "{\"name\": \"value\", ...}", v);
 }
 
+template <>
+ic::flag_change convert<ic::flag_change>(const json::value& v, std::string_view what) {
+    if (const auto* s = v.if_string()) {
+        if (*s == "add") return ic::flag_change::add;
+        if (*s == "remove") return ic::flag_change::remove;
+        if (*s == "set") return ic::flag_change::set;
+    }
+    bad(what, "\"add\", \"remove\" or \"set\"", v);
+}
+
+template <>
+ic::qresync_params::sequence_match convert<ic::qresync_params::sequence_match>(const json::value& v,
+                                                                               std::string_view what) {
+    const json::value* seqs = nullptr;
+    const json::value* uids = nullptr;
+    if (const auto* a = v.if_array(); a && a->size() == 2) {
+        seqs = &(*a)[0];
+        uids = &(*a)[1];
+    } else if (const auto* o = v.if_object(); o && o->size() == 2) {
+        seqs = o->if_contains("sequence_numbers");
+        uids = o->if_contains("uids");
+    }
+    if (!seqs || !uids) bad(what, "[sequence_numbers, uids] (two message sets)", v);
+    return {convert<ic::sequence_set>(*seqs, what), convert<ic::sequence_set>(*uids, what)};
+}
+
 call_args::call_args(std::string method, json::array positional, json::object keywords)
     : method_(std::move(method)), positional_(std::move(positional)), keywords_(std::move(keywords)) {}
 

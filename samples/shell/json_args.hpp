@@ -12,6 +12,7 @@
 //                  integers, nested lists, {"date": "2024-02-01"}
 //   datetime       ISO 8601 "2024-02-01T10:00:00+01:00" (no zone: UTC)
 //   seconds        a number (fractions allowed)
+//   flag change    "add", "remove" or "set" (STORE +FLAGS, -FLAGS, FLAGS)
 #pragma once
 
 #include <imapclient/client.hpp>
@@ -58,6 +59,11 @@ template <> std::vector<imapclient::quota> convert<std::vector<imapclient::quota
 template <> std::vector<imapclient::client::append_message>
 convert<std::vector<imapclient::client::append_message>>(const json::value&, std::string_view);
 template <> id_parameters convert<id_parameters>(const json::value&, std::string_view);
+template <> imapclient::flag_change convert<imapclient::flag_change>(const json::value&, std::string_view);
+/// QRESYNC's seq-match-data: [sequence_numbers, uids], two message sets, or
+/// {"sequence_numbers": ..., "uids": ...}.
+template <> imapclient::qresync_params::sequence_match
+convert<imapclient::qresync_params::sequence_match>(const json::value&, std::string_view);
 
 class call_args {
 public:

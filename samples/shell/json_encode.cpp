@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <map>
 #include <string>
 #include <variant>
 
@@ -393,16 +394,48 @@ json::value to_json(const ic::command_result& r) {
     return with_status({{"responses", list(r.responses)}}, r.status);
 }
 
-json::value to_json(const ic::select_result& r) {
-    return with_status({{"exists", r.exists},
-                        {"recent", r.recent},
-                        {"uid_validity", opt(r.uid_validity)},
-                        {"uid_next", opt(r.uid_next)},
-                        {"unseen", opt(r.unseen)},
-                        {"highest_modseq", opt(r.highest_modseq)},
-                        {"flags", list(r.flags)},
-                        {"permanent_flags", list(r.permanent_flags)},
-                        {"readonly", r.readonly}},
+namespace {
+
+json::object select_fields(const ic::select_result& r) {
+    return {{"exists", r.exists},
+            {"recent", r.recent},
+            {"uid_validity", opt(r.uid_validity)},
+            {"uid_next", opt(r.uid_next)},
+            {"unseen", opt(r.unseen)},
+            {"highest_modseq", opt(r.highest_modseq)},
+            {"flags", list(r.flags)},
+            {"permanent_flags", list(r.permanent_flags)},
+            {"readonly", r.readonly}};
+}
+
+// Messages keyed by id (UID or sequence number), as fetch_result.
+json::object by_id(const std::map<std::uint32_t, ic::fetch_data>& messages) {
+    json::object o;
+    for (const auto& [id, data] : messages) o[std::to_string(id)] = to_json(data);
+    return o;
+}
+
+}  // namespace
+
+json::value to_json(const ic::select_result& r) { return with_status(select_fields(r), r.status); }
+
+json::value to_json(const ic::qresync_select_result& r) {
+    json::object o = select_fields(r);
+    o["uid_validity_changed"] = r.uid_validity_changed;
+    o["vanished"] = list(r.vanished);
+    o["changed"] = by_id(r.changed);
+    return with_status(std::move(o), r.status);
+}
+
+json::value to_json(const ic::changes_result& r) {
+    return with_status({{"messages", by_id(r.messages)}, {"vanished", list(r.vanished)}}, r.status);
+}
+
+json::value to_json(const ic::conditional_store_result& r) {
+    json::object flags, modseqs;
+    for (const auto& [id, f] : r.flags) flags[std::to_string(id)] = list(f);
+    for (const auto& [id, m] : r.modseqs) modseqs[std::to_string(id)] = m;
+    return with_status({{"flags", std::move(flags)}, {"modseqs", std::move(modseqs)}, {"modified", list(r.modified)}},
                        r.status);
 }
 
@@ -411,11 +444,7 @@ json::value to_json(const ic::search_result& r) {
                        r.status);
 }
 
-json::value to_json(const ic::fetch_result& r) {
-    json::object o;
-    for (const auto& [id, data] : r.messages) o[std::to_string(id)] = to_json(data);
-    return o;
-}
+json::value to_json(const ic::fetch_result& r) { return by_id(r.messages); }
 
 json::value to_json(const ic::append_result& r) {
     return with_status({{"uid_validity", opt(r.uid_validity)}, {"uid", opt(r.uid)}, {"uids", list(r.uids)}}, r.status);

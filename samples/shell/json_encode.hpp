@@ -60,6 +60,13 @@ json::value to_json(const imapclient::quota_result& r);
 json::value to_json(const imapclient::quota_root_result& r);
 json::value to_json(const imapclient::enable_result& r);
 json::value to_json(const imapclient::id_result& r);
+/// The select_result's fields plus uid_validity_changed, vanished (UIDs) and
+/// changed ({uid: fetch data}).
+json::value to_json(const imapclient::qresync_select_result& r);
+/// {messages: {id: fetch data}, vanished: [uids], status}.
+json::value to_json(const imapclient::changes_result& r);
+/// {flags: {id: [flags]}, modseqs: {id: modseq}, modified: [ids], status}.
+json::value to_json(const imapclient::conditional_store_result& r);
 
 json::value to_json(const std::optional<std::string>& s);
 json::value to_json(const std::vector<std::string>& strings);

@@ -1,6 +1,7 @@
 #include "loops.hpp"
 
 #include "dispatch.hpp"
+#include "line_editor.hpp"
 #include "line_parser.hpp"
 #include "pretty.hpp"
 
@@ -10,6 +11,7 @@
 
 #include <cctype>
 #include <iostream>
+#include <memory>
 #include <string>
 
 #include <unistd.h>
@@ -30,6 +32,12 @@ bool ends_session(const json::value& call) {
     if (!a || a->empty() || !(*a)[0].is_string()) return false;
     const auto& name = (*a)[0].get_string();
     return name == "logout" || name == "shutdown";
+}
+
+std::string method_name(const json::value& call) {
+    const auto* a = call.if_array();
+    if (!a || a->empty() || !(*a)[0].is_string()) return {};
+    return std::string((*a)[0].get_string());
 }
 
 void print_help(const std::string& which) {
@@ -80,10 +88,20 @@ int run_script(std::istream& in, std::FILE* out, boost::asio::io_context& io, se
 
 int run_interactive(std::istream& in, boost::asio::io_context& io, session& s, bool& logged_out) {
     const bool tty = ::isatty(0);
+    // On a terminal: line editing, history and completion. Otherwise (pipes,
+    // the tests) plain lines, as ever.
+    std::unique_ptr<line_editor> editor;
+    if (tty && &in == &std::cin && line_editor::wanted()) editor = std::make_unique<line_editor>(io, s);
     std::string line;
     while (true) {
-        if (tty) std::cout << "imap> " << std::flush;
-        if (!std::getline(in, line)) break;
+        if (editor) {
+            auto got = editor->read_line("imap> ");
+            if (!got) break;
+            line = std::move(*got);
+        } else {
+            if (tty) std::cout << "imap> " << std::flush;
+            if (!std::getline(in, line)) break;
+        }
         const std::string t = trimmed(line);
         if (t.empty() || t[0] == '#') continue;
         if (t == "quit" || t == "exit") break;
@@ -92,13 +110,20 @@ int run_interactive(std::istream& in, boost::asio::io_context& io, session& s, b
             continue;
         }
         outcome result;
+        std::string method;  // for the editor's folder list
         try {
             json::value call = parse_line(t);
             const bool ends = ends_session(call);
+            if (editor) method = method_name(call);
             result = run_call(io, s, std::move(call));
             if (ends && result.line.at("ok").as_bool()) logged_out = true;
         } catch (const std::exception& e) {
             result.line = {{"ok", false}, {"error", json::object{{"type", "invalid_argument"}, {"message", e.what()}}}};
+        }
+        if (editor && !method.empty()) {
+            const bool ok = result.line.at("ok").as_bool();
+            const auto* type = ok ? nullptr : result.line.at("error").as_object().if_contains("type");
+            editor->after_call(method, ok, type && type->is_string() ? std::string_view(type->get_string()) : "");
         }
         if (result.line.at("ok").as_bool()) {
             std::cout << pretty(result.line.at("result")) << std::endl;

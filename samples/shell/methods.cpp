@@ -14,6 +14,7 @@ const std::vector<method_info>& method_table() {
         add_admin_methods(t);
         add_idle_methods(t);
         add_lease_methods(t);
+        add_condstore_methods(t);
         std::sort(t.begin(), t.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
         return t;
     }();

@@ -72,6 +72,7 @@ void add_flag_methods(std::vector<method_info>& table);
 void add_admin_methods(std::vector<method_info>& table);
 void add_idle_methods(std::vector<method_info>& table);
 void add_lease_methods(std::vector<method_info>& table);
+void add_condstore_methods(std::vector<method_info>& table);
 
 /// All methods, sorted by name.
 const std::vector<method_info>& method_table();

@@ -1,5 +1,5 @@
-// Session methods: login variants, capabilities, STARTTLS, ENABLE, ID,
-// NOOP/LOGOUT, raw commands, use_uid, events.
+// Session methods: login variants, capabilities, STARTTLS, COMPRESS, ENABLE,
+// ID, NOOP/LOGOUT, raw commands, use_uid, events.
 #include "json_encode.hpp"
 #include "methods.hpp"
 
@@ -85,6 +85,16 @@ void add_session_methods(std::vector<method_info>& t) {
                      if (ca) ctx = ic::create_default_context(*ca);
                      auto r = co_await s.client.starttls(std::move(ctx));
                      co_return to_json(r);
+                 }});
+    t.push_back({"compress", "()",
+                 "COMPRESS=DEFLATE (RFC 4978): every byte both ways is compressed from here on (once logged in) "
+                 "-> {compressed, status}",
+                 [](session& s, call_args& a) -> awaitable<json::value> {
+                     a.done();
+                     auto r = co_await s.client.compress();
+                     json::value out = to_json(r);
+                     out.as_object()["compressed"] = s.client.is_compressed();
+                     co_return out;
                  }});
     t.push_back({"logout", "()", "LOGOUT, then the connection closes",
                  [](session& s, call_args& a) -> awaitable<json::value> {

@@ -5,6 +5,7 @@
 #include "harness.hpp"
 
 #include "codec.hpp"
+#include "completion.hpp"
 #include "config.hpp"
 #include "iso_time.hpp"
 #include "json_args.hpp"
@@ -550,6 +551,307 @@ TEST_CASE("shell config: Python IMAPClient's INI keys, precedence and refusals",
     CHECK(oauth.oauth2_access_token == "tok");
 }
 
+TEST_CASE("shell config: --connect-timeout and --read-timeout, and --timeout for both", "[shell][shell-json]") {
+    using std::chrono::milliseconds;
+    // One source: the specific option wins over --timeout, in any order.
+    auto both = shell::parse_command_line({"--connect-timeout", "3", "--read-timeout=4.5"});
+    CHECK(both.connect_timeout == 3.0);
+    CHECK(both.read_timeout == 4.5);
+    CHECK_FALSE(both.timeout.has_value());
+    auto general = shell::parse_command_line({"--timeout", "5"});
+    CHECK(general.timeout == 5.0);
+    CHECK(general.connect_timeout == 5.0);
+    CHECK(general.read_timeout == 5.0);
+    auto connect_first = shell::parse_command_line({"--connect-timeout", "2", "--timeout", "5"});
+    CHECK(connect_first.connect_timeout == 2.0);
+    CHECK(connect_first.read_timeout == 5.0);
+    auto read_last = shell::parse_command_line({"--timeout", "5", "--read-timeout", "9"});
+    CHECK(read_last.connect_timeout == 5.0);
+    CHECK(read_last.read_timeout == 9.0);
+    for (const auto& bad : std::vector<std::vector<std::string>>{{"--connect-timeout", "0"},
+                                                                 {"--read-timeout", "x"},
+                                                                 {"--connect-timeout"},
+                                                                 {"--read-timeout", "86401"},
+                                                                 {"--connect-timeout=-1"}}) {
+        INFO(bad[0]);
+        CHECK_THROWS_AS(shell::parse_command_line(bad), shell::usage_error);
+    }
+
+    auto ini = shell::parse_ini("connect_timeout = 3\nread_timeout = 40\n", "t");
+    CHECK(ini.connect_timeout == 3.0);
+    CHECK(ini.read_timeout == 40.0);
+    auto ini_general = shell::parse_ini("[main]\nconnect_timeout: 2\ntimeout = 10\n", "t");
+    CHECK(ini_general.connect_timeout == 2.0);  // the specific key, whatever the order
+    CHECK(ini_general.read_timeout == 10.0);
+    for (const char* bad : {"read_timeout = -1\n", "connect_timeout = 90000\n", "connect_timeout =\n"}) {
+        INFO(bad);
+        CHECK_THROWS_AS(shell::parse_ini(bad, "t"), shell::usage_error);
+    }
+
+    // The resolved client_options, across the two sources: the command line
+    // wins, its --timeout included over the file's specific keys.
+    const auto resolved = [](const std::vector<std::string>& options, const std::string& file) {
+        std::vector<std::string> cli{"-H", "h"};
+        cli.insert(cli.end(), options.begin(), options.end());
+        return shell::resolve(shell::merge(shell::parse_command_line(cli), shell::parse_ini(file, "t"))).options;
+    };
+    auto o = resolved({"--connect-timeout", "2", "--read-timeout", "10"}, "");
+    CHECK(o.connect_timeout == milliseconds(2000));
+    CHECK(o.timeout == milliseconds(10000));
+    o = resolved({"--timeout", "5"}, "timeout = 10\nconnect_timeout = 2\n");
+    CHECK(o.connect_timeout == milliseconds(5000));
+    CHECK(o.timeout == milliseconds(5000));
+    o = resolved({"--connect-timeout", "1.5"}, "timeout = 10\n");
+    CHECK(o.connect_timeout == milliseconds(1500));
+    CHECK(o.timeout == milliseconds(10000));
+    o = resolved({"--read-timeout", "7"}, "connect_timeout = 3\n");
+    CHECK(o.connect_timeout == milliseconds(3000));
+    CHECK(o.timeout == milliseconds(7000));
+    o = resolved({}, "connect_timeout = 3\nread_timeout = 40\n");
+    CHECK(o.connect_timeout == milliseconds(3000));
+    CHECK(o.timeout == milliseconds(40000));
+    o = resolved({}, "timeout = 0.25\n");
+    CHECK(o.connect_timeout == milliseconds(250));
+    CHECK(o.timeout == milliseconds(250));
+    o = resolved({}, "");
+    CHECK(o.connect_timeout == ic::client_options{}.connect_timeout);  // the library's defaults
+    CHECK(o.timeout == ic::client_options{}.timeout);
+    // Settings made by hand with only `timeout` still set both.
+    shell::settings by_hand;
+    by_hand.host = "h";
+    by_hand.timeout = 2;
+    CHECK(shell::resolve(by_hand).options.connect_timeout == milliseconds(2000));
+    CHECK(shell::resolve(by_hand).options.timeout == milliseconds(2000));
+
+    const auto usage = shell::usage_text();
+    CHECK(usage.find("--connect-timeout") != std::string::npos);
+    CHECK(usage.find("--read-timeout") != std::string::npos);
+    CHECK(usage.find("read_timeout") != std::string::npos);
+}
+
+TEST_CASE("shell JSON: QRESYNC, CHANGEDSINCE and UNCHANGEDSINCE results and arguments", "[shell][shell-json]") {
+    ic::qresync_select_result q;
+    q.exists = 3;
+    q.uid_validity = 77;
+    q.highest_modseq = 12;
+    q.vanished = {4, 5};
+    auto& changed = q.changed[2];
+    changed.seq = 1;
+    changed.uid = 2;
+    changed.flags = std::vector<std::string>{"\\Seen"};
+    changed.modseq = 11;
+    const auto qj = shell::to_json(q);
+    CHECK(qj.at("exists") == 3);
+    CHECK(qj.at("uid_validity") == 77);
+    CHECK(qj.at("highest_modseq") == 12);
+    CHECK(qj.at("readonly") == false);
+    CHECK(qj.at("permanent_flags").is_array());
+    CHECK(qj.at("uid_validity_changed") == false);
+    CHECK(qj.at("vanished") == json::parse("[4,5]"));
+    CHECK(qj.at("changed") == json::parse(R"({"2":{"seq":1,"uid":2,"flags":["\\Seen"],"modseq":11}})"));
+    CHECK(qj.at("status").is_object());
+
+    ic::changes_result c;
+    c.messages[9].seq = 4;
+    c.messages[9].uid = 9;
+    c.messages[9].modseq = 20;
+    c.vanished = {3};
+    const auto cj = shell::to_json(c);
+    CHECK(cj.at("messages") == json::parse(R"({"9":{"seq":4,"uid":9,"modseq":20}})"));
+    CHECK(cj.at("vanished") == json::parse("[3]"));
+    CHECK(cj.at("status").is_object());
+
+    ic::conditional_store_result st;
+    st.flags[2] = {"$Done"};
+    st.modseqs[2] = 21;
+    st.modified = {1, 3};
+    const auto sj = shell::to_json(st);
+    CHECK(sj.at("flags") == json::parse(R"({"2":["$Done"]})"));
+    CHECK(sj.at("modseqs") == json::parse(R"({"2":21})"));
+    CHECK(sj.at("modified") == json::parse("[1,3]"));
+    CHECK(sj.at("status").is_object());
+
+    using shell::convert;
+    CHECK(convert<ic::flag_change>(json::value("add"), "change") == ic::flag_change::add);
+    CHECK(convert<ic::flag_change>(json::value("remove"), "change") == ic::flag_change::remove);
+    CHECK(convert<ic::flag_change>(json::value("set"), "change") == ic::flag_change::set);
+    for (const char* bad : {"\"toggle\"", "\"ADD\"", "1", "null", "[\"add\"]"}) {
+        INFO(bad);
+        CHECK_THROWS_AS(convert<ic::flag_change>(json::parse(bad), "change"), shell::invalid_argument);
+    }
+    using match = ic::qresync_params::sequence_match;
+    auto m = convert<match>(json::parse(R"([[2,1], "5:6"])"), "sequence_match");
+    CHECK(m.sequence_numbers.str() == "1:2");
+    CHECK(m.uids.str() == "5:6");
+    auto named = convert<match>(json::parse(R"({"sequence_numbers": 1, "uids": 7})"), "sequence_match");
+    CHECK(named.uids.str() == "7");
+    for (const char* bad : {"[1]", "[1, 2, 3]", R"({"uids": 1})", R"({"seqs": 1, "uids": 2})", "[0, 1]", "\"1:2\""}) {
+        INFO(bad);
+        CHECK_THROWS_AS(convert<match>(json::parse(bad), "sequence_match"), shell::invalid_argument);
+    }
+}
+
+// ---- the core library: completion and history ------------------------------
+
+TEST_CASE("shell completion: the word under the cursor, by the line parser's rules", "[shell][shell-json]") {
+    CHECK(shell::word_start("") == 0);
+    CHECK(shell::word_start("sel") == 0);
+    CHECK(shell::word_start("  sel") == 2);
+    CHECK(shell::word_start("select_folder ") == 14);
+    CHECK(shell::word_start("select_folder IN") == 14);
+    CHECK(shell::word_start("select_folder \"Sent It") == 14);       // an open JSON string is one word
+    CHECK(shell::word_start("select_folder \"Sent Items\"") == 14);
+    CHECK(shell::word_start("select_folder \"Sent Items\" ") == 27);  // after a blank: a new word
+    CHECK(shell::word_start("select_folder \"a\\\" b c") == 14);      // an escaped quote does not close it
+    CHECK(shell::word_start("rename_folder \"A B\" \"C") == 20);
+    CHECK(shell::word_start("select_folder folder=\"Sent It") == 14);  // a keyword's value
+    CHECK(shell::word_start("fetch 1 [\"FLAGS\", \"ENV") == 8);        // an open array
+    CHECK(shell::word_start("fetch 1 [\"FLAGS\"] x") == 18);
+}
+
+TEST_CASE("shell completion: commands, methods after help, folders elsewhere", "[shell][shell-json]") {
+    using v = std::vector<std::string>;
+    const v methods{"fetch", "fetch_changed_since", "select_folder", "select_folder_qresync", "search"};
+    const v folders{"INBOX", "INBOX/Sub", "Sent Items", "Sent", "Say \"hi\"", "2024", "true", "a=b", "Entw\xc3\xbcrfe",
+                    "bad\xff"};
+
+    CHECK(shell::completion_for("") == shell::completion_kind::command);
+    CHECK(shell::completion_for("  ") == shell::completion_kind::command);
+    CHECK(shell::completion_for("help ") == shell::completion_kind::method);
+    CHECK(shell::completion_for("help fetch ") == shell::completion_kind::none);
+    CHECK(shell::completion_for("quit ") == shell::completion_kind::none);
+    CHECK(shell::completion_for("[\"select_folder\", ") == shell::completion_kind::none);
+    CHECK(shell::completion_for("select_folder ") == shell::completion_kind::folder);
+    CHECK(shell::completion_for("rename_folder \"A B\" ") == shell::completion_kind::folder);
+
+    // The first word: methods plus help, quit and exit.
+    CHECK(shell::complete("", "sel", methods, folders) == v{"select_folder", "select_folder_qresync"});
+    CHECK(shell::complete("", "se", methods, folders) == v{"search", "select_folder", "select_folder_qresync"});
+    CHECK(shell::complete("", "he", methods, folders) == v{"help"});
+    CHECK(shell::complete("", "q", methods, folders) == v{"quit"});
+    CHECK(shell::complete("", "e", methods, folders) == v{"exit"});
+    CHECK(shell::complete("", "", methods, folders).size() == methods.size() + 3);
+    CHECK(shell::complete("", "nope", methods, folders).empty());
+    CHECK(shell::complete("", "[\"se", methods, folders).empty());
+    // After help: method names only.
+    CHECK(shell::complete("help ", "fetch", methods, folders) == v{"fetch", "fetch_changed_since"});
+    CHECK(shell::complete("help ", "q", methods, folders).empty());
+    CHECK(shell::complete("help fetch ", "", methods, folders).empty());
+
+    // Folders: bare when the line parser reads them back as they are, JSON
+    // strings otherwise (blanks, quotes, JSON values, keyword shapes).
+    CHECK(shell::folder_word("INBOX") == "INBOX");
+    CHECK(shell::folder_word("Archive/2023") == "Archive/2023");
+    CHECK(shell::folder_word("Entw\xc3\xbcrfe") == "Entw\xc3\xbcrfe");
+    CHECK(shell::folder_word("Sent Items") == "\"Sent Items\"");
+    CHECK(shell::folder_word("Say \"hi\"") == "\"Say \\\"hi\\\"\"");
+    CHECK(shell::folder_word("2024") == "\"2024\"");
+    CHECK(shell::folder_word("true") == "\"true\"");
+    CHECK(shell::folder_word("null") == "\"null\"");
+    CHECK(shell::folder_word("a=b") == "\"a=b\"");
+    CHECK(shell::folder_word("[x]") == "\"[x]\"");
+    CHECK(shell::folder_word("tab\there") == "\"tab\\there\"");
+    for (const char* name : {"Sent Items", "Say \"hi\"", "2024", "a=b", "INBOX", "Entw\xc3\xbcrfe"}) {
+        // What the completion writes, the line parser reads back as the name.
+        INFO(name);
+        const auto call = shell::parse_line("select_folder " + shell::folder_word(name));
+        CHECK(call.at(1) == json::value(name));
+    }
+
+    CHECK(shell::complete("select_folder ", "IN", methods, folders) == v{"INBOX", "INBOX/Sub"});
+    CHECK(shell::complete("select_folder ", "Sent", methods, folders) == v{"\"Sent Items\"", "Sent"});
+    CHECK(shell::complete("select_folder ", "\"Sent", methods, folders) == v{"\"Sent Items\"", "\"Sent\""});
+    CHECK(shell::complete("select_folder ", "\"Sent It", methods, folders) == v{"\"Sent Items\""});
+    CHECK(shell::complete("select_folder ", "Say", methods, folders) == v{"\"Say \\\"hi\\\"\""});
+    CHECK(shell::complete("select_folder ", "Entw", methods, folders) == v{"Entw\xc3\xbcrfe"});
+    CHECK(shell::complete("select_folder ", "bad", methods, folders).empty());  // not valid UTF-8: left out
+    CHECK(shell::complete("select_folder ", "", methods, folders).size() == folders.size() - 1);
+    CHECK(shell::complete("select_folder ", "folder=IN", methods, folders) == v{"folder=INBOX", "folder=INBOX/Sub"});
+    CHECK(shell::complete("select_folder ", "folder=\"Sent I", methods, folders) == v{"folder=\"Sent Items\""});
+    CHECK(shell::complete("rename_folder INBOX ", "Se", methods, folders) == v{"\"Sent Items\"", "Sent"});
+    CHECK(shell::complete("select_folder ", "IN", methods, {}).empty());
+    CHECK(shell::complete("[\"select_folder\", ", "\"IN", methods, folders).empty());
+
+    // What libedit inserts when there are several: their common start, never
+    // half a UTF-8 character.
+    CHECK(shell::common_prefix({}).empty());
+    CHECK(shell::common_prefix({"INBOX"}) == "INBOX");
+    CHECK(shell::common_prefix({"INBOX", "INBOX/Sub"}) == "INBOX");
+    CHECK(shell::common_prefix({"\"Sent Items\"", "\"Sent Mail\""}) == "\"Sent ");
+    CHECK(shell::common_prefix({"Entw\xc3\xbcrfe", "Entw\xc3\xa4sser"}) == "Entw");
+    CHECK(shell::common_prefix({"a\xe2\x82\xac", "a\xe2\x82\xad"}) == "a");
+    CHECK(shell::common_prefix({"abc", "xyz"}).empty());
+}
+
+TEST_CASE("shell completion: the folder list is fetched once, again after a folder changed, never in IDLE",
+          "[shell][shell-json]") {
+    shell::folder_cache cache;
+    CHECK(cache.needs_fetch());  // nothing fetched yet
+    cache.store({"INBOX", "Sent"});
+    CHECK_FALSE(cache.needs_fetch());
+    CHECK(cache.folders() == std::vector<std::string>{"INBOX", "Sent"});
+    cache.after_call("select_folder", true);
+    cache.after_call("list_folders", true);
+    CHECK_FALSE(cache.needs_fetch());
+    for (const char* changes : {"create_folder", "delete_folder", "rename_folder"}) {
+        INFO(changes);
+        cache.after_call(changes, false, "error");  // refused by the server: nothing changed
+        CHECK_FALSE(cache.needs_fetch());
+        cache.after_call(changes, true);
+        CHECK(cache.needs_fetch());
+        cache.store({"INBOX"});
+        CHECK_FALSE(cache.needs_fetch());
+    }
+    // A failed fetch keeps the old list and is not retried at every Tab.
+    cache.after_call("create_folder", true);
+    cache.fetch_failed();
+    CHECK_FALSE(cache.needs_fetch());
+    CHECK(cache.folders() == std::vector<std::string>{"INBOX"});
+
+    // While idling, a LIST would end the IDLE: no fetch until a command ends it.
+    shell::folder_cache idle;
+    idle.after_call("idle", true);
+    CHECK_FALSE(idle.needs_fetch());
+    idle.after_call("idle_check", true);
+    idle.after_call("capabilities", true);
+    idle.after_call("bogus", false, "invalid_argument");  // refused before sending
+    CHECK_FALSE(idle.needs_fetch());
+    idle.after_call("idle_done", true);
+    CHECK(idle.needs_fetch());
+    idle.store({"INBOX"});
+    idle.after_call("idle", true);
+    idle.after_call("create_folder", true);  // ends the IDLE (and changes the folders)
+    CHECK(idle.needs_fetch());
+    idle.after_call("idle", false, "error");  // the server refused IDLE
+    CHECK(idle.needs_fetch());
+}
+
+TEST_CASE("shell history: what is kept, and where the file is", "[shell][shell-json]") {
+    for (const char* kept : {"select_folder INBOX", "fetch 1:* [\"FLAGS\"]", "search [\"SUBJECT\", \"hello\"]",
+                             "[\"noop\"]", "help fetch"}) {
+        INFO(kept);
+        CHECK(shell::keep_in_history(kept));
+    }
+    for (const char* dropped :
+         {"", "   ", "login alice secret", "  LOGIN alice s3cret", "[\"login\", \"alice\", \"pw\"]",
+          "plain_login alice pw", "oauth2_login alice ya29.tok", "oauthbearer_login alice abc",
+          "oauth_login https://x t s", "raw_command \"AUTHENTICATE PLAIN AGFsaWNlAHB3\"", "help login",
+          "id_ {\"password\": \"x\"}", "select_folder MyPassword", "append Tokens x", "starttls ca_file=/secret/ca.pem"}) {
+        INFO(dropped);
+        CHECK_FALSE(shell::keep_in_history(dropped));
+    }
+
+    CHECK(shell::history_file_path("/x/h", "/state", "/home/a") == "/x/h");
+    CHECK(shell::history_file_path(nullptr, "/state", "/home/a") == "/state/imap-shell/history");
+    CHECK(shell::history_file_path("", "/state/", "/home/a") == "/state/imap-shell/history");
+    CHECK(shell::history_file_path(nullptr, nullptr, "/home/a") == "/home/a/.local/state/imap-shell/history");
+    CHECK(shell::history_file_path(nullptr, "", "/home/a") == "/home/a/.local/state/imap-shell/history");
+    CHECK(shell::history_file_path(nullptr, "relative/state", "/home/a") ==
+          "/home/a/.local/state/imap-shell/history");  // XDG: absolute paths only
+    CHECK_FALSE(shell::history_file_path(nullptr, nullptr, nullptr).has_value());
+    CHECK_FALSE(shell::history_file_path("", "", "").has_value());
+}
+
 // ---- the program against Dovecot ---------------------------------------------
 
 TEST_CASE("imap-shell --script: a session against Dovecot, one typed JSON line per call", "[live][shell][dovecot]") {
@@ -832,7 +1134,8 @@ TEST_CASE("imap-shell: every client method is reachable by name", "[live][shell]
         "append_file", "multiappend", "copy", "move", "expunge", "uid_expunge", "get_flags", "add_flags", "remove_flags",
         "set_flags", "delete_messages", "get_gmail_labels", "add_gmail_labels", "remove_gmail_labels",
         "set_gmail_labels", "getacl", "setacl", "get_quota", "get_quota_root", "set_quota", "idle", "idle_check",
-        "idle_done", "listen", "lease_folder", "release_lease", "leases"};
+        "idle_done", "listen", "lease_folder", "release_lease", "leases", "compress", "select_folder_qresync",
+        "fetch_changed_since", "store_unchanged_since"};
     std::string script;
     for (const auto& m : methods) script += json_line(json::array{m, json::object{{"zz_no_such_keyword", 1}}});
     script += "[\"sasl_login\", \"PLAIN\"]\n[\"noop\"]\n";
@@ -1112,4 +1415,150 @@ TEST_CASE("imap-shell: append_file streams a file in, fetch_to_file and download
     CHECK(json::serialize(m.at("flags")).find("\\\\Seen") != std::string::npos);
     CHECK(json::serialize(m).find("line 1999 of a streamed message") != std::string::npos);
     CHECK(r.lines[9].at("ok") == true);
+}
+
+TEST_CASE("imap-shell --script: compress, then the session goes on compressed; the two timeouts from the command "
+          "line",
+          "[live][shell][dovecot][compress]") {
+    auto env = test::dovecot();
+    auto r = run_shell({"-H", env.host, "-P", std::to_string(env.port), "--plain", "-u", "alice", "-p", "alicepass",
+                        "--connect-timeout", "10", "--read-timeout", "20", "--script", "-"},
+                       "[\"has_capability\", \"COMPRESS=DEFLATE\"]\n"
+                       "[\"compress\"]\n"
+                       "[\"noop\"]\n"
+                       "[\"list_folders\", \"\", \"INBOX\"]\n"
+                       "[\"select_folder\", \"INBOX\", {\"readonly\": true}]\n"
+                       "[\"compress\"]\n"
+                       "[\"search\", \"ALL\"]\n"
+                       "[\"logout\"]\n");
+    CHECK(r.status == 0);
+    REQUIRE(r.lines.size() == 8);
+    REQUIRE(result_of(r.lines[0]) == true);  // Dovecot's imap_zlib offers it once logged in
+    CHECK(result_of(r.lines[1]).at("status").at("status") == json::value("OK"));
+    CHECK(result_of(r.lines[1]).at("compressed") == true);
+    CHECK(result_of(r.lines[2]).at("status").at("status") == json::value("OK"));
+    CHECK(result_of(r.lines[3]).at("folders").at(0).at("name") == json::value("INBOX"));
+    CHECK(result_of(r.lines[4]).at("readonly") == true);
+    CHECK(error_type(r.lines[5]) == "illegal_state");  // already on: refused, the connection stays usable
+    CHECK(result_of(r.lines[6]).at("ids").is_array());
+    CHECK(result_of(r.lines[7]).at("status").at("status") == json::value("OK"));
+}
+
+TEST_CASE("imap-shell --script: CONDSTORE and QRESYNC: fetch_changed_since, select_folder_qresync and "
+          "store_unchanged_since against Dovecot",
+          "[live][shell][dovecot][qresync]") {
+    auto env = test::dovecot();
+    const std::string folder = test::unique_name("shell-qresync");
+    auto args = plain_args(env);
+    args.insert(args.begin(), shell_path());
+    child c(args);
+    // One call at a time: later calls use the numbers earlier ones returned.
+    const auto call = [&](const json::value& v) {
+        INFO("call: " << json::serialize(v));
+        c.send(json_line(v));
+        auto l = c.read_line(20s);
+        INFO("stderr: " << c.err_buf);
+        REQUIRE(l);
+        return json::parse(*l);
+    };
+    const auto has = [](const json::value& list, const char* item) {
+        const auto& a = list.as_array();
+        return std::find(a.begin(), a.end(), json::value(item)) != a.end();
+    };
+
+    const auto enabled = call(json::parse(R"(["enable", "QRESYNC"])"));
+    CHECK(has(result_of(enabled).at("enabled"), "QRESYNC"));
+    CHECK(call(json::array{"create_folder", folder}).at("ok") == true);
+    CHECK(call(json::array{"append", folder, test::make_message("qr-one", "first")}).at("ok") == true);
+    CHECK(call(json::array{"append", folder, test::make_message("qr-two", "second")}).at("ok") == true);
+    const auto selected = call(json::array{"select_folder", folder});
+    const auto& sel = result_of(selected);
+    REQUIRE(sel.at("uid_validity").is_number());
+    REQUIRE(sel.at("highest_modseq").is_number());
+    const auto validity = sel.at("uid_validity").to_number<std::uint64_t>();
+    const auto modseq = sel.at("highest_modseq").to_number<std::uint64_t>();
+
+    // UID 1 changes after `modseq`; UID 2 does not.
+    CHECK(call(json::parse(R"(["add_flags", 1, ["$Changed"]])")).at("ok") == true);
+
+    // FETCH (CHANGEDSINCE): only UID 1, with its new modseq.
+    const auto since = call(json::array{"fetch_changed_since", "1:*", modseq});
+    const auto& changes = result_of(since);
+    const auto& messages = changes.at("messages").as_object();
+    REQUIRE(messages.size() == 1);
+    REQUIRE(messages.contains("1"));
+    CHECK(has(messages.at("1").at("flags"), "$Changed"));
+    CHECK(messages.at("1").at("modseq").to_number<std::uint64_t>() > modseq);
+    CHECK(changes.at("vanished").as_array().empty());
+    const auto with_vanished = call(json::array{"fetch_changed_since", "1:*", modseq,
+                                                json::object{{"data", json::array{"FLAGS"}}, {"vanished", true}}});
+    CHECK(result_of(with_vanished).at("messages").as_object().contains("1"));
+    CHECK(result_of(with_vanished).at("vanished").as_array().empty());  // nothing was expunged
+    CHECK(error_type(call(json::array{"fetch_changed_since", "1:*"})) == "invalid_argument");  // no mod_seq
+    CHECK(call(json::parse(R"(["unselect_folder"])")).at("ok") == true);
+
+    // The resync SELECT: a UIDVALIDITY the folder never had voids the cache ...
+    const auto stale = call(json::array{"select_folder_qresync", folder, validity + 1, modseq,
+                                        json::object{{"readonly", true}}});
+    CHECK(result_of(stale).at("uid_validity_changed") == true);
+    CHECK(result_of(stale).at("changed").as_object().empty());
+    CHECK(result_of(stale).at("readonly") == true);
+    CHECK(call(json::parse(R"(["unselect_folder"])")).at("ok") == true);
+    // ... the right one reports what changed since `modseq`: UID 1 only.
+    const auto back = call(json::array{"select_folder_qresync", folder, validity, modseq,
+                                       json::object{{"known_uids", "1:2"}}});
+    const auto& resync = result_of(back);
+    CHECK(resync.at("uid_validity_changed") == false);
+    CHECK(resync.at("exists") == 2);
+    CHECK(resync.at("readonly") == false);
+    CHECK(resync.at("vanished").as_array().empty());
+    const auto& resync_changed = resync.at("changed").as_object();
+    REQUIRE(resync_changed.size() == 1);
+    REQUIRE(resync_changed.contains("1"));
+    CHECK(has(resync_changed.at("1").at("flags"), "$Changed"));
+    CHECK(resync_changed.at("1").at("modseq").to_number<std::uint64_t>() > modseq);
+
+    // STORE (UNCHANGEDSINCE) with the stale modseq: UID 1 changed since, so it
+    // is reported as modified and not stored; UID 2 is stored.
+    const auto stored = call(json::array{"store_unchanged_since", "1:2", json::array{"$Done"}, modseq});
+    const auto& st = result_of(stored);
+    CHECK(st.at("modified") == json::parse("[1]"));
+    REQUIRE(st.at("modseqs").as_object().contains("2"));
+    REQUIRE(st.at("flags").as_object().contains("2"));
+    CHECK(has(st.at("flags").at("2"), "$Done"));
+    const auto now = call(json::parse(R"(["get_flags", "1:2"])"));
+    CHECK_FALSE(has(result_of(now).at("1"), "$Done"));
+    CHECK(has(result_of(now).at("2"), "$Done"));
+    // With the current modseq nothing is refused; change and silent as keywords.
+    const auto current = st.at("modseqs").at("2").to_number<std::uint64_t>();
+    const auto removed = call(json::array{"store_unchanged_since", 2, json::array{"$Done"}, current,
+                                          json::object{{"change", "remove"}, {"silent", true}}});
+    CHECK(result_of(removed).at("modified").as_array().empty());
+    CHECK(result_of(removed).at("flags").as_object().empty());  // silent
+    CHECK(error_type(call(json::array{"store_unchanged_since", 2, json::array{"$X"}, current,
+                                      json::object{{"change", "toggle"}}})) == "invalid_argument");
+
+    CHECK(call(json::parse(R"(["unselect_folder"])")).at("ok") == true);  // Dovecot says BYE when the selected folder goes
+    CHECK(call(json::array{"delete_folder", folder}).at("ok") == true);
+    CHECK(call(json::parse(R"(["logout"])")).at("ok") == true);
+    c.close_stdin();
+    CHECK(c.wait_exit(30s) == 0);
+}
+
+TEST_CASE("imap-shell interactive mode off a terminal: plain lines, no line editor and no history file",
+          "[live][shell][dovecot]") {
+    auto env = test::dovecot();
+    const auto dir = std::filesystem::temp_directory_path() / test::unique_name("shell-history");
+    const auto history = dir / "history";
+    auto args = plain_args(env);
+    args.resize(args.size() - 2);  // no --script
+    args.insert(args.begin(), shell_path());
+    child c(args, {"IMAP_SHELL_HISTORY=" + history.string(), "XDG_STATE_HOME=" + dir.string()});
+    c.send("noop\nselect_folder INBOX readonly=true\nquit\n");
+    c.close_stdin();
+    CHECK(c.wait_exit(30s) == 0);
+    INFO(c.out_buf);
+    CHECK(c.out_buf.find("\"readonly\": true") != std::string::npos);
+    CHECK(c.out_buf.find("imap> ") == std::string::npos);  // no prompt off a terminal, as before
+    CHECK_FALSE(std::filesystem::exists(dir));              // the history is a terminal's only
 }

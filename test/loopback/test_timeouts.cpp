@@ -1,7 +1,8 @@
 // Timeouts against scripted servers: options.timeout bounds the silence
 // while a command waits (a silent server fails every pending call at once;
 // a slow but steady one is alive), connect_timeout bounds the greeting as a
-// whole.
+// whole, options.deadline bounds each call however steadily the server
+// drips.
 #include "fake_server.hpp"
 #include "harness.hpp"
 #include "scripted_session.hpp"
@@ -107,10 +108,6 @@ timed timed_noop(test::fake_server& server, std::chrono::milliseconds timeout) {
 // options.timeout is an *inactivity* timeout: it bounds the silence
 // between two bytes from the server while a command waits, not the time a
 // command takes. A server that keeps sending, however slowly, is alive; one
-
-// options.timeout is an *inactivity* timeout: it bounds the silence
-// between two bytes from the server while a command waits, not the time a
-// command takes. A server that keeps sending, however slowly, is alive; one
 // that stops for longer than the timeout is dead.
 TEST_CASE("slow drip: the timeout bounds the silence between bytes, not the length of an answer",
           "[loopback][timeouts]") {
@@ -173,4 +170,40 @@ TEST_CASE("slow drip: the timeout bounds the silence between bytes, not the leng
         });
         CHECK(server.finish() == "");
     }
+}
+
+// options.deadline bounds a call from start to result: the drip that keeps
+// options.timeout happy does not keep the call alive past it.
+TEST_CASE("deadline: a call fails with timeout once its deadline passed; the connection stays usable",
+          "[loopback][timeouts]") {
+    const std::string answer = "* 4 EXISTS\r\n";
+    test::fake_server server([&](test::fake_connection& c) {
+        serve_login(c);
+        auto t = c.expect("NOOP");
+        if (!drip(c, answer + t + " OK dripped\r\n", 100ms)) throw std::runtime_error("the client hung up");
+        auto second = c.expect("NOOP");
+        c.send(second + " OK second\r\n");
+        c.closed_within(3s);
+    });
+    test::run([&]() -> asio::awaitable<void> {
+        auto o = short_timeout_options(server);
+        o.timeout = 300ms;
+        o.deadline = 700ms;
+        imapclient::client c(co_await asio::this_coro::executor, o);
+        co_await c.connect();
+        co_await c.login("u", "p");
+        const auto start = std::chrono::steady_clock::now();
+        auto [ec, r] = co_await c.noop(tuple_awaitable);
+        const auto took = std::chrono::steady_clock::now() - start;
+        CHECK(ec == make_error_code(errc::timeout));
+        CHECK(r.status.text.find("deadline") != std::string::npos);
+        CHECK(took >= 690ms);
+        CHECK(took < 1500ms);
+        // The rest of the dripped answer (2.8 s in all) is drained in the
+        // background; then the next call works.
+        co_await test::sleep_for(2500ms);
+        auto again = co_await c.noop();
+        CHECK(again.status.text == "second");
+    });
+    CHECK(server.finish() == "");
 }

@@ -23,7 +23,7 @@
 /// Work in the selected mailbox and only read: a client, or a lease.
 #define IMAPCLIENT_MAILBOX_READING_OPERATIONS(X)                                              \
     X(search) X(sort) X(thread) X(gmail_search) X(fetch) X(get_flags) X(get_gmail_labels) \
-    X(fetch_changed_since)
+    X(fetch_changed_since) X(esearch) X(esort)
 /// Work in the selected mailbox and only read, but into a caller's sink:
 /// never sent twice (the sink has part of it), so not counted as reading.
 #define IMAPCLIENT_MAILBOX_STREAMING_OPERATIONS(X) X(stream_fetch) X(download)
@@ -35,11 +35,12 @@
 /// Need no mailbox and only read: a client, or any connection of a pool.
 #define IMAPCLIENT_READING_OPERATIONS(X)                                                     \
     X(list_folders) X(find_special_folder) X(folder_exists) X(folder_status) X(namespace_) \
-    X(getacl) X(get_quota) X(get_quota_root)
+    X(getacl) X(get_quota) X(get_quota_root) X(get_quota_by_root) X(list_extended) X(get_metadata)
 /// Need no mailbox and change something: a client, or any connection of a pool.
 #define IMAPCLIENT_WRITING_OPERATIONS(X)                                                           \
     X(create_folder) X(delete_folder) X(rename_folder) X(subscribe_folder) X(unsubscribe_folder) \
-    X(append) X(multiappend) X(stream_append) X(stream_multiappend) X(setacl) X(set_quota)
+    X(append) X(multiappend) X(stream_append) X(stream_multiappend) X(setacl) X(set_quota) \
+    X(set_metadata)
 /// Anywhere: in a lease and on any connection (NOOP only reads).
 #define IMAPCLIENT_ANYWHERE_OPERATIONS(X) X(noop)
 

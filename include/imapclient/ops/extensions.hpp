@@ -1,5 +1,5 @@
 // Extensions beyond the core protocol: CONDSTORE and QRESYNC (RFC 7162),
-// ACL (RFC 4314), QUOTA (RFC 9208) and IDLE (RFC 2177).
+// ACL (RFC 4314), QUOTA (RFC 9208), METADATA (RFC 5464) and IDLE (RFC 2177).
 //
 // The QRESYNC resync cycle: ENABLE QRESYNC once per connection, select the folder
 // and keep its uid_validity and highest_modseq; next time (a new
@@ -122,6 +122,20 @@ struct quota_root_result {
     status_response status;
 };
 
+/// GETMETADATA (RFC 5464): entry names ("/private/comment",
+/// "/shared/vendor/x") and their values; an entry without a value (NIL) has
+/// none.
+struct metadata_result {
+    std::vector<std::pair<std::string, std::optional<std::string>>> entries;
+    /// With max_size: the size of the largest value left out because it was
+    /// bigger ([METADATA LONGENTRIES n]).
+    std::optional<std::uint64_t> longest_skipped;
+    status_response status;
+};
+
+/// How deep below the named entries GETMETADATA goes.
+enum class metadata_depth { zero, one, infinity };
+
 /// idle_check() / idle_done(): what the server said while idling, in
 /// order (Python IMAPClient's list of untagged responses, typed). idle_done()'s
 /// `status` is IDLE's tagged reply.
@@ -183,6 +197,34 @@ struct get_quota {
 struct get_quota_root {
     using result_type = quota_root_result;
     std::string folder;
+};
+
+/// GETQUOTA of a quota root, as get_quota_root() names them
+/// (client::get_quota_by_root()).
+struct get_quota_by_root {
+    using result_type = quota_result;
+    std::string root;
+};
+
+/// GETMETADATA (client::get_metadata()). An empty folder asks for the
+/// server's own entries (METADATA-SERVER), else the folder's (METADATA).
+struct get_metadata {
+    using result_type = metadata_result;
+    std::string folder;
+    std::vector<std::string> entries;
+    /// MAXSIZE: values larger than this are left out (see
+    /// metadata_result::longest_skipped).
+    std::optional<std::uint64_t> max_size;
+    metadata_depth depth = metadata_depth::zero;
+};
+
+/// SETMETADATA (client::set_metadata()): each entry set to its value, or
+/// removed when it has none. A refusal's reason is in the reply's code:
+/// [METADATA MAXSIZE n], [METADATA TOOMANY], [METADATA NOPRIVATE].
+struct set_metadata {
+    using result_type = command_result;
+    std::string folder;
+    std::vector<std::pair<std::string, std::optional<std::string>>> entries;
 };
 
 /// SETQUOTA, one command per quota root (client::set_quota()).

@@ -64,6 +64,45 @@ struct folder_status_result {
     status_response status;
 };
 
+/// Which folders list_extended() returns and what it says of each
+/// (LIST-EXTENDED, RFC 5258; LIST-STATUS, RFC 5819; SPECIAL-USE, RFC 6154).
+struct list_options {
+    /// Several patterns in one LIST ("INBOX", "Archive/*", ...).
+    std::vector<std::string> patterns{"*"};
+    /// Selection: only subscribed folders (and subscribed names that no
+    /// longer exist, flagged \NonExistent).
+    bool subscribed = false;
+    /// Selection: remote folders too (mailbox referrals).
+    bool remote = false;
+    /// Selection with `subscribed`: also parents whose children match
+    /// (their child_info says SUBSCRIBED).
+    bool recursive_match = false;
+    /// Selection: only folders with a special-use attribute.
+    bool special_use = false;
+    /// Return options: the \Subscribed flag, \HasChildren/\HasNoChildren,
+    /// and the special-use attributes.
+    bool return_subscribed = false, return_children = false, return_special_use = false;
+    /// LIST-STATUS: these STATUS items of every folder, in the same round
+    /// trip ("MESSAGES", "UNSEEN", "SIZE", ...).
+    std::vector<std::string> status;
+};
+
+/// One folder of list_extended().
+struct listed_folder : folder_info {
+    /// CHILDINFO: why a folder that does not match was listed ("SUBSCRIBED").
+    std::vector<std::string> child_info;
+    /// OLDNAME (RFC 5465): the name it had before a RENAME.
+    std::optional<std::string> old_name;
+    /// LIST-STATUS: its STATUS items (its `status` member is unused); absent
+    /// for folders that cannot be selected.
+    std::optional<folder_status_result> status;
+};
+
+struct folder_tree_result {
+    std::vector<listed_folder> folders;
+    status_response status;
+};
+
 /// NAMESPACE (RFC 2342): each kind is empty when the server has none.
 struct namespace_result {
     std::vector<namespace_entry> personal, other, shared;
@@ -101,6 +140,16 @@ struct list_folders {
     list_command command = list_command::list;
 };
 
+/// LIST with selection and return options, several patterns, and the
+/// STATUS of every folder in one round trip (client::list_extended()).
+/// Needs LIST-EXTENDED; LIST-STATUS for `status`, SPECIAL-USE for the
+/// special-use options.
+struct list_extended {
+    using result_type = folder_tree_result;
+    std::string directory;
+    list_options options;
+};
+
 /// The folder with a SPECIAL-USE attribute (client::find_special_folder()).
 struct find_special_folder {
     using result_type = std::optional<std::string>;
@@ -120,9 +169,13 @@ struct folder_status {
     std::vector<std::string> what;
 };
 
+/// CREATE (client::create_folder()); with `special_use` (e.g. {"\\Sent"})
+/// the folder gets those attributes (CREATE-SPECIAL-USE, RFC 6154;
+/// client::create_special_folder()).
 struct create_folder {
     using result_type = command_result;
     std::string folder;
+    std::vector<std::string> special_use;
 };
 struct delete_folder {
     using result_type = command_result;

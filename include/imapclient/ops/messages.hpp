@@ -39,6 +39,38 @@ struct search_result {
     mailbox_identity ran_in;
 };
 
+/// What an extended search returns instead of every id (RETURN options,
+/// RFC 4731 / RFC 9051): any of them; none set means ALL.
+struct search_return {
+    bool min = false, max = false, count = false, all = false;
+    /// SEARCHRES (RFC 5182): the server keeps the matches as the
+    /// connection's saved result, which later commands of the same
+    /// connection name with the message set "$" (sequence_set("$")), so
+    /// the ids never cross the wire. It may be pipelined right behind the
+    /// search. With only `save` the server sends no ids at all.
+    bool save = false;
+};
+
+/// esearch() / esort(): only what was asked for is set.
+struct esearch_result {
+    std::optional<std::uint32_t> min, max;
+    std::optional<std::uint64_t> count;
+    /// ALL as the server sent it: a compact set ("1:5000,5002"), not a
+    /// vector of a million ids; sequence_set::expand() when needed. Set
+    /// (possibly empty) whenever ALL was asked for.
+    std::optional<sequence_set> all;
+    /// esort() with ALL: the ids in the server's sort order.
+    std::vector<std::uint32_t> sorted;
+    /// With CONDSTORE criteria: the highest MODSEQ of the matches.
+    std::optional<std::uint64_t> modseq;
+    /// Values the server sent that name no message or set, as sent; they
+    /// are in no field above. Empty from a well-behaved server.
+    std::vector<std::string> invalid_ids;
+    status_response status;
+    /// The mailbox the command ran in (name as selected, UIDVALIDITY).
+    mailbox_identity ran_in;
+};
+
 /// THREAD (RFC 5256): Python IMAPClient's nested tuples, typed (see thread_node).
 struct thread_result {
     std::vector<thread_node> threads;
@@ -128,6 +160,27 @@ struct sort {
     using result_type = search_result;
     std::vector<std::string> sort_criteria;
     search_criteria criteria = "ALL";
+    std::string charset = "UTF-8";
+};
+
+/// SEARCH with RETURN options (ESEARCH, RFC 4731; client::esearch()):
+/// the count, the lowest and highest match, and all matches as a compact
+/// set, and/or the result saved on the server (SEARCHRES). Needs ESEARCH
+/// (SEARCHRES with `save`).
+struct esearch {
+    using result_type = esearch_result;
+    search_criteria criteria = "ALL";
+    search_return returns;
+    std::string charset;
+};
+
+/// SORT with RETURN options (ESORT, RFC 5267; client::esort()). Needs
+/// ESORT (and SEARCHRES with `save`).
+struct esort {
+    using result_type = esearch_result;
+    std::vector<std::string> sort_criteria;
+    search_criteria criteria = "ALL";
+    search_return returns;
     std::string charset = "UTF-8";
 };
 

@@ -19,12 +19,20 @@ class context;
 
 namespace imapclient {
 
+/// ID (RFC 2971): the server's fields; empty when it answered ID NIL.
+struct id_result {
+    std::vector<std::pair<std::string, std::optional<std::string>>> fields;
+    status_response status;
+};
+
 /// What the server said when the connection opened, and its capabilities.
 struct connect_result {
     status_response greeting;
     std::vector<std::string> capabilities;
     bool preauthenticated = false;
     bool tls = false;
+    /// The server's answer to client_options::id (absent when no ID was sent).
+    std::optional<id_result> server_id;
     status_response status;
 };
 
@@ -42,12 +50,6 @@ struct command_result {
 /// ENABLE (RFC 5161): what the server actually enabled.
 struct enable_result {
     std::vector<std::string> enabled;
-    status_response status;
-};
-
-/// ID (RFC 2971): the server's fields; empty when it answered ID NIL.
-struct id_result {
-    std::vector<std::pair<std::string, std::optional<std::string>>> fields;
     status_response status;
 };
 
