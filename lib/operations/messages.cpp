@@ -474,8 +474,11 @@ search_result to_search_result(const std::vector<response>& responses) {
     return r;
 }
 
-esearch_result commands::to_esearch_result(const std::vector<response>& responses, bool sorted) {
+esearch_result commands::to_esearch_result(const std::vector<response>& responses, const search_return& asked,
+                                           bool sorted) {
     esearch_result r;
+    // ALL asked for and nothing matched: the server sends no ALL at all.
+    if (asked.all) r.all = sequence_set{};
     for (const auto& resp : responses) {
         if (auto* e = std::get_if<esearch_data>(&resp)) {
             if (e->min) r.min = e->min;
@@ -550,9 +553,7 @@ struct one_command_rules<ops::esearch> {
         return commands::esearch(op.returns, {}, op.criteria, op.charset, ctx.use_uid);
     }
     static esearch_result decode(const ops::esearch& op, completion& c, const context&) {
-        auto r = commands::to_esearch_result(c.responses, false);
-        if (op.returns.all && !r.all) r.all = sequence_set{};
-        return r;
+        return commands::to_esearch_result(c.responses, op.returns, false);
     }
 };
 algorithm_ptr<ops::esearch> make_algorithm(ops::esearch op) {
@@ -572,9 +573,7 @@ struct one_command_rules<ops::esort> {
         return commands::esearch(op.returns, op.sort_criteria, op.criteria, op.charset, ctx.use_uid);
     }
     static esearch_result decode(const ops::esort& op, completion& c, const context&) {
-        auto r = commands::to_esearch_result(c.responses, true);
-        if (op.returns.all && !r.all) r.all = sequence_set{};
-        return r;
+        return commands::to_esearch_result(c.responses, op.returns, true);
     }
 };
 algorithm_ptr<ops::esort> make_algorithm(ops::esort op) {

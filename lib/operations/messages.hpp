@@ -39,9 +39,10 @@ command_request thread(std::string algorithm, search_criteria criteria, std::str
 /// SEARCH [CHARSET cs] X-GM-RAW "query" (Gmail).
 command_request gmail_search(std::string query, std::string charset, bool uid);
 
-/// The ESEARCH data of an esearch()/esort() command (`sorted`: ALL is in
-/// sort order and also goes to esearch_result::sorted).
-esearch_result to_esearch_result(const std::vector<response>& responses, bool sorted);
+/// The ESEARCH data of an esearch()/esort() command that asked for
+/// `asked` (`sorted`: ALL is in sort order and also goes to
+/// esearch_result::sorted).
+esearch_result to_esearch_result(const std::vector<response>& responses, const search_return& asked, bool sorted);
 
 command_request fetch(const sequence_set& set, const std::vector<std::string>& items,
                       const std::vector<std::string>& modifiers, bool uid);

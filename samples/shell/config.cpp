@@ -77,7 +77,7 @@ std::string usage_text() {
     return R"(usage: imap-shell -H HOST [-P PORT] [-u USER] [-p PASSWORD]
                   [--tls | --starttls | --plain] [--ca-file FILE] [--insecure]
                   [--timeout SECONDS] [--connect-timeout SECONDS] [--read-timeout SECONDS]
-                  [-f CONFIG.ini] [--debug N] [--script FILE|-]
+                  [--deadline SECONDS] [-f CONFIG.ini] [--debug N] [--script FILE|-]
 
   -H, --host HOST        server to connect to
   -P, --port PORT        port (default 993 with --tls, 143 otherwise)
@@ -96,9 +96,12 @@ std::string usage_text() {
       --read-timeout SECONDS
                          how long the server may stay silent while a command
                          waits for it (default 120); wins over --timeout
+      --deadline SECONDS how long one call may take in all, however steadily
+                         the server sends (default: no limit; listen,
+                         idle_check and lease_folder are not bounded by it)
   -f, --file FILE        Python IMAPClient's INI config ([DEFAULT] or [main]: host, port,
                          ssl, starttls, ssl_check_hostname, ssl_verify_cert,
-                         ssl_ca_file, timeout, connect_timeout, read_timeout,
+                         ssl_ca_file, timeout, connect_timeout, read_timeout, deadline,
                          username, password, oauth2, oauth2_access_token); the
                          command line wins (its --timeout over the file's
                          connect_timeout and read_timeout too)
@@ -150,6 +153,7 @@ settings parse_command_line(const std::vector<std::string>& args) {
         else if (opt == "--timeout") s.timeout = parse_seconds(value(), "--timeout");
         else if (opt == "--connect-timeout") s.connect_timeout = parse_seconds(value(), "--connect-timeout");
         else if (opt == "--read-timeout") s.read_timeout = parse_seconds(value(), "--read-timeout");
+        else if (opt == "--deadline") s.deadline = parse_seconds(value(), "--deadline");
         else if (opt == "-f" || opt == "--file") s.config_file = value();
         else if (opt == "--debug") s.debug = parse_int(value(), "--debug");
         else if (opt == "--script") s.script = value();
@@ -195,6 +199,7 @@ settings parse_ini(const std::string& text, const std::string& source) {
         else if (key == "timeout") s.timeout = parse_seconds(value, where);
         else if (key == "connect_timeout") s.connect_timeout = parse_seconds(value, where);
         else if (key == "read_timeout") s.read_timeout = parse_seconds(value, where);
+        else if (key == "deadline") s.deadline = parse_seconds(value, where);
         else if (key == "username") s.username = value;
         else if (key == "password") s.password = value;
         else if (key == "oauth2") s.oauth2 = parse_bool(value, where);
@@ -248,6 +253,7 @@ settings merge(const settings& over, const settings& under) {
     take(m.timeout, over.timeout);
     take(m.connect_timeout, over.connect_timeout);
     take(m.read_timeout, over.read_timeout);
+    take(m.deadline, over.deadline);
     take(m.username, over.username);
     take(m.password, over.password);
     take(m.oauth2, over.oauth2);
@@ -274,6 +280,7 @@ shell_config resolve(const settings& s) {
     // library's defaults.
     if (auto t = s.connect_timeout ? s.connect_timeout : s.timeout) o.connect_timeout = to_ms(*t);
     if (auto t = s.read_timeout ? s.read_timeout : s.timeout) o.timeout = to_ms(*t);
+    if (s.deadline) o.deadline = to_ms(*s.deadline);
     o.debug = s.debug.value_or(0);
 
     const bool verify = s.verify_cert.value_or(true);

@@ -34,6 +34,7 @@ struct settings {
     std::optional<double> timeout;
     std::optional<double> connect_timeout;  // client_options::connect_timeout
     std::optional<double> read_timeout;     // client_options::timeout
+    std::optional<double> deadline;         // client_options::deadline (--deadline, INI `deadline`)
     std::optional<std::string> username, password;
     std::optional<bool> oauth2;
     std::optional<std::string> oauth2_access_token;

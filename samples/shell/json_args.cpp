@@ -242,6 +242,74 @@ id_parameters convert<id_parameters>(const json::value& v, std::string_view what
 }
 
 template <>
+ic::search_return convert<ic::search_return>(const json::value& v, std::string_view what) {
+    ic::search_return r;
+    for (const auto& word : convert<std::vector<std::string>>(v, what)) {
+        if (ic::iequals(word, "MIN")) r.min = true;
+        else if (ic::iequals(word, "MAX")) r.max = true;
+        else if (ic::iequals(word, "COUNT")) r.count = true;
+        else if (ic::iequals(word, "ALL")) r.all = true;
+        else if (ic::iequals(word, "SAVE")) r.save = true;
+        else bad(what, "a list of MIN, MAX, COUNT, ALL, SAVE", v);
+    }
+    return r;
+}
+
+template <>
+ic::list_options convert<ic::list_options>(const json::value& v, std::string_view what) {
+    const auto* o = v.if_object();
+    if (!o) bad(what, "{\"patterns\": [...], \"subscribed\": true, \"status\": [...], ...}", v);
+    ic::list_options r;
+    const std::pair<const char*, bool ic::list_options::*> flags[] = {
+        {"subscribed", &ic::list_options::subscribed},
+        {"remote", &ic::list_options::remote},
+        {"recursive_match", &ic::list_options::recursive_match},
+        {"special_use", &ic::list_options::special_use},
+        {"return_subscribed", &ic::list_options::return_subscribed},
+        {"return_children", &ic::list_options::return_children},
+        {"return_special_use", &ic::list_options::return_special_use}};
+    for (const auto& [key, value] : *o) {
+        if (key == "patterns") {
+            r.patterns = convert<std::vector<std::string>>(value, what);
+            continue;
+        }
+        if (key == "status") {
+            r.status = convert<std::vector<std::string>>(value, what);
+            continue;
+        }
+        auto f = std::find_if(std::begin(flags), std::end(flags), [&](const auto& e) { return key == e.first; });
+        if (f == std::end(flags)) bad(what, "list_options fields (patterns, subscribed, remote, recursive_match, "
+                                            "special_use, return_subscribed, return_children, return_special_use, status)",
+                                      v);
+        r.*(f->second) = convert<bool>(value, what);
+    }
+    return r;
+}
+
+template <>
+metadata_entries convert<metadata_entries>(const json::value& v, std::string_view what) {
+    const auto* o = v.if_object();
+    if (!o) bad(what, "{\"/private/comment\": \"value\" or null, ...}", v);
+    metadata_entries out;
+    for (const auto& [k, val] : *o) {
+        if (val.is_null()) out.emplace_back(std::string(k), std::nullopt);
+        else out.emplace_back(std::string(k), convert<std::string>(val, what));
+    }
+    return out;
+}
+
+template <>
+ic::metadata_depth convert<ic::metadata_depth>(const json::value& v, std::string_view what) {
+    if (v.is_number() || v.is_string()) {
+        const std::string text = v.is_string() ? std::string(v.get_string()) : json::serialize(v);
+        if (text == "0") return ic::metadata_depth::zero;
+        if (text == "1") return ic::metadata_depth::one;
+        if (text == "infinity") return ic::metadata_depth::infinity;
+    }
+    bad(what, "0, 1 or \"infinity\"", v);
+}
+
+template <>
 ic::flag_change convert<ic::flag_change>(const json::value& v, std::string_view what) {
     if (const auto* s = v.if_string()) {
         if (*s == "add") return ic::flag_change::add;

@@ -41,6 +41,7 @@ public:
 
 using seconds = std::chrono::duration<double>;
 using id_parameters = std::vector<std::pair<std::string, std::string>>;
+using metadata_entries = std::vector<std::pair<std::string, std::optional<std::string>>>;
 
 /// Converts one JSON value to T; `what` names the parameter in errors.
 template <typename T>
@@ -60,6 +61,15 @@ template <> std::vector<imapclient::client::append_message>
 convert<std::vector<imapclient::client::append_message>>(const json::value&, std::string_view);
 template <> id_parameters convert<id_parameters>(const json::value&, std::string_view);
 template <> imapclient::flag_change convert<imapclient::flag_change>(const json::value&, std::string_view);
+/// ["MIN", "MAX", "COUNT", "ALL", "SAVE"] (any case, any of them).
+template <> imapclient::search_return convert<imapclient::search_return>(const json::value&, std::string_view);
+/// {"patterns": [...], "subscribed": true, ..., "status": ["MESSAGES"]}: the
+/// fields of imapclient::list_options by name.
+template <> imapclient::list_options convert<imapclient::list_options>(const json::value&, std::string_view);
+/// {"entry": "value" or null, ...}: SETMETADATA's entries (null removes).
+template <> metadata_entries convert<metadata_entries>(const json::value&, std::string_view);
+/// "0", "1" or "infinity" (or the numbers 0 and 1).
+template <> imapclient::metadata_depth convert<imapclient::metadata_depth>(const json::value&, std::string_view);
 /// QRESYNC's seq-match-data: [sequence_numbers, uids], two message sets, or
 /// {"sequence_numbers": ..., "uids": ...}.
 template <> imapclient::qresync_params::sequence_match

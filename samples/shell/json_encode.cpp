@@ -514,4 +514,45 @@ json::value to_json(const ic::enable_result& r) { return with_status({{"enabled"
 
 json::value to_json(const ic::id_result& r) { return with_status({{"fields", pairs(r.fields)}}, r.status); }
 
+json::value to_json(const ic::esearch_result& r) {
+    json::value all = nullptr;
+    if (r.all) all = r.all->str();
+    return with_status({{"min", opt(r.min)},
+                        {"max", opt(r.max)},
+                        {"count", opt(r.count)},
+                        {"all", std::move(all)},
+                        {"sorted", list(r.sorted)},
+                        {"modseq", opt(r.modseq)},
+                        {"invalid_ids", list(r.invalid_ids)}},
+                       r.status);
+}
+
+json::value to_json(const ic::folder_tree_result& r) {
+    json::array folders;
+    for (const auto& f : r.folders) {
+        json::object o = to_json(static_cast<const ic::folder_info&>(f)).as_object();
+        o["child_info"] = list(f.child_info);
+        o["old_name"] = nullptr;
+        if (f.old_name) o["old_name"] = bytes_to_json(*f.old_name);
+        o["status"] = nullptr;
+        if (f.status) {
+            json::object st = to_json(*f.status).as_object();
+            st.erase("status");  // LIST's reply is the result's
+            o["status"] = std::move(st);
+        }
+        folders.push_back(std::move(o));
+    }
+    return with_status({{"folders", std::move(folders)}}, r.status);
+}
+
+json::value to_json(const ic::metadata_result& r) {
+    json::object entries;
+    for (const auto& [name, value] : r.entries) {
+        json::value v = nullptr;
+        if (value) v = bytes_to_json(*value);
+        entries[key_of(name)] = std::move(v);
+    }
+    return with_status({{"entries", std::move(entries)}, {"longest_skipped", opt(r.longest_skipped)}}, r.status);
+}
+
 }  // namespace shell

@@ -74,6 +74,27 @@ void add_folder_methods(std::vector<method_info>& t) {
                  }});
     t.push_back(one_folder("create_folder", "CREATE",
                            [](imapclient::client& c, std::string f) { return c.create_folder(std::move(f)); }));
+    t.push_back({"create_special_folder", "(folder, special_use)",
+                 "CREATE with special-use attributes, e.g. [\"\\\\Archive\"] (CREATE-SPECIAL-USE)",
+                 [](session& s, call_args& a) -> awaitable<json::value> {
+                     auto folder = a.need<std::string>(0, "folder");
+                     auto uses = a.need<std::vector<std::string>>(1, "special_use");
+                     a.done();
+                     auto r = co_await s.client.create_special_folder(std::move(folder), std::move(uses));
+                     co_return to_json(r);
+                 }});
+    t.push_back({"list_extended", "(directory=\"\", options={})",
+                 "LIST with LIST-EXTENDED options {patterns, subscribed, remote, recursive_match, special_use, "
+                 "return_subscribed, return_children, return_special_use, status: [items] (LIST-STATUS)} -> "
+                 "{folders: [{flags, delimiter, name, child_info, old_name, status}]}; options by keyword (a last object "
+                 "is the keywords): list_extended options={\"status\": [\"UNSEEN\"]}",
+                 [](session& s, call_args& a) -> awaitable<json::value> {
+                     auto directory = a.get<std::string>(0, "directory", {});
+                     auto options = a.get<imapclient::list_options>(1, "options", {});
+                     a.done();
+                     auto r = co_await s.client.list_extended(std::move(directory), std::move(options));
+                     co_return to_json(r);
+                 }});
     t.push_back(one_folder("delete_folder", "DELETE",
                            [](imapclient::client& c, std::string f) { return c.delete_folder(std::move(f)); }));
     t.push_back(one_folder("subscribe_folder", "SUBSCRIBE",

@@ -1,4 +1,4 @@
-// Message methods: SEARCH/SORT/THREAD/X-GM-RAW, FETCH, APPEND/MULTIAPPEND,
+// Message methods: SEARCH/SORT/THREAD/X-GM-RAW, ESEARCH/ESORT, FETCH, APPEND/MULTIAPPEND,
 // COPY/MOVE, EXPUNGE/UID EXPUNGE.
 #include "json_encode.hpp"
 #include "methods.hpp"
@@ -19,6 +19,34 @@ void add_message_methods(std::vector<method_info>& t) {
                      auto r = co_await s.run(std::move(op));
                      co_return to_json(r);
                  }));
+    t.push_back(mailbox_method(
+        "esearch", "(criteria, returns=[\"ALL\"], charset=\"\")",
+        "SEARCH RETURN (ESEARCH): returns any of MIN, MAX, COUNT, ALL (a compact set), SAVE (the result stays on "
+        "the server as \"$\", usable as messages by the next calls) -> {min, max, count, all, modseq}",
+        [](session& s, call_args& a) -> awaitable<json::value> {
+            ic::ops::esearch op;
+            op.criteria = a.need<ic::search_criteria>(0, "criteria");
+            op.returns.all = true;
+            if (auto r = a.maybe<ic::search_return>(1, "returns")) op.returns = *r;
+            op.charset = a.get<std::string>(2, "charset", {});
+            a.done();
+            auto r = co_await s.run(std::move(op));
+            co_return to_json(r);
+        }));
+    t.push_back(mailbox_method(
+        "esort", "(sort_criteria, criteria=\"ALL\", returns=[\"ALL\"], charset=\"UTF-8\")",
+        "SORT RETURN (ESORT): as esearch, with the ids in sort order in sorted",
+        [](session& s, call_args& a) -> awaitable<json::value> {
+            ic::ops::esort op;
+            op.sort_criteria = a.need<std::vector<std::string>>(0, "sort_criteria");
+            op.criteria = a.get<ic::search_criteria>(1, "criteria", "ALL");
+            op.returns.all = true;
+            if (auto r = a.maybe<ic::search_return>(2, "returns")) op.returns = *r;
+            op.charset = a.get<std::string>(3, "charset", "UTF-8");
+            a.done();
+            auto r = co_await s.run(std::move(op));
+            co_return to_json(r);
+        }));
     t.push_back(mailbox_method("sort", "(sort_criteria, criteria=\"ALL\", charset=\"UTF-8\")", "SORT (RFC 5256)",
                  [](session& s, call_args& a) -> awaitable<json::value> {
                      auto keys = a.need<std::vector<std::string>>(0, "sort_criteria");

@@ -629,6 +629,16 @@ TEST_CASE("shell config: --connect-timeout and --read-timeout, and --timeout for
     CHECK(usage.find("read_timeout") != std::string::npos);
 }
 
+TEST_CASE("shell config: --deadline and the INI deadline reach client_options::deadline", "[shell][shell-json]") {
+    CHECK(shell::resolve(shell::parse_command_line({"-H", "h", "--deadline", "2.5"})).options.deadline ==
+          std::chrono::milliseconds(2500));
+    CHECK(shell::resolve(shell::parse_ini("host = h\ndeadline = 7\n", "f.ini")).options.deadline ==
+          std::chrono::milliseconds(7000));
+    CHECK(shell::resolve(shell::parse_command_line({"-H", "h"})).options.deadline == std::chrono::milliseconds(0));
+    CHECK_THROWS_AS(shell::parse_command_line({"--deadline", "0"}), shell::usage_error);
+    CHECK(shell::usage_text().find("--deadline SECONDS") != std::string::npos);
+}
+
 TEST_CASE("shell JSON: QRESYNC, CHANGEDSINCE and UNCHANGEDSINCE results and arguments", "[shell][shell-json]") {
     ic::qresync_select_result q;
     q.exists = 3;
@@ -1135,7 +1145,8 @@ TEST_CASE("imap-shell: every client method is reachable by name", "[live][shell]
         "set_flags", "delete_messages", "get_gmail_labels", "add_gmail_labels", "remove_gmail_labels",
         "set_gmail_labels", "getacl", "setacl", "get_quota", "get_quota_root", "set_quota", "idle", "idle_check",
         "idle_done", "listen", "lease_folder", "release_lease", "leases", "compress", "select_folder_qresync",
-        "fetch_changed_since", "store_unchanged_since"};
+        "fetch_changed_since", "store_unchanged_since", "esearch", "esort", "list_extended", "create_special_folder",
+        "get_quota_by_root", "get_metadata", "set_metadata"};
     std::string script;
     for (const auto& m : methods) script += json_line(json::array{m, json::object{{"zz_no_such_keyword", 1}}});
     script += "[\"sasl_login\", \"PLAIN\"]\n[\"noop\"]\n";
@@ -1152,6 +1163,48 @@ TEST_CASE("imap-shell: every client method is reachable by name", "[live][shell]
     CHECK(error_type(r.lines[methods.size()]) == "invalid_argument");
     CHECK(str(r.lines[methods.size()].at("error").at("message")).find("not reachable") != std::string::npos);
     CHECK(result_of(r.lines.back()).at("status").at("status") == json::value("OK"));  // nothing was sent meanwhile
+}
+
+TEST_CASE("imap-shell --script: ESEARCH, LIST-STATUS, METADATA and GETQUOTA by root", "[live][shell][dovecot]") {
+    const std::string folder = test::unique_name("shell-ext");
+    std::string script;
+    script += json_line(json::array{"create_folder", folder});                                         // 0
+    script += json_line(json::array{"append", folder, "Subject: a\r\n\r\nx\r\n"});                  // 1
+    script += json_line(json::array{"append", folder, "Subject: b\r\n\r\ny\r\n", json::array{"\\Seen"}});  // 2
+    script += json_line(json::array{"select_folder", folder});                                         // 3
+    script += json_line(json::array{"esearch", "ALL", json::array{"COUNT", "MIN", "ALL"}});           // 4
+    script += json_line(json::array{"esearch", "UNSEEN", json::array{"SAVE"}});                       // 5
+    script += json_line(json::array{"get_flags", "$"});                                                // 6
+    // A last object is the keywords: options and entries go by name.
+    const json::object options{{"patterns", json::array{folder}}, {"status", json::array{"MESSAGES", "UNSEEN"}}};
+    script += json_line(json::array{"list_extended", "", json::object{{"options", options}}});        // 7
+    const json::object comment{{"/private/comment", "hi"}};
+    script += json_line(json::array{"set_metadata", folder, json::object{{"entries", comment}}});     // 8
+    script += json_line(json::array{"get_metadata", folder, json::array{"/private/comment"}});         // 9
+    script += json_line(json::array{"get_quota_by_root", "User quota"});                              // 10
+    script += json_line(json::array{"create_special_folder", folder + "-a", json::array{"\\Archive"}});  // 11
+    script += json_line(json::array{"esearch", "ALL", json::array{"MOST"}});                          // 12
+    script += json_line(json::array{"close_folder"});                                                  // 13
+    script += json_line(json::array{"delete_folder", folder});                                         // 14
+    auto r = run_shell(plain_args(test::dovecot()), script);
+    CHECK(r.status == 0);
+    REQUIRE(r.lines.size() == 15);
+    for (int i : {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 14}) {
+        INFO(i << ": " << json::serialize(r.lines[i]));
+        CHECK(r.lines[i].at("ok").as_bool());
+    }
+    const auto& counted = result_of(r.lines[4]);
+    CHECK(counted.at("count").to_number<int>() == 2);
+    CHECK(str(counted.at("all")).find(':') != std::string::npos);  // a compact set, "1:2"
+    CHECK(result_of(r.lines[6]).as_object().size() == 1);           // "$": the one unseen message
+    const auto& folders = result_of(r.lines[7]).at("folders").as_array();
+    REQUIRE(folders.size() == 1);
+    CHECK(folders[0].at("status").at("messages").to_number<int>() == 2);
+    CHECK(folders[0].at("status").at("unseen").to_number<int>() == 1);
+    CHECK(result_of(r.lines[9]).at("entries").at("/private/comment") == json::value("hi"));
+    CHECK(!result_of(r.lines[10]).at("quotas").as_array().empty());
+    CHECK(error_type(r.lines[11]) == "capability_error");  // Dovecot has no CREATE-SPECIAL-USE
+    CHECK(error_type(r.lines[12]) == "invalid_argument");
 }
 
 TEST_CASE("imap-shell --script: metrics counts the commands the session sent", "[live][shell][dovecot]") {
