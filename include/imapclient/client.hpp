@@ -260,6 +260,10 @@ public:
 
     /// Sends ENABLE (RFC 5161), e.g. {"CONDSTORE"} or {"UTF8=ACCEPT"};
     /// returns what the server enabled. capability_missing without ENABLE.
+    /// After UTF8=ACCEPT or IMAP4rev2, folder names go and come as UTF-8
+    /// (no modified UTF-7); under IMAP4rev2, list_sub_folders() sends LIST
+    /// (SUBSCRIBED), since rev2 has no LSUB, and SEARCH's ESEARCH answers
+    /// are read as ever.
     template <typename Token = use_awaitable_t>
     auto enable(std::vector<std::string> capabilities, Token&& token = {}) {
         return run(ops::enable{std::move(capabilities)}, std::forward<Token>(token));
@@ -716,6 +720,23 @@ public:
     auto get_quota_root(std::string folder, Token&& token = {}) {
         return run(ops::get_quota_root{std::move(folder)}, std::forward<Token>(token));
     }
+
+    /// Sends NOTIFY SET (RFC 5465): news of several mailboxes on this
+    /// connection, through next_event() and listen() like the selected
+    /// mailbox's (event_mailbox() tells them apart); with `status` the
+    /// result has each watched mailbox's STATUS now. No groups sends NOTIFY
+    /// NONE. capability_missing without NOTIFY.
+    template <typename Token = use_awaitable_t>
+    auto notify(std::vector<notify_group> groups, bool status = false, Token&& token = {}) {
+        return run(ops::notify{std::move(groups), status}, std::forward<Token>(token));
+    }
+
+    /// Which mailbox an event is about: the one a STATUS, LIST or METADATA
+    /// response names (NOTIFY's news of other mailboxes), decoded like
+    /// every folder name; nullopt for everything else, which is about the
+    /// selected mailbox (EXISTS, EXPUNGE, FETCH, VANISHED, FLAGS) or the
+    /// connection.
+    std::optional<std::string> event_mailbox(const event& e) const;
 
     /// Sends GETQUOTA of a quota root (a name from get_quota_root()).
     template <typename Token = use_awaitable_t>

@@ -68,7 +68,9 @@ struct client_options {
     bool use_uid = true;
     /// Python IMAPClient's folder_encode: folder names are UTF-8 and go on the wire
     /// in modified UTF-7 (and come back decoded). Off: names are passed and
-    /// returned exactly as on the wire.
+    /// returned exactly as on the wire. Once enable({"UTF8=ACCEPT"}) or
+    /// enable({"IMAP4rev2"}) succeeded, names are UTF-8 on the wire too
+    /// (RFC 6855 3, RFC 9051 5.1) and travel unchanged either way.
     bool folder_encode = true;
     /// Python IMAPClient's normalise_times: fetched dates (INTERNALDATE, ENVELOPE's
     /// date) are reported in the local time zone (datetime::offset set to

@@ -53,6 +53,10 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
                                                                   const ops::lease_selection* lease = nullptr);
     /// What the operations may know of the session.
     operations::context context() const;
+    /// Whether folder names travel in modified UTF-7: client_options::
+    /// folder_encode, unless UTF8=ACCEPT or IMAP4rev2 is enabled, after
+    /// which they are UTF-8 on the wire too (RFC 6855 3, RFC 9051 5.1).
+    bool names_in_utf7() const;
     /// LOGIN / AUTHENTICATE, then COMPRESS when options ask for it.
     boost::asio::awaitable<op_result<command_result>> authenticate(
         std::unique_ptr<operations::operation<command_result>> op);

@@ -2,6 +2,7 @@
 // event wait; the operations reach the connection through client::run()
 // (lib/actor/run.hpp).
 #include "actor/launch.hpp"
+#include "operations/mailboxes.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -75,5 +76,16 @@ bool client::is_enabled(std::string_view capability) const {
 }
 
 bool client::is_compressed() const { return impl_ && impl_->inflater_ != nullptr; }
+
+std::optional<std::string> client::event_mailbox(const event& e) const {
+    const auto* r = std::get_if<response>(&e);
+    if (!r) return std::nullopt;
+    const std::string* wire = nullptr;
+    if (auto* s = std::get_if<status_data>(r)) wire = &s->mailbox;
+    else if (auto* l = std::get_if<list_data>(r)) wire = &l->name;
+    else if (auto* m = std::get_if<metadata_data>(r)) wire = &m->mailbox;
+    if (!wire) return std::nullopt;
+    return operations::commands::folder_name_out(*wire, impl_->names_in_utf7());
+}
 
 }  // namespace imapclient

@@ -82,7 +82,7 @@ asio::awaitable<void> client::impl::select_for_leases(std::shared_ptr<impl> self
 }
 
 asio::awaitable<void> client::impl::select_and_grant(const detail::lease_request& r) {
-    auto req = operations::commands::select(r.folder, r.readonly, opts_.folder_encode);
+    auto req = operations::commands::select(r.folder, r.readonly, names_in_utf7());
     req.needs = operations::needs_level(engine::session_level::authenticated);
     req.needs.what = req.name;
     auto done = co_await async_run(std::move(req), asio::use_awaitable);

@@ -13,10 +13,14 @@ error_code client::impl::check_state() const {
     return {};
 }
 
+bool client::impl::names_in_utf7() const {
+    return opts_.folder_encode && !engine_.is_enabled("UTF8=ACCEPT") && !engine_.is_enabled("IMAP4REV2");
+}
+
 operations::context client::impl::context() const {
     return operations::context{.engine = engine_,
                                .use_uid = use_uid_,
-                               .folder_encode = opts_.folder_encode,
+                               .folder_encode = names_in_utf7(),
                                .normalise_times = opts_.normalise_times,
                                .tls = transport_.is_tls(),
                                .allow_plaintext_login = opts_.allow_plaintext_login,

@@ -60,6 +60,16 @@ bool explained_by_state(const response& r, session_state state, bool selecting) 
     return mailbox_open || (kind_of(r) & mailbox_data) == 0;
 }
 
+// STATUS and METADATA data name their mailbox; other data names none.
+// INBOX is case-insensitive (RFC 9051 5.1): "STATUS inbox" gets "* STATUS INBOX".
+bool names_mailbox(const response& r, const std::string& wire_name) {
+    const std::string* named = nullptr;
+    if (auto* s = std::get_if<status_data>(&r)) named = &s->mailbox;
+    else if (auto* m = std::get_if<metadata_data>(&r)) named = &m->mailbox;
+    if (!named) return true;
+    return *named == wire_name || (iequals(*named, "INBOX") && iequals(wire_name, "INBOX"));
+}
+
 // Ends an IDLE whose "+" has come (Cmd is the engine's private command type).
 template <class Cmd>
 void write_done(Cmd& c, std::vector<write_chunk>& out, const std::function<void(std::string_view)>& trace) {
@@ -859,6 +869,7 @@ bool connection_engine::route_to_command(response& r) {
         if ((c->req.collects & kind) == 0) continue;
         if (auto* f = std::get_if<fetch_data>(&r); f && !asked_for(*c, *f)) continue;
         if (auto* v = std::get_if<vanished_data>(&r); v && !v->earlier && c->req.earlier_vanished_only) continue;
+        if (c->req.for_mailbox && !names_mailbox(r, *c->req.for_mailbox)) continue;
         keep(*c, std::move(r));
         return true;
     }

@@ -125,6 +125,10 @@ struct command_request {
     /// Two commands collecting the same kind never run together, because
     /// nothing would tell their data apart; except FETCH data routed by UID.
     std::uint64_t collects = 0;
+    /// For STATUS and GETMETADATA: the mailbox (as on the wire) whose data
+    /// the command asked for. STATUS / METADATA data naming another one is
+    /// not its (NOTIFY sends such data at any time): it stays an event.
+    std::optional<std::string> for_mailbox;
     /// For UID FETCH/STORE: the UIDs it asked for. FETCH data carrying one
     /// of these UIDs goes to this command; commands with disjoint UID sets
     /// pipeline. std::nullopt with `collects` FETCH means "all FETCH data".

@@ -160,6 +160,7 @@ command_request setquota(std::string root, std::vector<std::pair<std::string, st
 command_request getmetadata(std::string mailbox, std::vector<std::string> entries,
                             std::optional<std::uint64_t> max_size, metadata_depth depth, bool encode) {
     if (entries.empty()) throw std::invalid_argument("get_metadata: no entries");
+    const std::string mailbox_name = mailbox;
     command_request r;
     r.name = "GETMETADATA";
     r.build = [mailbox = std::move(mailbox), entries = std::move(entries), max_size, depth, encode](
@@ -181,6 +182,7 @@ command_request getmetadata(std::string mailbox, std::vector<std::string> entrie
         return std::move(b).finish();
     };
     r.collects = kind_bit<metadata_data>();
+    r.for_mailbox = encode ? encode_utf7(mailbox_name) : mailbox_name;
     return r;
 }
 
@@ -203,6 +205,79 @@ command_request setmetadata(std::string mailbox,
         b.close_paren();
         return std::move(b).finish();
     };
+    return r;
+}
+
+namespace {
+
+const char* filter_name(notify_target t) {
+    switch (t) {
+    case notify_target::selected: return "SELECTED";
+    case notify_target::selected_delayed: return "SELECTED-DELAYED";
+    case notify_target::inboxes: return "INBOXES";
+    case notify_target::personal: return "PERSONAL";
+    case notify_target::subscribed: return "SUBSCRIBED";
+    case notify_target::subtree: return "SUBTREE";
+    case notify_target::mailboxes: return "MAILBOXES";
+    }
+    return "SELECTED";
+}
+
+bool is_selected(notify_target t) {
+    return t == notify_target::selected || t == notify_target::selected_delayed;
+}
+
+}  // namespace
+
+command_request notify(const std::vector<notify_group>& groups, bool status, bool encode) {
+    for (const auto& g : groups) {
+        const bool named = g.target == notify_target::subtree || g.target == notify_target::mailboxes;
+        if (named == g.mailboxes.empty())
+            throw std::invalid_argument(named ? "notify: SUBTREE and MAILBOXES need mailbox names"
+                                              : "notify: only SUBTREE and MAILBOXES take mailbox names");
+        if (!g.message_new_fetch.empty() &&
+            (!is_selected(g.target) ||
+             std::none_of(g.events.begin(), g.events.end(), [](auto& e) { return iequals(e, "MessageNew"); })))
+            throw std::invalid_argument("notify: message_new_fetch needs MessageNew on the selected mailbox");
+    }
+    command_request r;
+    r.name = "NOTIFY";
+    r.build = [groups, status, encode](std::string_view tag, const literal_support& l) {
+        command_builder b(tag, "NOTIFY", l);
+        if (groups.empty()) {
+            b.atom("NONE");
+            return std::move(b).finish();
+        }
+        b.atom("SET");
+        if (status) b.atom("STATUS");
+        for (const auto& g : groups) {
+            b.open_paren().atom(filter_name(g.target));
+            if (!g.mailboxes.empty()) {
+                b.open_paren();
+                for (const auto& m : g.mailboxes) b.mailbox(m, encode);
+                b.close_paren();
+            }
+            if (g.events.empty()) {
+                b.atom("NONE");
+            } else {
+                b.open_paren();
+                for (const auto& e : g.events) {
+                    b.atom(e);
+                    if (iequals(e, "MessageNew") && !g.message_new_fetch.empty()) {
+                        b.open_paren();
+                        for (const auto& item : g.message_new_fetch) b.atom(item);
+                        b.close_paren();
+                    }
+                }
+                b.close_paren();
+            }
+            b.close_paren();
+        }
+        return std::move(b).finish();
+    };
+    // NOTIFY changes what the server sends from now on, like ENABLE.
+    r.exclusive = true;
+    r.collects = kind_bit<status_data>();
     return r;
 }
 
@@ -585,6 +660,28 @@ private:
 
 algorithm_ptr<ops::set_quota> make_algorithm(ops::set_quota op) {
     return std::make_unique<set_quota_algorithm>(std::move(op));
+}
+
+// ---- NOTIFY -------------------------------------------------------------------
+
+template <>
+struct one_command_rules<ops::notify> {
+    static engine::preconditions needs(const ops::notify&, const context&) {
+        return needs_capability("NOTIFY", engine::session_level::authenticated);
+    }
+    static std::optional<command_request> command(const ops::notify& op, const context& ctx) {
+        return commands::notify(op.groups, op.status, ctx.folder_encode);
+    }
+    static notify_result decode(const ops::notify&, completion& c, const context& ctx) {
+        notify_result r;
+        each<status_data>(c.responses, [&](status_data& s) {
+            r.mailboxes.emplace_back(commands::folder_name_out(s.mailbox, ctx.folder_encode), commands::status_of(s));
+        });
+        return r;
+    }
+};
+algorithm_ptr<ops::notify> make_algorithm(ops::notify op) {
+    return one(std::move(op));
 }
 
 // ---- METADATA -----------------------------------------------------------------

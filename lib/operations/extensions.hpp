@@ -62,6 +62,13 @@ command_request getmetadata(std::string mailbox, std::vector<std::string> entrie
 command_request setmetadata(std::string mailbox,
                             std::vector<std::pair<std::string, std::optional<std::string>>> entries, bool encode);
 
+/// NOTIFY SET [STATUS] (filter (events)) ... (RFC 5465 6.1), or NOTIFY NONE
+/// for no groups. Collects the STATUS data that SET STATUS brings.
+/// Invalid groups (no mailboxes for subtree/mailboxes, message_new_fetch
+/// without MessageNew or outside the selected mailbox) throw
+/// std::invalid_argument.
+command_request notify(const std::vector<notify_group>& groups, bool status, bool encode);
+
 /// The entries of the METADATA responses for `wire_mailbox`, and the
 /// tagged reply's [METADATA LONGENTRIES n].
 metadata_result to_metadata(const engine::completion& c, std::string_view wire_mailbox);
@@ -81,5 +88,6 @@ algorithm_ptr<ops::set_quota> make_algorithm(ops::set_quota);
 algorithm_ptr<ops::get_quota_by_root> make_algorithm(ops::get_quota_by_root);
 algorithm_ptr<ops::get_metadata> make_algorithm(ops::get_metadata);
 algorithm_ptr<ops::set_metadata> make_algorithm(ops::set_metadata);
+algorithm_ptr<ops::notify> make_algorithm(ops::notify);
 
 }  // namespace imapclient::operations

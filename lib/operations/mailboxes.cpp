@@ -200,6 +200,7 @@ const std::vector<std::string>& default_status_items() {
 
 command_request status(std::string mailbox, std::vector<std::string> items, bool encode) {
     if (items.empty()) items = default_status_items();
+    const std::string mailbox_name = mailbox;
     command_request r;
     r.name = "STATUS";
     r.build = [mailbox = std::move(mailbox), items = std::move(items), encode](std::string_view tag,
@@ -214,6 +215,7 @@ command_request status(std::string mailbox, std::vector<std::string> items, bool
     // One STATUS at a time: its data names a mailbox, but the same mailbox
     // may be asked for twice, so only exclusivity keeps answers apart.
     r.collects = kind_bit<status_data>();
+    r.for_mailbox = encode ? encode_utf7(mailbox_name) : mailbox_name;
     return r;
 }
 
@@ -537,6 +539,13 @@ struct one_command_rules<ops::list_folders> {
         const char* name = op.command == list_command::list   ? "LIST"
                            : op.command == list_command::lsub ? "LSUB"
                                                               : "XLIST";
+        // IMAP4rev2 has no LSUB: LIST (SUBSCRIBED) says the same (RFC 9051 6.3.9).
+        if (op.command == list_command::lsub && ctx.engine.is_enabled("IMAP4REV2")) {
+            list_options subscribed;
+            subscribed.patterns = {op.pattern};
+            subscribed.subscribed = true;
+            return commands::list_extended(op.directory, subscribed, ctx.folder_encode);
+        }
         return commands::list(name, op.directory, op.pattern, ctx.folder_encode);
     }
     static folder_list_result decode(const ops::list_folders&, completion& c, const context& ctx) {

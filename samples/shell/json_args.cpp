@@ -299,6 +299,44 @@ metadata_entries convert<metadata_entries>(const json::value& v, std::string_vie
 }
 
 template <>
+std::vector<ic::notify_group> convert<std::vector<ic::notify_group>>(const json::value& v, std::string_view what) {
+    static constexpr std::pair<std::string_view, ic::notify_target> targets[] = {
+        {"selected", ic::notify_target::selected},     {"selected-delayed", ic::notify_target::selected_delayed},
+        {"inboxes", ic::notify_target::inboxes},       {"personal", ic::notify_target::personal},
+        {"subscribed", ic::notify_target::subscribed}, {"subtree", ic::notify_target::subtree},
+        {"mailboxes", ic::notify_target::mailboxes}};
+    const auto* a = v.if_array();
+    if (!a) bad(what, "[{\"target\": \"personal\", \"events\": [\"MessageNew\"]}, ...]", v);
+    std::vector<ic::notify_group> out;
+    for (const auto& item : *a) {
+        const auto* o = item.if_object();
+        if (!o) bad(what, "a group {\"target\", \"mailboxes\", \"events\", \"fetch\"}", item);
+        ic::notify_group g;
+        for (const auto& [key, value] : *o) {
+            if (key == "target") {
+                const auto name = convert<std::string>(value, what);
+                auto t = std::find_if(std::begin(targets), std::end(targets),
+                                      [&](const auto& e) { return ic::iequals(e.first, name); });
+                if (t == std::end(targets))
+                    bad(what, "a target: selected, selected-delayed, inboxes, personal, subscribed, subtree, mailboxes",
+                        value);
+                g.target = t->second;
+            } else if (key == "mailboxes") {
+                g.mailboxes = convert<std::vector<std::string>>(value, what);
+            } else if (key == "events") {
+                g.events = convert<std::vector<std::string>>(value, what);
+            } else if (key == "fetch") {
+                g.message_new_fetch = convert<std::vector<std::string>>(value, what);
+            } else {
+                bad(what, "a group {\"target\", \"mailboxes\", \"events\", \"fetch\"}", item);
+            }
+        }
+        out.push_back(std::move(g));
+    }
+    return out;
+}
+
+template <>
 ic::metadata_depth convert<ic::metadata_depth>(const json::value& v, std::string_view what) {
     if (v.is_number() || v.is_string()) {
         const std::string text = v.is_string() ? std::string(v.get_string()) : json::serialize(v);

@@ -68,6 +68,11 @@ template <> imapclient::search_return convert<imapclient::search_return>(const j
 template <> imapclient::list_options convert<imapclient::list_options>(const json::value&, std::string_view);
 /// {"entry": "value" or null, ...}: SETMETADATA's entries (null removes).
 template <> metadata_entries convert<metadata_entries>(const json::value&, std::string_view);
+/// [{"target": "selected"|"selected-delayed"|"inboxes"|"personal"|
+/// "subscribed"|"subtree"|"mailboxes", "mailboxes": [...], "events":
+/// ["MessageNew", ...], "fetch": ["UID", ...]}, ...].
+template <> std::vector<imapclient::notify_group>
+convert<std::vector<imapclient::notify_group>>(const json::value&, std::string_view);
 /// "0", "1" or "infinity" (or the numbers 0 and 1).
 template <> imapclient::metadata_depth convert<imapclient::metadata_depth>(const json::value&, std::string_view);
 /// QRESYNC's seq-match-data: [sequence_numbers, uids], two message sets, or

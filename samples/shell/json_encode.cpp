@@ -545,6 +545,16 @@ json::value to_json(const ic::folder_tree_result& r) {
     return with_status({{"folders", std::move(folders)}}, r.status);
 }
 
+json::value to_json(const ic::notify_result& r) {
+    json::object mailboxes;
+    for (const auto& [name, st] : r.mailboxes) {
+        json::object o = to_json(st).as_object();
+        o.erase("status");  // NOTIFY's reply is the result's
+        mailboxes[key_of(name)] = std::move(o);
+    }
+    return with_status({{"mailboxes", std::move(mailboxes)}}, r.status);
+}
+
 json::value to_json(const ic::metadata_result& r) {
     json::object entries;
     for (const auto& [name, value] : r.entries) {

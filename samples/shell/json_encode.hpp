@@ -63,6 +63,7 @@ json::value to_json(const imapclient::id_result& r);
 json::value to_json(const imapclient::esearch_result& r);
 json::value to_json(const imapclient::folder_tree_result& r);
 json::value to_json(const imapclient::metadata_result& r);
+json::value to_json(const imapclient::notify_result& r);
 /// The select_result's fields plus uid_validity_changed, vanished (UIDs) and
 /// changed ({uid: fetch data}).
 json::value to_json(const imapclient::qresync_select_result& r);

@@ -1,5 +1,6 @@
-// IDLE as in Python IMAPClient (idle, idle_check, idle_done) and the push listener
-// (listen for a while, returning what it pushed).
+// IDLE as in Python IMAPClient (idle, idle_check, idle_done), the push listener
+// (listen for a while, returning what it pushed) and NOTIFY (news of other
+// folders on the same connection).
 #include "json_encode.hpp"
 #include "methods.hpp"
 
@@ -24,6 +25,19 @@ std::chrono::milliseconds to_ms(seconds s) { return std::chrono::duration_cast<s
 }  // namespace
 
 void add_idle_methods(std::vector<method_info>& t) {
+    t.push_back({"notify", "(groups=[], status=false)",
+                 "NOTIFY SET: [{\"target\": \"personal\", \"events\": [\"MessageNew\", \"MessageExpunge\"]}, ...] "
+                 "(targets selected, selected-delayed, inboxes, personal, subscribed, subtree, mailboxes; the last two "
+                 "with \"mailboxes\"; \"fetch\" items with MessageNew on the selected one); their news then come "
+                 "through next_event/idle_check/listen as STATUS/LIST of the folder; status=true returns each "
+                 "folder's STATUS now; no groups: NOTIFY NONE -> {mailboxes: {name: {...}}}",
+                 [](session& s, call_args& a) -> awaitable<json::value> {
+                     auto groups = a.get<std::vector<ic::notify_group>>(0, "groups", {});
+                     const bool status = a.get<bool>(1, "status", false);
+                     a.done();
+                     auto r = co_await s.client.notify(std::move(groups), status);
+                     co_return to_json(r);
+                 }});
     t.push_back({"idle", "()", "IDLE: returns once the server accepted it",
                  [](session& s, call_args& a) -> awaitable<json::value> {
                      a.done();

@@ -1146,7 +1146,7 @@ TEST_CASE("imap-shell: every client method is reachable by name", "[live][shell]
         "set_gmail_labels", "getacl", "setacl", "get_quota", "get_quota_root", "set_quota", "idle", "idle_check",
         "idle_done", "listen", "lease_folder", "release_lease", "leases", "compress", "select_folder_qresync",
         "fetch_changed_since", "store_unchanged_since", "esearch", "esort", "list_extended", "create_special_folder",
-        "get_quota_by_root", "get_metadata", "set_metadata"};
+        "get_quota_by_root", "get_metadata", "set_metadata", "notify"};
     std::string script;
     for (const auto& m : methods) script += json_line(json::array{m, json::object{{"zz_no_such_keyword", 1}}});
     script += "[\"sasl_login\", \"PLAIN\"]\n[\"noop\"]\n";
@@ -1165,7 +1165,7 @@ TEST_CASE("imap-shell: every client method is reachable by name", "[live][shell]
     CHECK(result_of(r.lines.back()).at("status").at("status") == json::value("OK"));  // nothing was sent meanwhile
 }
 
-TEST_CASE("imap-shell --script: ESEARCH, LIST-STATUS, METADATA and GETQUOTA by root", "[live][shell][dovecot]") {
+TEST_CASE("imap-shell --script: ESEARCH, LIST-STATUS, METADATA, GETQUOTA by root and NOTIFY", "[live][shell][dovecot]") {
     const std::string folder = test::unique_name("shell-ext");
     std::string script;
     script += json_line(json::array{"create_folder", folder});                                         // 0
@@ -1184,12 +1184,16 @@ TEST_CASE("imap-shell --script: ESEARCH, LIST-STATUS, METADATA and GETQUOTA by r
     script += json_line(json::array{"get_quota_by_root", "User quota"});                              // 10
     script += json_line(json::array{"create_special_folder", folder + "-a", json::array{"\\Archive"}});  // 11
     script += json_line(json::array{"esearch", "ALL", json::array{"MOST"}});                          // 12
+    const json::array groups{json::object{{"target", "mailboxes"}, {"mailboxes", json::array{folder}},
+                                          {"events", json::array{"MessageNew"}}}};
     script += json_line(json::array{"close_folder"});                                                  // 13
-    script += json_line(json::array{"delete_folder", folder});                                         // 14
+    script += json_line(json::array{"notify", groups, true});                                          // 14
+    script += json_line(json::array{"notify"});                                                        // 15
+    script += json_line(json::array{"delete_folder", folder});                                         // 16
     auto r = run_shell(plain_args(test::dovecot()), script);
     CHECK(r.status == 0);
-    REQUIRE(r.lines.size() == 15);
-    for (int i : {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 14}) {
+    REQUIRE(r.lines.size() == 17);
+    for (int i : {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 14, 15, 16}) {
         INFO(i << ": " << json::serialize(r.lines[i]));
         CHECK(r.lines[i].at("ok").as_bool());
     }
@@ -1205,6 +1209,7 @@ TEST_CASE("imap-shell --script: ESEARCH, LIST-STATUS, METADATA and GETQUOTA by r
     CHECK(!result_of(r.lines[10]).at("quotas").as_array().empty());
     CHECK(error_type(r.lines[11]) == "capability_error");  // Dovecot has no CREATE-SPECIAL-USE
     CHECK(error_type(r.lines[12]) == "invalid_argument");
+    CHECK(result_of(r.lines[14]).at("mailboxes").at(folder).at("messages").to_number<int>() == 2);
 }
 
 TEST_CASE("imap-shell --script: metrics counts the commands the session sent", "[live][shell][dovecot]") {

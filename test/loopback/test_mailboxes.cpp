@@ -231,3 +231,72 @@ TEST_CASE("mailboxes (scripted): set_quota sends one SETQUOTA per root", "[loopb
     });
     CHECK(server.finish() == "");
 }
+
+// No server here offers UTF8=ACCEPT (Dovecot 2.3, Cyrus 3.6): scripted.
+TEST_CASE("mailboxes (scripted): after ENABLE UTF8=ACCEPT folder names travel as UTF-8 both ways",
+          "[loopback][mailboxes]") {
+    test::fake_server server([](test::fake_connection& c) {
+        serve_login(c, "IMAP4rev1 LITERAL+ ENABLE UTF8=ACCEPT");
+        // Before ENABLE: modified UTF-7 both ways.
+        auto t = c.expect("LIST \"\" R&AOk-sum&AOk-");
+        c.send("* LIST () \"/\" R&AOk-sum&AOk-\r\n" + t + " OK listed\r\n");
+        t = c.expect("ENABLE UTF8=ACCEPT");
+        c.send("* ENABLED UTF8=ACCEPT\r\n" + t + " OK enabled\r\n");
+        // After: UTF-8 (an 8-bit name goes as a literal), and a name that
+        // looks like modified UTF-7 comes back as sent.
+        const std::string line = c.read_line();
+        if (line.find(" CREATE {8+}") == std::string::npos) throw std::runtime_error("not a UTF-8 CREATE: " + line);
+        if (c.read_bytes(8) != "R\xc3\xa9sum\xc3\xa9") throw std::runtime_error("the name is not UTF-8");
+        c.read_line();  // the CRLF after the literal
+        t = line.substr(0, line.find(' '));
+        c.send(t + " OK created\r\n");
+        t = c.expect("LIST \"\" \"*\"");  // a quoted pattern: the name is not encoded
+        c.send("* LIST () \"/\" \"a&AOk-\"\r\n" + t + " OK listed\r\n");
+    });
+    test::run([&]() -> asio::awaitable<void> {
+        client c(co_await asio::this_coro::executor, fake_options(server));
+        co_await login(c, "u", "p");
+        auto before = co_await c.list_folders("", "R\u00e9sum\u00e9");
+        REQUIRE(before.folders.size() == 1);
+        CHECK(before.folders[0].name == "R\u00e9sum\u00e9");
+        const std::vector<std::string> utf8{"UTF8=ACCEPT"};
+        auto enabled = co_await c.enable(utf8);
+        CHECK(enabled.enabled == utf8);
+        co_await c.create_folder("R\u00e9sum\u00e9");
+        auto after = co_await c.list_folders("", "*");
+        REQUIRE(after.folders.size() == 1);
+        CHECK(after.folders[0].name == "a&AOk-");
+    });
+    CHECK(server.finish() == "");
+}
+
+TEST_CASE("mailboxes (scripted): under IMAP4rev2 the subscribed folders come from LIST (SUBSCRIBED)",
+          "[loopback][mailboxes]") {
+    test::fake_server server([](test::fake_connection& c) {
+        serve_login(c, "IMAP4rev1 IMAP4rev2 LITERAL+ ENABLE");
+        auto t = c.expect("ENABLE IMAP4rev2");
+        c.send("* ENABLED IMAP4rev2\r\n" + t + " OK enabled\r\n");
+        t = c.expect("LIST (SUBSCRIBED) \"\" \"*\"");
+        c.send("* LIST (\\Subscribed) \"/\" INBOX\r\n* LIST (\\Subscribed \\NonExistent) \"/\" Gone\r\n" + t +
+               " OK listed\r\n");
+        t = c.expect("SELECT INBOX");
+        c.send("* 3 EXISTS\r\n* OK [UIDVALIDITY 5] v\r\n" + t + " OK [READ-WRITE] selected\r\n");
+        // rev2 answers SEARCH with ESEARCH, and sends no RECENT.
+        t = c.expect("UID SEARCH UNSEEN");
+        c.send("* ESEARCH (TAG \"" + t + "\") UID ALL 4:5,9\r\n" + t + " OK searched\r\n");
+    });
+    test::run([&]() -> asio::awaitable<void> {
+        client c(co_await asio::this_coro::executor, fake_options(server));
+        co_await login(c, "u", "p");
+        const std::vector<std::string> rev2{"IMAP4rev2"};
+        co_await c.enable(rev2);
+        auto subscribed = co_await c.list_sub_folders();
+        REQUIRE(subscribed.folders.size() == 2);
+        CHECK(subscribed.folders[1].has_flag("\\NonExistent"));
+        auto selected = co_await c.select_folder("INBOX");
+        CHECK(selected.recent == 0u);
+        auto found = co_await c.search("UNSEEN");
+        CHECK(found.ids == std::vector<std::uint32_t>{4, 5, 9});
+    });
+    CHECK(server.finish() == "");
+}

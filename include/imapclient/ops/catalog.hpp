@@ -19,7 +19,7 @@
 #define IMAPCLIENT_CLIENT_OPERATIONS(X)                                                          \
     X(connect) X(login) X(authenticate) X(logout) X(capability) X(starttls) X(compress) X(enable) \
     X(id) X(raw_command) X(select_folder) X(close_folder) X(unselect_folder) X(lease_folder)      \
-    X(select_folder_qresync)
+    X(select_folder_qresync) X(notify)
 /// Work in the selected mailbox and only read: a client, or a lease.
 #define IMAPCLIENT_MAILBOX_READING_OPERATIONS(X)                                              \
     X(search) X(sort) X(thread) X(gmail_search) X(fetch) X(get_flags) X(get_gmail_labels) \

@@ -1,5 +1,6 @@
 // Extensions beyond the core protocol: CONDSTORE and QRESYNC (RFC 7162),
-// ACL (RFC 4314), QUOTA (RFC 9208), METADATA (RFC 5464) and IDLE (RFC 2177).
+// ACL (RFC 4314), QUOTA (RFC 9208), METADATA (RFC 5464), NOTIFY (RFC 5465)
+// and IDLE (RFC 2177).
 //
 // The QRESYNC resync cycle: ENABLE QRESYNC once per connection, select the folder
 // and keep its uid_validity and highest_modseq; next time (a new
@@ -133,6 +134,44 @@ struct metadata_result {
     status_response status;
 };
 
+/// Which mailboxes a NOTIFY group watches (RFC 5465 6.1).
+enum class notify_target {
+    selected,          // the selected mailbox, whichever it is
+    selected_delayed,  // the same, but expunges wait for the next command (MSNs stay put)
+    inboxes,           // every INBOX-like mailbox
+    personal,          // every mailbox of the user's personal namespace
+    subscribed,        // every subscribed mailbox
+    subtree,           // `mailboxes` and all below them
+    mailboxes,         // exactly `mailboxes`
+};
+
+/// One group of a NOTIFY SET: which mailboxes, which events. Event names
+/// (RFC 5465 5): MessageNew, MessageExpunge, FlagChange, AnnotationChange,
+/// MailboxName, SubscriptionChange, MailboxMetadataChange,
+/// ServerMetadataChange. No events: NONE (those mailboxes are not
+/// reported, e.g. to leave the selected one out).
+struct notify_group {
+    notify_target target = notify_target::selected;
+    /// For subtree and mailboxes: the names (UTF-8, as everywhere).
+    std::vector<std::string> mailboxes;
+    std::vector<std::string> events;
+    /// With MessageNew for the selected mailbox: FETCH items the server
+    /// sends with each new message ("UID", "FLAGS", "ENVELOPE", ...).
+    std::vector<std::string> message_new_fetch;
+};
+
+/// NOTIFY SET with STATUS: each watched mailbox's STATUS (MESSAGES,
+/// UIDNEXT, UIDVALIDITY, UNSEEN) at the time of the command, by name.
+/// Afterwards the server's news reach next_event() (and listen()) as
+/// STATUS, LIST, METADATA and, for the selected mailbox, EXISTS / EXPUNGE
+/// / FETCH responses; client::event_mailbox() says which mailbox an event
+/// is about. An untagged OK [NOTIFICATIONOVERFLOW] means the server gave
+/// up and turned NOTIFY off: resynchronise and set it again.
+struct notify_result {
+    std::vector<std::pair<std::string, folder_status_result>> mailboxes;
+    status_response status;
+};
+
 /// How deep below the named entries GETMETADATA goes.
 enum class metadata_depth { zero, one, infinity };
 
@@ -197,6 +236,15 @@ struct get_quota {
 struct get_quota_root {
     using result_type = quota_root_result;
     std::string folder;
+};
+
+/// NOTIFY SET (RFC 5465; client::notify()): events of several mailboxes on
+/// this connection; `status` asks for each one's STATUS at once. No
+/// groups: NOTIFY NONE, which turns notifications off. Needs NOTIFY.
+struct notify {
+    using result_type = notify_result;
+    std::vector<notify_group> groups;
+    bool status = false;
 };
 
 /// GETQUOTA of a quota root, as get_quota_root() names them

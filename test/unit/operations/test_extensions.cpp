@@ -305,3 +305,58 @@ TEST_CASE("long sets: a MOVE by sequence numbers is never split (later pieces wo
     lines = drive(s, *b, {"$T OK a\r\n", "$T OK b\r\n"}, uid);
     CHECK(lines.size() == 2);
 }
+
+// ---- NOTIFY ---------------------------------------------------------------------------
+
+TEST_CASE("notify: SET with STATUS, each kind of group, and NONE", "[extensions]") {
+    script s;
+    authenticated(s, "IMAP4rev1 NOTIFY");
+    std::vector<notify_group> groups{
+        {notify_target::selected, {}, {"MessageNew", "MessageExpunge", "FlagChange"}, {"UID", "FLAGS"}},
+        {notify_target::subtree, {"Lists", "R\u00e9sum\u00e9"}, {"MessageNew", "MailboxName"}, {}},
+        {notify_target::personal, {}, {}, {}}};
+    auto a = op::make_algorithm(ops::notify{groups, true});
+    auto lines = drive(s, *a, {"* STATUS Lists (MESSAGES 3 UIDNEXT 9 UNSEEN 1)\r\n$T OK NOTIFY set\r\n"});
+    CHECK(lines == std::vector<std::string>{
+                       "NOTIFY SET STATUS (SELECTED (MessageNew (UID FLAGS) MessageExpunge FlagChange)) "
+                       "(SUBTREE (Lists R&AOk-sum&AOk-) (MessageNew MailboxName)) (PERSONAL NONE)\r\n"});
+    REQUIRE(!a->result.first);
+    REQUIRE(a->result.second.mailboxes.size() == 1);
+    CHECK(a->result.second.mailboxes[0].first == "Lists");
+    CHECK(a->result.second.mailboxes[0].second.messages == 3u);
+
+    auto none = op::make_algorithm(ops::notify{{}, false});
+    CHECK(drive(s, *none, {"$T OK off\r\n"}) == std::vector<std::string>{"NOTIFY NONE\r\n"});
+
+    script without;
+    authenticated(without);
+    auto refused = op::make_algorithm(ops::notify{groups, false});
+    CHECK(drive(without, *refused, {}).empty());
+    CHECK(refused->result.first == ec_of(errc::capability_missing));
+}
+
+TEST_CASE("notify: groups that cannot be encoded are refused", "[extensions]") {
+    script s;
+    authenticated(s, "IMAP4rev1 NOTIFY");
+    std::vector<notify_group> unnamed{{notify_target::subtree, {}, {"MessageNew"}, {}}};
+    auto a = op::make_algorithm(ops::notify{unnamed, false});
+    CHECK_THROWS_AS(drive(s, *a, {}), std::invalid_argument);
+    std::vector<notify_group> fetch_elsewhere{{notify_target::personal, {}, {"MessageNew"}, {"UID"}}};
+    auto b = op::make_algorithm(ops::notify{fetch_elsewhere, false});
+    CHECK_THROWS_AS(drive(s, *b, {}), std::invalid_argument);
+}
+
+TEST_CASE("notify: another mailbox's STATUS during a STATUS command stays an event", "[extensions]") {
+    script s;
+    authenticated(s, "IMAP4rev1 NOTIFY");
+    auto a = op::make_algorithm(ops::folder_status{"INBOX", {"MESSAGES"}});
+    drive(s, *a, {"* STATUS Other (MESSAGES 7)\r\n* STATUS INBOX (MESSAGES 2)\r\n$T OK done\r\n"});
+    CHECK(a->result.second.messages == 2u);
+    auto ev = s.eng.pop_event();
+    REQUIRE(ev);
+    const auto* r = std::get_if<response>(&*ev);
+    REQUIRE(r);
+    const auto* st = std::get_if<status_data>(r);
+    REQUIRE(st);
+    CHECK(st->mailbox == "Other");
+}
