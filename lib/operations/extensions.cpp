@@ -7,8 +7,6 @@
 #include "operations/messages.hpp"
 #include "operations/split.hpp"
 
-#include <imapclient/utf7.hpp>
-
 #include <algorithm>
 #include <charconv>
 #include <stdexcept>
@@ -160,9 +158,9 @@ command_request setquota(std::string root, std::vector<std::pair<std::string, st
 command_request getmetadata(std::string mailbox, std::vector<std::string> entries,
                             std::optional<std::uint64_t> max_size, metadata_depth depth, bool encode) {
     if (entries.empty()) throw std::invalid_argument("get_metadata: no entries");
-    const std::string mailbox_name = mailbox;
     command_request r;
     r.name = "GETMETADATA";
+    r.for_mailbox = wire_name(mailbox, encode);
     r.build = [mailbox = std::move(mailbox), entries = std::move(entries), max_size, depth, encode](
                   std::string_view tag, const literal_support& l) {
         command_builder b(tag, "GETMETADATA", l);
@@ -182,7 +180,6 @@ command_request getmetadata(std::string mailbox, std::vector<std::string> entrie
         return std::move(b).finish();
     };
     r.collects = kind_bit<metadata_data>();
-    r.for_mailbox = encode ? encode_utf7(mailbox_name) : mailbox_name;
     return r;
 }
 
@@ -281,10 +278,10 @@ command_request notify(const std::vector<notify_group>& groups, bool status, boo
     return r;
 }
 
-metadata_result to_metadata(const engine::completion& c, std::string_view wire_mailbox) {
+metadata_result to_metadata(const engine::completion& c) {
     metadata_result r;
     for (const auto& resp : c.responses)
-        if (auto* m = std::get_if<metadata_data>(&resp); m && m->mailbox == wire_mailbox)
+        if (auto* m = std::get_if<metadata_data>(&resp))
             r.entries.insert(r.entries.end(), m->entries.begin(), m->entries.end());
     // "OK [METADATA LONGENTRIES 2199] GETMETADATA complete"
     if (c.status.code && c.status.code->name == "METADATA") {
@@ -706,9 +703,8 @@ struct one_command_rules<ops::get_metadata> {
     static std::optional<command_request> command(const ops::get_metadata& op, const context& ctx) {
         return commands::getmetadata(op.folder, op.entries, op.max_size, op.depth, ctx.folder_encode);
     }
-    static metadata_result decode(const ops::get_metadata& op, completion& c, const context& ctx) {
-        const std::string wire = ctx.folder_encode ? encode_utf7(op.folder) : op.folder;
-        return commands::to_metadata(c, wire);
+    static metadata_result decode(const ops::get_metadata&, completion& c, const context&) {
+        return commands::to_metadata(c);
     }
 };
 algorithm_ptr<ops::get_metadata> make_algorithm(ops::get_metadata op) {

@@ -69,9 +69,10 @@ command_request setmetadata(std::string mailbox,
 /// std::invalid_argument.
 command_request notify(const std::vector<notify_group>& groups, bool status, bool encode);
 
-/// The entries of the METADATA responses for `wire_mailbox`, and the
-/// tagged reply's [METADATA LONGENTRIES n].
-metadata_result to_metadata(const engine::completion& c, std::string_view wire_mailbox);
+/// The entries of the METADATA responses (the engine gave the command only
+/// those of its mailbox: command_request::for_mailbox), and the tagged
+/// reply's [METADATA LONGENTRIES n].
+metadata_result to_metadata(const engine::completion& c);
 
 command_request idle();
 

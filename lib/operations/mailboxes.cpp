@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <limits>
 #include <stdexcept>
+#include <unordered_map>
 
 namespace imapclient {
 
@@ -200,8 +201,8 @@ const std::vector<std::string>& default_status_items() {
 
 command_request status(std::string mailbox, std::vector<std::string> items, bool encode) {
     if (items.empty()) items = default_status_items();
-    const std::string mailbox_name = mailbox;
     command_request r;
+    r.for_mailbox = wire_name(mailbox, encode);
     r.name = "STATUS";
     r.build = [mailbox = std::move(mailbox), items = std::move(items), encode](std::string_view tag,
                                                                                const literal_support& l) {
@@ -215,7 +216,6 @@ command_request status(std::string mailbox, std::vector<std::string> items, bool
     // One STATUS at a time: its data names a mailbox, but the same mailbox
     // may be asked for twice, so only exclusivity keeps answers apart.
     r.collects = kind_bit<status_data>();
-    r.for_mailbox = encode ? encode_utf7(mailbox_name) : mailbox_name;
     return r;
 }
 
@@ -269,6 +269,10 @@ std::string folder_name_out(std::string_view wire_name, bool decode) {
     return decode ? decode_utf7(wire_name) : std::string(wire_name);
 }
 
+std::string wire_name(std::string_view name, bool encode) {
+    return encode ? encode_utf7(name) : std::string(name);
+}
+
 folder_info to_folder_info(const list_data& l, bool decode) {
     folder_info f;
     f.flags = l.flags;
@@ -286,7 +290,7 @@ std::vector<folder_info> to_folder_infos(const std::vector<response>& responses,
 
 std::vector<listed_folder> to_listed_folders(const std::vector<response>& responses, bool decode) {
     std::vector<listed_folder> out;
-    std::vector<const list_data*> wire;  // each folder's LIST, for its name as sent
+    std::unordered_map<std::string_view, std::size_t> by_wire_name;  // LIST-STATUS matches by the name as sent
     for (const auto& r : responses) {
         auto* l = std::get_if<list_data>(&r);
         if (!l) continue;
@@ -302,14 +306,13 @@ std::vector<listed_folder> to_listed_folders(const std::vector<response>& respon
                 f.old_name = folder_name_out(value.items.front().text, decode);
             }
         }
+        by_wire_name.emplace(l->name, out.size());
         out.push_back(std::move(f));
-        wire.push_back(l);
     }
     for (const auto& r : responses) {
         auto* s = std::get_if<status_data>(&r);
         if (!s) continue;
-        for (std::size_t i = 0; i < out.size(); ++i)
-            if (wire[i]->name == s->mailbox) out[i].status = status_of(*s);
+        if (auto it = by_wire_name.find(s->mailbox); it != by_wire_name.end()) out[it->second].status = status_of(*s);
     }
     return out;
 }

@@ -69,6 +69,10 @@ command_request namespace_();
 /// when `decode` (an invalid encoding is kept as sent, as Python IMAPClient does).
 std::string folder_name_out(std::string_view wire_name, bool decode);
 
+/// The other way: a caller's folder name as it goes on the wire (what
+/// command_builder::mailbox() sends, and what the server's data names).
+std::string wire_name(std::string_view name, bool encode);
+
 folder_info to_folder_info(const list_data& l, bool decode);
 
 /// Every list_data of a completion, in order.

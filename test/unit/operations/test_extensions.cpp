@@ -201,6 +201,22 @@ TEST_CASE("metadata: GETMETADATA options and entries; values, NIL and LONGENTRIE
     CHECK(r.longest_skipped == 2199u);
 }
 
+TEST_CASE("metadata: a folder's entries are told from another's by the engine; INBOX in any case", "[extensions]") {
+    script s;
+    authenticated(s, "IMAP4rev1 METADATA");
+    auto a = op::make_algorithm(ops::get_metadata{"inbox", {"/private/comment"}, std::nullopt, metadata_depth::zero});
+    drive(s, *a,
+          {"* METADATA Other (/private/comment \"not ours\")\r\n"
+           "* METADATA INBOX (/private/comment \"ours\")\r\n$T OK done\r\n"});
+    REQUIRE(a->result.second.entries.size() == 1);
+    CHECK(a->result.second.entries[0].second == "ours");
+    auto ev = s.eng.pop_event();  // the other folder's entry is news, not lost
+    REQUIRE(ev);
+    const auto* m = std::get_if<metadata_data>(&std::get<response>(*ev));
+    REQUIRE(m);
+    CHECK(m->mailbox == "Other");
+}
+
 TEST_CASE("metadata: SETMETADATA sets and removes; the server's entries need METADATA-SERVER", "[extensions]") {
     script s;
     authenticated(s, "IMAP4rev1 METADATA-SERVER");
