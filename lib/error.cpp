@@ -33,6 +33,10 @@ public:
         case errc::limit_exceeded: return "the server sent more data for the command than max_collected allows";
         case errc::stream_failed: return "the body sink or source failed";
         case errc::message_missing: return "the server sent no such message or section";
+        case errc::credentials_unavailable: return "the credential provider failed";
+        case errc::oauth2_refused: return "the OAuth2 server refused the request";
+        case errc::http_failed: return "the HTTP server's answer was not usable";
+        case errc::proxy_failed: return "the proxy did not open the tunnel";
         }
         return "unknown imapclient error";
     }
@@ -78,6 +82,8 @@ void throw_error(error_code ec, const status_response& reply, std::string_view o
         case errc::capability_missing: throw capability_error(ec, what, reply);
         case errc::login_failed:
         case errc::sasl_cancelled:
+        case errc::credentials_unavailable:
+        case errc::oauth2_refused:
         case errc::plaintext_login_refused: throw login_error(ec, what, reply);
         case errc::illegal_state: throw illegal_state_error(ec, what, reply);
         case errc::mailbox_changed: throw mailbox_changed_error(ec, what, reply);

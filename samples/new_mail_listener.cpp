@@ -3,14 +3,23 @@
 // the connection dies (a server restart, a dropped network).
 //
 //   new_mail_listener HOST PORT USER PASSWORD [--tls|--starttls|--plain] [--ca-file F] [--seconds N]
+//                     [--proxy URL] [--oauth2-token-endpoint URL --oauth2-client-id ID
+//                      [--oauth2-client-secret S] [--oauth2-refresh-token R] [--oauth2-scope S]
+//                      [--oauth2-cache FILE] [--oauth2-ca-file F]]
 //
-// An imapclient::reconnecting_client holds the one connection: it logs in
-// with the given login coroutine, reconnects with back-off after a loss,
+// With the OAuth2 options (PASSWORD then "-"), the access token comes from
+// the token endpoint and is refreshed whenever the server refuses it, so a
+// listener runs for days across token expiries (Gmail's last an hour).
+//
+// An imapclient::reconnecting_client holds the one connection: it signs in
+// with the credential provider of its client_options (a fixed password, or
+// an imapclient::oauth2_client), reconnects with back-off after a loss,
 // and its lease on INBOX selects INBOX again on the new connection.
 // listen_forever() keeps the lease's folder under IDLE (renewed every 9
 // minutes); print_new_mail() takes the events of every connection and, on
 // EXISTS, fetches the new messages' ENVELOPE through the same lease: the
 // library ends IDLE for the fetch and resumes it afterwards.
+#include <imapclient/oauth2.hpp>
 #include <imapclient/reconnecting_client.hpp>
 
 #include <boost/asio/as_tuple.hpp>
@@ -78,13 +87,12 @@ asio::awaitable<void> print_new_mail(imapclient::reconnecting_client& rc, imapcl
     }
 }
 
-asio::awaitable<void> session(imapclient::client_options options, std::string user, std::string password) {
+asio::awaitable<void> session(imapclient::client_options options) {
     using namespace asio::experimental::awaitable_operators;
     imapclient::pool_options o;
+    // No pool_options::login: every connection signs in with
+    // options.credentials, the best mechanism the server offers.
     o.connection = options;
-    o.login = [user, password](imapclient::client& c) -> asio::awaitable<void> {
-        co_await c.login(user, password);
-    };
     o.deliver_events = true;
     o.initial_backoff = std::chrono::seconds(1);
     o.max_backoff = std::chrono::minutes(5);
@@ -101,17 +109,36 @@ asio::awaitable<void> session(imapclient::client_options options, std::string us
 
 int main(int argc, char** argv) {
     if (argc < 5) {
-        std::fprintf(stderr, "usage: %s HOST PORT USER PASSWORD [--tls|--starttls|--plain] [--ca-file F] [--seconds N]\n",
+        std::fprintf(stderr,
+                     "usage: %s HOST PORT USER PASSWORD [--tls|--starttls|--plain] [--ca-file F] [--seconds N]\n"
+                     "         [--proxy URL] [--oauth2-token-endpoint URL --oauth2-client-id ID\n"
+                     "          [--oauth2-client-secret S] [--oauth2-refresh-token R] [--oauth2-scope S]\n"
+                     "          [--oauth2-cache FILE] [--oauth2-ca-file F]]   (PASSWORD \"-\" with OAuth2)\n",
                      argv[0]);
         return 2;
     }
+    // First: the credential provider in `options` holds a strand of it and
+    // must be destroyed before it.
+    asio::io_context io;
     imapclient::client_options options;
     options.host = argv[1];
     options.port = static_cast<std::uint16_t>(std::stoi(argv[2]));
+    imapclient::oauth2_settings oauth;
+    oauth.username = argv[3];
+    std::string oauth_ca;
     int seconds = 0;
     for (int i = 5; i < argc; ++i) {
         std::string_view a = argv[i];
-        if (a == "--tls") options.security = imapclient::security::tls;
+        const bool has_value = i + 1 < argc;
+        if (a == "--proxy" && has_value) options.proxy = oauth.proxy = imapclient::proxy_settings::parse(argv[++i]);
+        else if (a == "--oauth2-token-endpoint" && has_value) oauth.token_endpoint = argv[++i];
+        else if (a == "--oauth2-client-id" && has_value) oauth.client_id = argv[++i];
+        else if (a == "--oauth2-client-secret" && has_value) oauth.client_secret = argv[++i];
+        else if (a == "--oauth2-refresh-token" && has_value) oauth.refresh_token = argv[++i];
+        else if (a == "--oauth2-scope" && has_value) oauth.scopes.push_back(argv[++i]);
+        else if (a == "--oauth2-cache" && has_value) oauth.token_cache = argv[++i];
+        else if (a == "--oauth2-ca-file" && has_value) oauth.ssl_context = imapclient::create_default_context(argv[++i]);
+        else if (a == "--tls") options.security = imapclient::security::tls;
         else if (a == "--starttls") options.security = imapclient::security::starttls;
         else if (a == "--plain") {
             options.security = imapclient::security::plain;
@@ -119,8 +146,16 @@ int main(int argc, char** argv) {
         } else if (a == "--ca-file" && i + 1 < argc) options.ssl_context = imapclient::create_default_context(argv[++i]);
         else if (a == "--seconds" && i + 1 < argc) seconds = std::stoi(argv[++i]);
     }
-    asio::io_context io;
-    asio::co_spawn(io, session(options, argv[3], argv[4]), asio::detached);
+    // The token endpoint's client outlives the session: its provider is
+    // asked again at every reconnect and whenever a token is refused.
+    std::unique_ptr<imapclient::oauth2_client> tokens;
+    if (!oauth.token_endpoint.empty()) {
+        tokens = std::make_unique<imapclient::oauth2_client>(io.get_executor(), oauth);
+        options.credentials = tokens->credentials();
+    } else {
+        options.credentials = imapclient::fixed_credentials({.username = argv[3], .password = argv[4]});
+    }
+    asio::co_spawn(io, session(options), asio::detached);
     if (seconds > 0) io.run_for(std::chrono::seconds(seconds));
     else io.run();
     return 0;

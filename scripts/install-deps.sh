@@ -7,6 +7,7 @@ packages=(
   g++ clang libclang-rt-14-dev meson ninja-build pkg-config
   libboost1.81-dev libboost-json1.81-dev libssl-dev zlib1g-dev catch2
   openssl dovecot-imapd dovecot-core python3
+  libidn-dev   # SASLprep (RFC 4013) of SCRAM user names and passwords
   libedit-dev  # imap-shell: line editing, history and completion on a terminal
   # what the Cyrus binaries that test/servers/cyrus.sh fetches link against
   libsasl2-modules libsasl2-modules-db libicu72 libjansson4 libldap-2.5-0 libpcre3 libpq5 libsqlite3-0 libwrap0 libxml2

@@ -151,6 +151,21 @@ public:
         return run(ops::login{std::move(username), std::move(password)}, std::forward<Token>(token));
     }
 
+    /// Signs in with credentials from `provider` (empty:
+    /// options().credentials), with the mechanism they name or else the best
+    /// the server offers (choose_mechanism() in credentials.hpp). When the
+    /// server refuses an access token (an expired one), the provider is
+    /// asked again (credential_request::attempt 1) and the sign-in tried
+    /// again, up to max_refreshes times, so a refresh never reaches the
+    /// caller. Errors as login()/sasl_login(); capability_missing when the
+    /// server offers no mechanism for these credentials; a provider that
+    /// throws fails with its error code (credentials_unavailable for a
+    /// plain exception) and text.
+    template <typename Token = use_awaitable_t>
+    auto sign_in(credential_provider provider = {}, Token&& token = {}) {
+        return run(ops::sign_in{std::move(provider)}, std::forward<Token>(token));
+    }
+
     /// Sends AUTHENTICATE with any SASL mechanism (Python IMAPClient's
     /// sasl_login()); see sasl.hpp for the built-in ones. The same
     /// clear-text rules and result as login(); capability_missing unless the

@@ -47,6 +47,11 @@ enum class errc {
     // Streamed bodies (body_stream.hpp).
     stream_failed,        // a body_sink or body_source failed (its own error code is used when it has one)
     message_missing,      // a streamed FETCH: the server answered OK but sent no such message or section
+    // Signing in (credentials.hpp, oauth2.hpp) and reaching the server.
+    credentials_unavailable, // the credential provider failed (its exception's text in the result)
+    oauth2_refused,       // the OAuth2 endpoint answered an error (invalid_grant: sign in again)
+    http_failed,          // an HTTP answer that is not what was asked (status, body)
+    proxy_failed,         // the proxy refused or botched the tunnel (its answer in the text)
 };
 
 const boost::system::error_category& category() noexcept;

@@ -2,6 +2,8 @@
 // timeouts, memory bounds, logging) and listen_options (the push listener).
 #pragma once
 
+#include <imapclient/credentials.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -25,6 +27,31 @@ enum class security {
     plain,     // no TLS at all; LOGIN then needs allow_plaintext_login
 };
 
+/// A proxy the connection goes through (client_options::proxy); TLS to the
+/// IMAP server then runs inside the tunnel, verified as usual.
+struct proxy_settings {
+    enum class kind {
+        none,
+        http_connect,  // an HTTP proxy's CONNECT (RFC 9110 9.3.6), Basic auth when a user is set
+        socks5,        // SOCKS5 (RFC 1928), user/password auth (RFC 1929) when a user is set
+    };
+    proxy_settings::kind type = kind::none;
+    std::string host;
+    std::uint16_t port = 0;  // 0: 8080 for HTTP, 1080 for SOCKS5
+    std::string username;
+    std::string password;
+    /// SOCKS5: the IMAP server's name goes to the proxy, which resolves it
+    /// (curl's socks5h); off: resolved here and sent as an address. An HTTP
+    /// proxy always resolves it.
+    bool remote_dns = true;
+
+    /// "http://[user:pass@]host[:port]", "socks5h://..." (the proxy resolves
+    /// names) or "socks5://..." (names resolved here, remote_dns off); user
+    /// and password may be %-encoded. Throws std::invalid_argument, the
+    /// password masked, for anything else.
+    static proxy_settings parse(std::string_view url);
+};
+
 struct client_options {
     std::string host = "localhost";
     /// 0: 993 for security::tls, 143 otherwise.
@@ -44,6 +71,14 @@ struct client_options {
     /// connect(). host and port are then only the names TLS verifies and
     /// OAUTHBEARER sends.
     std::function<std::unique_ptr<byte_stream>()> stream;
+
+    /// Go through this proxy (HTTP CONNECT or SOCKS5) to host:port. The
+    /// proxy's handshake counts against connect_timeout.
+    proxy_settings proxy;
+    /// Asked for credentials by sign_in() (and by a pool or
+    /// reconnecting_client for every connection it opens, when
+    /// pool_options::login is empty); see credentials.hpp.
+    credential_provider credentials;
 
     std::chrono::milliseconds connect_timeout{30'000};
     /// Python IMAPClient's `timeout`: the longest the server may stay silent while

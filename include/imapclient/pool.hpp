@@ -34,6 +34,9 @@ struct pool_options {
     /// `[=](client& c) -> awaitable<void> { co_await c.login(user, password); }`;
     /// may also ENABLE what every connection needs. Its errors are the
     /// connection's (a NO fails the waiting calls; throttling backs off).
+    /// Empty: client::sign_in() with connection.credentials (see
+    /// credentials.hpp), which fetches a fresh token for every connection
+    /// whose token expired; neither: connections are not logged in.
     std::function<boost::asio::awaitable<void>(client&)> login;
     /// Connections open at most. Servers limit them per account: Gmail to
     /// 15, Dovecot to 10 per user and IP by default.

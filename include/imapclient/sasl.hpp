@@ -32,12 +32,26 @@ struct sasl_mechanism {
     /// "SCRAM: the server's signature does not match"; sasl_login() then
     /// fails with errc::sasl_cancelled and this text. May be null.
     std::shared_ptr<std::string> cancel_reason;
+    /// Where a mechanism keeps the error challenge the server sent before
+    /// its NO (XOAUTH2's and OAUTHBEARER's JSON, e.g.
+    /// {"status":"401","schemes":"bearer"}), for sign_in() to pass to the
+    /// credential provider. May be null.
+    std::shared_ptr<std::string> server_error;
 };
 
 namespace sasl {
 
 /// PLAIN (RFC 4616): authzid NUL authcid NUL password.
 sasl_mechanism plain(std::string username, std::string password, std::string authorization_identity = {});
+
+/// LOGIN (draft-murchison-sasl-login): the server asks "Username:" then
+/// "Password:"; for servers that offer nothing better.
+sasl_mechanism login(std::string username, std::string password);
+
+/// EXTERNAL (RFC 4422 appendix A): the server takes the identity from the
+/// TLS client certificate (use_client_certificate() in tls.hpp); an
+/// authorization identity, when given, asks to act as that user.
+sasl_mechanism external(std::string authorization_identity = {});
 
 /// XOAUTH2 (Google, Microsoft, Yahoo): "user=U^Aauth=Bearer T^A[vendor=V^A]^A".
 /// After a failure the server sends a JSON error challenge; the library
@@ -56,8 +70,11 @@ sasl_mechanism oauthbearer(std::string username, std::string access_token, std::
 /// its nonce does not extend ours, or its iteration count is below 4096 or
 /// above `max_iterations` (the key derivation runs on the client's strand:
 /// 100,000 rounds of HMAC-SHA-256 took 25 ms on this project's machine,
-/// OpenSSL 3.0 PBKDF2, median of 9). The password is used
-/// as given (UTF-8) without SASLprep, which changes nothing for ASCII.
+/// OpenSSL 3.0 PBKDF2, median of 9). The user name and password are
+/// prepared with SASLprep (RFC 4013: NFKC, non-ASCII spaces mapped to
+/// space, soft hyphens and the like removed); one SASLprep refuses
+/// (control characters, private use, bidi misuse) throws
+/// std::invalid_argument.
 sasl_mechanism scram_sha_256(std::string username, std::string password, std::string authorization_identity = {},
                              unsigned max_iterations = 100000);
 sasl_mechanism scram_sha_1(std::string username, std::string password, std::string authorization_identity = {},

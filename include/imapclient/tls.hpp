@@ -15,4 +15,11 @@ namespace imapclient {
 std::shared_ptr<boost::asio::ssl::context> create_default_context(
     std::string_view cafile = {}, std::string_view capath = {}, std::string_view cadata = {});
 
+/// Presents a client certificate in the TLS handshake (the server may then
+/// sign the user in with AUTHENTICATE EXTERNAL, RFC 4422 appendix A):
+/// PEM files, the key unencrypted. Throws boost::system::system_error
+/// naming the files when either cannot be read or they do not match.
+void use_client_certificate(boost::asio::ssl::context& ctx, std::string_view certificate_file,
+                            std::string_view private_key_file);
+
 }  // namespace imapclient

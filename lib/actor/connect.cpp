@@ -61,12 +61,27 @@ asio::awaitable<op_result<connect_result>> client::impl::do_connect() {
                 co_return fail(ec, "TLS handshake failed");
     } else {
         const std::uint16_t port = opts_.port ? opts_.port : (implicit_tls ? 993 : 143);
-        log(1, "connecting to " + opts_.host + ":" + std::to_string(port));
-        if (auto ec = co_await transport_.connect_tcp(opts_.host, port)) co_return fail(ec, "TCP connect failed");
+        if (opts_.proxy.type == proxy_settings::kind::none) {
+            log(1, "connecting to " + opts_.host + ":" + std::to_string(port));
+            if (auto ec = co_await transport_.connect_tcp(opts_.host, port)) co_return fail(ec, "TCP connect failed");
+        } else {
+            // client_options::proxy; the connect timer covers its handshake.
+            const auto& proxy = opts_.proxy;
+            std::string via = proxy.type == proxy_settings::kind::socks5 ? "SOCKS5" : "HTTP";
+            std::string proxy_host = proxy.host.find(':') != std::string::npos ? "[" + proxy.host + "]" : proxy.host;
+            log(1, "connecting to " + opts_.host + ":" + std::to_string(port) + " through " + via + " proxy " +
+                       proxy_host + ":" + std::to_string(net::proxy_port(proxy)));
+            auto tunnel = co_await transport_.connect_tcp_via(proxy, opts_.host, port);
+            if (tunnel.ec) co_return fail(tunnel.ec, "proxy: " + tunnel.why);
+        }
         if (co_await cancelled()) co_return fail(aborted, "connect cancelled");
-        if (implicit_tls)
-            if (auto ec = co_await transport_.handshake_tls(*ctx, opts_.host))
+        if (implicit_tls) {
+            if (auto ec = co_await transport_.handshake_tls(*ctx, opts_.host)) {
+                // A proxy that passed bytes on before the TLS handshake.
+                if (ec == errc::proxy_failed) co_return fail(ec, "proxy: bytes before the TLS handshake");
                 co_return fail(ec, "TLS handshake failed");
+            }
+        }
     }
 
     if (co_await cancelled()) co_return fail(aborted, "connect cancelled");

@@ -57,6 +57,7 @@ asio::awaitable<op_result<typename Op::result_type>> perform(impl_ptr self, ops:
 asio::awaitable<op_result<connect_result>> perform(impl_ptr self, ops::connect op);
 asio::awaitable<op_result<command_result>> perform(impl_ptr self, ops::login op);
 asio::awaitable<op_result<command_result>> perform(impl_ptr self, ops::authenticate op);
+asio::awaitable<op_result<sign_in_result>> perform(impl_ptr self, ops::sign_in op);
 asio::awaitable<op_result<command_result>> perform(impl_ptr self, ops::starttls op);
 asio::awaitable<op_result<command_result>> perform(impl_ptr self, ops::compress op);
 asio::awaitable<op_result<command_result>> perform(impl_ptr self, ops::idle op);

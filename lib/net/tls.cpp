@@ -29,3 +29,25 @@ std::shared_ptr<boost::asio::ssl::context> create_default_context(
 }
 
 }  // namespace imapclient
+
+namespace imapclient {
+
+void use_client_certificate(boost::asio::ssl::context& ctx, std::string_view certificate_file,
+                            std::string_view private_key_file) {
+    namespace ssl = boost::asio::ssl;
+    // Asio's error names OpenSSL's reason only; the file names make it
+    // actionable.
+    try {
+        ctx.use_certificate_chain_file(std::string(certificate_file));
+        ctx.use_private_key_file(std::string(private_key_file), ssl::context::pem);
+    } catch (const boost::system::system_error& e) {
+        throw boost::system::system_error(e.code(), "client certificate " + std::string(certificate_file) + " / key " +
+                                                        std::string(private_key_file));
+    }
+    if (SSL_CTX_check_private_key(ctx.native_handle()) != 1)
+        throw boost::system::system_error(make_error_code(boost::system::errc::invalid_argument),
+                                           "the private key " + std::string(private_key_file) +
+                                               " does not match the certificate " + std::string(certificate_file));
+}
+
+}  // namespace imapclient

@@ -75,7 +75,53 @@ asio::awaitable<error_code> transport::connect_tcp(const std::string& host, std:
     co_return error_code{};
 }
 
+asio::awaitable<tunnel_result> transport::connect_tcp_via(const proxy_settings& proxy, const std::string& host,
+                                                          std::uint16_t port) {
+    tunnel_result r;
+    if (proxy.type == proxy_settings::kind::none) {
+        r.ec = co_await connect_tcp(host, port);
+        if (r.ec) r.why = "TCP connect failed";
+        co_return r;
+    }
+    const std::uint16_t via_port = proxy_port(proxy);
+    r.ec = co_await connect_tcp(proxy.host, via_port);
+    if (r.ec) {
+        r.why = "cannot connect to the proxy " + proxy.host + ":" + std::to_string(via_port);
+        co_return r;
+    }
+    // Without a remote resolution, the name is resolved here, by resolver_
+    // so that close() (the connect timeout) cancels it too.
+    std::string target = host;
+    error_code not_ip;
+    asio::ip::make_address(host, not_ip);
+    if (proxy.type == proxy_settings::kind::socks5 && !proxy.remote_dns && not_ip) {
+        auto& resolver = resolver_.emplace(ex_);
+        const std::string service = std::to_string(port);
+        auto [rec, endpoints] = co_await resolver.async_resolve(host, service, tuple_awaitable);
+        resolver_.reset();
+        if (rec || endpoints.empty()) {
+            r.ec = rec ? rec : make_error_code(asio::error::host_not_found);
+            r.why = "cannot resolve " + host + ": " + r.ec.message();
+            co_return r;
+        }
+        target = endpoints.begin()->endpoint().address().to_string();
+    }
+    auto* socket = std::get_if<tcp::socket>(&stream_);
+    if (!socket || closed_) {
+        r.ec = make_error_code(errc::not_connected);
+        r.why = "closed while connecting to the proxy";
+        co_return r;
+    }
+    r = co_await open_tunnel(*socket, proxy, target, port);
+    if (!r.ec) early_ = std::move(r.early);
+    r.early.clear();
+    co_return r;
+}
+
 asio::awaitable<error_code> transport::handshake_tls(asio::ssl::context& ctx, const std::string& host) {
+    // The server speaks after the client's hello: bytes before it are not
+    // the server's (or were injected).
+    if (!early_.empty()) co_return make_error_code(errc::proxy_failed);
     if (auto* custom = std::get_if<std::unique_ptr<byte_stream>>(&stream_)) {
         byte_stream& s = **custom;
         auto start = [&](auto handler) { s.async_start_tls(ctx, host, std::move(handler)); };
@@ -140,6 +186,11 @@ bool transport::is_tls() const noexcept {
 }
 
 asio::awaitable<io_result> transport::read_some(asio::mutable_buffer buf) {
+    if (!early_.empty()) {
+        const std::size_t n = asio::buffer_copy(buf, asio::buffer(early_));
+        early_.erase(0, n);
+        co_return io_result{error_code{}, n};
+    }
     if (auto* custom = std::get_if<std::unique_ptr<byte_stream>>(&stream_)) {
         byte_stream& s = **custom;
         auto read = [&](auto handler) { s.async_read_some(buf, std::move(handler)); };
@@ -179,6 +230,7 @@ bool transport::is_open() const noexcept {
 void transport::close() {
     error_code ignored;
     closed_ = true;
+    early_.clear();
     if (resolver_) resolver_->cancel();
     if (auto* s = std::get_if<tcp::socket>(&stream_)) {
         s->shutdown(tcp::socket::shutdown_both, ignored);

@@ -3,6 +3,8 @@
 // IMAPClient's stream mode). Coroutine-friendly; used only inside the library.
 #pragma once
 
+#include "net/proxy.hpp"
+
 #include <imapclient/error.hpp>
 #include <imapclient/stream.hpp>
 
@@ -45,7 +47,16 @@ public:
 
     /// Resolves and connects; TCP_NODELAY and keepalive are set.
     boost::asio::awaitable<error_code> connect_tcp(const std::string& host, std::uint16_t port);
+    /// connect_tcp() to the proxy, then open_tunnel() to host:port through
+    /// it (proxy.type none: connect_tcp(host, port) alone). A SOCKS5 proxy
+    /// without remote_dns gets host resolved here first. Bytes the proxy
+    /// passed on after its answer are kept: read_some() returns them first.
+    /// The result's `early` is always empty; `why` says what failed.
+    boost::asio::awaitable<tunnel_result> connect_tcp_via(const proxy_settings& proxy, const std::string& host,
+                                                          std::uint16_t port);
     /// Wraps the TCP socket in TLS and handshakes, verifying `host`.
+    /// errc::proxy_failed when bytes from a proxy's tunnel are still unread
+    /// (they came before the TLS handshake: never from a real server).
     boost::asio::awaitable<error_code> handshake_tls(boost::asio::ssl::context& ctx, const std::string& host);
     /// Starts argv[0] with its stdin and stdout connected to us.
     error_code spawn(const std::vector<std::string>& argv);
@@ -67,6 +78,9 @@ private:
     // connect timeout must cover it too).
     std::optional<tcp::resolver> resolver_;
     bool closed_ = false;
+    // What the proxy passed on after its answer (connect_tcp_via), returned
+    // by read_some() before anything is read from the socket.
+    std::string early_;
     std::variant<std::monostate, tcp::socket, tls_stream, process_stream, std::unique_ptr<byte_stream>> stream_;
 };
 

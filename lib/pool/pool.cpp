@@ -270,6 +270,13 @@ struct pool::state : std::enable_shared_from_this<pool::state> {
                 ec = make_error_code(errc::login_failed);
                 why.text = e.what();
             }
+        } else if (!ec && opts.connection.credentials) {
+            // No login of the caller's: the connection's credential
+            // provider, asked again for a fresh token when one is refused.
+            credential_provider from_options;
+            auto [sign_in_ec, signed_in] = co_await c->sign_in(from_options, tuple_awaitable);
+            ec = sign_in_ec;
+            why = signed_in.status;
         }
         if (!ec && !opts.enable.empty()) {
             ops::enable wanted{opts.enable};

@@ -21,15 +21,17 @@ namespace imapclient {
 namespace {
 
 // A mechanism that sends one message first and, whatever the server says
-// next (an error challenge), answers `on_error`, so that the server can
-// finish the exchange with its tagged NO.
+// next (an error challenge, kept in server_error), answers `on_error`, so
+// that the server can finish the exchange with its tagged NO.
 sasl_mechanism one_shot(std::string name, std::string message, std::string on_error) {
     sasl_mechanism m;
     m.name = std::move(name);
+    m.server_error = std::make_shared<std::string>();
     auto first = std::make_shared<bool>(true);
-    m.step = [first, message = std::move(message), on_error = std::move(on_error)](
-                 std::string_view) -> std::optional<std::string> {
+    m.step = [first, error = m.server_error, message = std::move(message), on_error = std::move(on_error)](
+                 std::string_view challenge) -> std::optional<std::string> {
         if (std::exchange(*first, false)) return message;
+        *error = challenge;
         return on_error;
     };
     return m;
@@ -57,6 +59,37 @@ sasl_mechanism plain(std::string username, std::string password, std::string aut
         if (std::exchange(*first, false)) return msg;
         return std::nullopt;
     };
+    return m;
+}
+
+sasl_mechanism login(std::string username, std::string password) {
+    check_no_nul("username", username);
+    check_no_nul("password", password);
+    // The server's prompts ("Username:", "Password:") are not standardised
+    // beyond their order: the first challenge gets the name, the second the
+    // password, a third is refused.
+    sasl_mechanism m;
+    m.name = "LOGIN";
+    m.client_first = false;
+    auto round = std::make_shared<int>(0);
+    m.step = [round, username = std::move(username), password = std::move(password)](
+                 std::string_view) -> std::optional<std::string> {
+        switch ((*round)++) {
+            case 0: return username;
+            case 1: return password;
+            default: return std::nullopt;
+        }
+    };
+    return m;
+}
+
+sasl_mechanism external(std::string authorization_identity) {
+    check_no_nul("authorization identity", authorization_identity);
+    // The identity is the certificate's; the one message is the
+    // authorization identity (empty: "act as the certificate's user"),
+    // sent as "=" with SASL-IR.
+    sasl_mechanism m = one_shot("EXTERNAL", std::move(authorization_identity), "");
+    m.secret = false;
     return m;
 }
 

@@ -7,6 +7,7 @@
 // then the client's empty response and the server's tagged OK.
 #include "sasl/scram.hpp"
 
+#include "sasl/saslprep.hpp"
 #include "text/base64.hpp"
 
 #include <openssl/crypto.h>
@@ -171,8 +172,10 @@ sasl_mechanism scram(scram_hash hash_kind, std::string username, std::string pas
     m.cancel_reason = std::make_shared<std::string>();
     auto x = std::make_shared<exchange>();
     x->md = digest(hash_kind);
-    x->username = std::move(username);
-    x->password = std::move(password);
+    // RFC 5802 5.1: the name and the password are SASLprep'd (the
+    // authorization identity is sent as given).
+    x->username = saslprep(username, "user name");
+    x->password = saslprep(password, "password");
     x->authzid = std::move(authorization_identity);
     x->client_nonce = std::move(client_nonce);
     x->max_iterations = max_iterations;

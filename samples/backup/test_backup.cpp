@@ -1,10 +1,14 @@
 // samples/backup (imap-backup) against Dovecot and Cyrus: the files it
 // writes are the server's bytes, flags and dates; re-runs fetch only what
 // is new; a new UIDVALIDITY starts the folder over with the old copies kept;
-// no folder name leaves the destination.
+// no folder name leaves the destination. Its command line, --config file
+// and sign-in options without a server.
+#include "backup_cli.hpp"
 #include "harness.hpp"
 #include "maildir.hpp"
 #include "progress.hpp"
+#include "signin.hpp"
+#include "tls_server.hpp"
 
 #include <cstdio>
 #include <filesystem>
@@ -254,4 +258,146 @@ TEST_CASE("imap-backup: the progress line says what is done, the rate and the ti
     CHECK(backup::progress_line(p, 10.0).find("MB/s") == std::string::npos);
     CHECK(backup::clock_text(3723) == "1:02:03");
     CHECK(backup::clock_text(59.6) == "1:00");
+}
+
+TEST_CASE("imap-backup: the command line, --config and the sign-in options", "[backup]") {
+    using std::chrono::milliseconds;
+    const shell::settings no_file;
+    // HOST PORT USER DEST, options anywhere; --timeout is the server's silence only.
+    auto cli = backup::parse_command_line({"imap.example.com", "143", "alice", "/backup", "--starttls", "--folder",
+                                           "INBOX", "--batch", "7", "--timeout", "20", "--deadline=30.5",
+                                           "--auth-mechanism", "scram-sha-1", "--proxy", "socks5h://p.example:1080"});
+    CHECK(cli.backup.root == "/backup");
+    CHECK(cli.backup.folders == std::vector<std::string>{"INBOX"});
+    CHECK(cli.backup.batch == 7);
+    auto s = backup::resolve(cli, no_file, "alicepass");
+    CHECK(s.connection.options.host == "imap.example.com");
+    CHECK(s.connection.options.port == 143);
+    CHECK(s.connection.options.security == imapclient::security::starttls);
+    CHECK_FALSE(s.connection.options.allow_plaintext_login);
+    CHECK(s.connection.options.timeout == milliseconds(20000));
+    CHECK(s.connection.options.connect_timeout == imapclient::client_options{}.connect_timeout);
+    CHECK(s.connection.options.deadline == milliseconds(30500));
+    CHECK(s.connection.options.proxy.type == imapclient::proxy_settings::kind::socks5);
+    CHECK(s.connection.username == "alice");
+    CHECK(s.connection.password == "alicepass");
+    CHECK(s.connection.signin.mechanism == "SCRAM-SHA-1");
+    asio::io_context io;
+    CHECK(shell::install_credentials(io.get_executor(), s.connection) == nullptr);
+    CHECK(s.connection.options.credentials);
+    CHECK(backup::resolve(backup::parse_command_line({"h", "0", "u", "d", "--plain"}), no_file, "pw")
+              .connection.options.allow_plaintext_login);
+
+    // No IMAP_PASSWORD: a usage error, unless OAuth2 or a client certificate signs in.
+    CHECK_THROWS_AS(backup::resolve(backup::parse_command_line({"h", "993", "u", "d"}), no_file, nullptr),
+                    shell::usage_error);
+    test::temp_dir dir;
+    const std::string flow = "oauth2_token_endpoint = https://t.example/token\noauth2_client_id = c\n"
+                             "oauth2_refresh_token = r\noauth2_token_cache =\n";
+    auto oauth_cli = backup::parse_command_line({"h", "993", "u", "d", "--config", dir.write("flow.ini", flow)});
+    auto oauth = backup::resolve(oauth_cli, shell::read_ini_file(*oauth_cli.config_file), nullptr);
+    REQUIRE(oauth.connection.signin.oauth2);
+    CHECK(oauth.connection.signin.oauth2->username == "u");
+    CHECK(oauth.connection.signin.oauth2->refresh_token == "r");
+    auto oauth_client = shell::install_credentials(io.get_executor(), oauth.connection);
+    CHECK(oauth_client != nullptr);
+    CHECK(oauth.connection.options.credentials);
+    // The flow without a refresh token and without --oauth2-device-login.
+    const std::string no_token =
+        "oauth2_token_endpoint = https://t.example/token\noauth2_client_id = c\noauth2_device_endpoint = "
+        "https://t.example/device\noauth2_token_cache = " + dir.path() + "/none.json\n";
+    auto no_token_cli = backup::parse_command_line({"h", "993", "u", "d", "--config", dir.write("nt.ini", no_token)});
+    auto pending = backup::resolve(no_token_cli, shell::read_ini_file(*no_token_cli.config_file), nullptr);
+    CHECK_THROWS_AS(shell::install_credentials(io.get_executor(), pending.connection), shell::usage_error);
+    auto device_cli = backup::parse_command_line(
+        {"h", "993", "u", "d", "--config", dir.path() + "/nt.ini", "--oauth2-device-login"});
+    auto device = backup::resolve(device_cli, shell::read_ini_file(*device_cli.config_file), nullptr);
+    CHECK(device.connection.signin.device_login);
+    CHECK(shell::install_credentials(io.get_executor(), device.connection) != nullptr);
+    // The default token cache is imap-backup's.
+    auto cached = backup::resolve(
+        backup::parse_command_line({"imap.example.com", "993", "u", "d", "--oauth2-token-endpoint",
+                                    "https://t.example/token", "--oauth2-client-id", "c"}),
+        no_file, nullptr);
+    CHECK(cached.connection.signin.oauth2->token_cache ==
+          shell::default_token_cache("imap-backup", "u", "imap.example.com", std::getenv("XDG_CACHE_HOME"),
+                                     std::getenv("HOME"))
+              .value_or(""));
+
+    // A client certificate: EXTERNAL, no user or password needed.
+    const auto ca = test::make_certificate({.common_name = "CA", .is_ca = true}, nullptr);
+    const auto me = test::make_certificate({.common_name = "alice"}, &ca);
+    const std::string pem = dir.write("me.pem", me.cert_pem + me.key_pem);
+    const std::string cert_ini = dir.write("cert.ini", "[main]\nhost = imap.example.com\nport = 993\nclient_cert = " +
+                                                           pem + "\n");
+    auto cert_cli = backup::parse_command_line({"--config", cert_ini, "/backup"});
+    CHECK(cert_cli.backup.root == "/backup");
+    auto cert = backup::resolve(cert_cli, shell::read_ini_file(cert_ini), nullptr);
+    CHECK(cert.connection.options.host == "imap.example.com");
+    CHECK(cert.connection.options.ssl_context != nullptr);
+    CHECK(shell::install_credentials(io.get_executor(), cert.connection) == nullptr);
+    CHECK(cert.connection.options.credentials);
+
+    // --config: the command line over IMAP_PASSWORD over the file.
+    const std::string account = dir.write("account.ini", "host = file-host\nport = 1993\nusername = file-user\n"
+                                                         "password = file-pass\nssl = false\nstarttls = true\n");
+    auto from_file = backup::resolve(backup::parse_command_line({"--config", account, "d"}),
+                                     shell::read_ini_file(account), nullptr);
+    CHECK(from_file.connection.options.host == "file-host");
+    CHECK(from_file.connection.options.port == 1993);
+    CHECK(from_file.connection.options.security == imapclient::security::starttls);
+    CHECK(from_file.connection.username == "file-user");
+    CHECK(from_file.connection.password == "file-pass");
+    auto overridden = backup::resolve(backup::parse_command_line({"cli-host", "143", "cli-user", "d", "--config",
+                                                                  account, "--tls"}),
+                                      shell::read_ini_file(account), "env-pass");
+    CHECK(overridden.connection.options.host == "cli-host");
+    CHECK(overridden.connection.options.port == 143);
+    CHECK(overridden.connection.options.security == imapclient::security::tls);
+    CHECK(overridden.connection.username == "cli-user");
+    CHECK(overridden.connection.password == "env-pass");
+
+    // Refusals.
+    for (const auto& bad : std::vector<std::vector<std::string>>{
+             {"h", "993", "u"},                       // no DEST
+             {"d"},                                   // DEST alone needs --config
+             {"h", "port", "u", "d"},
+             {"h", "99999", "u", "d"},
+             {"h", "993", "u", "d", "--batch", "0"},
+             {"h", "993", "u", "d", "--batch-bytes", "x"},
+             {"h", "993", "u", "d", "--deadline", "0"},
+             {"h", "993", "u", "d", "--tls", "--plain"},
+             {"h", "993", "u", "d", "--frobnicate"},
+             {"h", "993", "u", "d", "--proxy", "ftp://p.example"},
+             {"h", "993", "u", "d", "--auth-mechanism", "NOT A NAME"},
+             {"h", "993", "u", "d", "--oauth2-device-login=1"},
+         }) {
+        INFO(bad.back());
+        CHECK_THROWS_AS(backup::parse_command_line(bad), shell::usage_error);
+    }
+    try {
+        (void)backup::parse_command_line({"h", "993", "u", "d", "--proxy", "gopher://p.example"});
+        FAIL("accepted");
+    } catch (const shell::usage_error& e) {
+        CHECK(std::string(e.what()).find("--proxy: ") == 0);
+        CHECK(std::string(e.what()).find("proxy URL") != std::string::npos);
+    }
+    // Sign-in settings that do not make a flow; no user without a certificate.
+    CHECK_THROWS_AS(backup::resolve(backup::parse_command_line({"h", "993", "u", "d", "--oauth2-client-id", "c"}),
+                                    no_file, nullptr),
+                    shell::usage_error);
+    const std::string hostonly = dir.write("hostonly.ini", "host = h\n");
+    CHECK_THROWS_AS(backup::resolve(backup::parse_command_line({"--config", hostonly, "d"}),
+                                    shell::read_ini_file(hostonly), "pw"),
+                    shell::usage_error);
+    CHECK(backup::parse_command_line({"--help"}).help);
+
+    const auto usage = backup::usage_text();
+    for (const char* option : {"--config FILE", "--auth-mechanism", "--proxy", "--client-cert", "--client-key",
+                               "--oauth2-token-endpoint", "--oauth2-client-id", "--oauth2-device-login",
+                               "--oauth2-token-cache", "/imap-backup/USER@HOST.json", "--deadline SECONDS"}) {
+        INFO(option);
+        CHECK(usage.find(option) != std::string::npos);
+    }
+    CHECK(backup::usage_synopsis().find("--deadline SECONDS") != std::string::npos);
 }

@@ -185,8 +185,11 @@ std::string common_prefix(const std::vector<std::string>& candidates) {
 bool keep_in_history(std::string_view line) {
     if (blank(line)) return false;
     const std::string l = lower(line);
-    static constexpr std::array<std::string_view, 6> secret_words{"login",  "authenticate", "password",
-                                                                  "passwd", "token",        "secret"};
+    // "token" covers refresh and access tokens ("refresh" alone would drop
+    // refresh_capabilities); "credential": a credentials object typed as a
+    // JSON argument.
+    static constexpr std::array<std::string_view, 7> secret_words{
+        "login", "authenticate", "password", "passwd", "token", "secret", "credential"};
     return std::none_of(secret_words.begin(), secret_words.end(),
                         [&](std::string_view w) { return l.find(w) != std::string::npos; });
 }

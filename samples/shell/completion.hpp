@@ -53,7 +53,7 @@ std::string common_prefix(const std::vector<std::string>& candidates);
 /// and nothing that may carry a credential. Lines that mention, in any case,
 /// "login" (login, plain_login, oauth2_login, oauthbearer_login,
 /// oauth_login, a raw LOGIN), "authenticate", "password", "passwd", "token"
-/// or "secret" are left out.
+/// (access and refresh tokens), "secret" or "credential" are left out.
 bool keep_in_history(std::string_view line);
 
 /// The history file: $IMAP_SHELL_HISTORY when set and not empty, else

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 namespace shell {
 
@@ -78,12 +79,16 @@ std::string usage_text() {
                   [--tls | --starttls | --plain] [--ca-file FILE] [--insecure]
                   [--timeout SECONDS] [--connect-timeout SECONDS] [--read-timeout SECONDS]
                   [--deadline SECONDS] [-f CONFIG.ini] [--debug N] [--script FILE|-]
+                  [--auth-mechanism NAME] [--proxy URL] [--client-cert FILE [--client-key FILE]]
+                  [--oauth2-... (see below)] [--oauth2-device-login]
 
   -H, --host HOST        server to connect to
   -P, --port PORT        port (default 993 with --tls, 143 otherwise)
-  -u, --username USER    log in as USER (prompted for interactively if absent;
-                         in script mode, no login: the script may call login)
-  -p, --password PASS    password (prompted for without echo if absent)
+  -u, --username USER    log in as USER (prompted for interactively if absent,
+                         unless a client certificate is given; in script mode,
+                         no login: the script may call login)
+  -p, --password PASS    password (prompted for without echo if absent and
+                         needed: not with OAuth2 or a client certificate)
       --tls              implicit TLS (the default)
       --starttls         plain connection upgraded with STARTTLS; never falls back
       --plain            no TLS at all: your explicit consent to a clear-text login
@@ -102,7 +107,8 @@ std::string usage_text() {
   -f, --file FILE        Python IMAPClient's INI config ([DEFAULT] or [main]: host, port,
                          ssl, starttls, ssl_check_hostname, ssl_verify_cert,
                          ssl_ca_file, timeout, connect_timeout, read_timeout, deadline,
-                         username, password, oauth2, oauth2_access_token); the
+                         username, password, oauth2, oauth2_access_token (a static
+                         OAuth2 access token), and the sign-in keys below); the
                          command line wins (its --timeout over the file's
                          connect_timeout and read_timeout too)
       --debug N          library debug log to stderr (0-5; 3 shows commands)
@@ -111,10 +117,15 @@ std::string usage_text() {
                          per call; "-" reads standard input
   -h, --help             this text; type "help" in the shell for the methods
 
+)" + signin_usage_text("imap-shell") + R"(
+The shell signs in (the best mechanism the server offers, or
+--auth-mechanism) when it has a username or a client certificate; in script
+mode without either it only connects.
+
 On a terminal, lines are edited (libedit) with a history, kept in
 $IMAP_SHELL_HISTORY, else $XDG_STATE_HOME/imap-shell/history, else
-~/.local/state/imap-shell/history (lines about logins, passwords and tokens
-are left out), and Tab completes methods and folder names.
+~/.local/state/imap-shell/history (lines about logins, passwords, tokens and
+credentials are left out), and Tab completes methods and folder names.
 )";
 }
 
@@ -158,9 +169,9 @@ settings parse_command_line(const std::vector<std::string>& args) {
         else if (opt == "--debug") s.debug = parse_int(value(), "--debug");
         else if (opt == "--script") s.script = value();
         else if (opt == "-h" || opt == "--help") s.help = true;
-        else throw usage_error("unknown option '" + a + "'");
+        else if (!take_signin_option(s.signin, opt, value)) throw usage_error("unknown option '" + a + "'");
         if (has_inline && (opt == "--tls" || opt == "--ssl" || opt == "--starttls" || opt == "--plain" ||
-                           opt == "--insecure" || opt == "--help"))
+                           opt == "--insecure" || opt == "--help" || is_signin_flag(opt)))
             throw usage_error("option " + opt + " takes no value");
     }
     settle_timeouts(s);
@@ -204,8 +215,7 @@ settings parse_ini(const std::string& text, const std::string& source) {
         else if (key == "password") s.password = value;
         else if (key == "oauth2") s.oauth2 = parse_bool(value, where);
         else if (key == "oauth2_access_token") s.oauth2_access_token = value;
-        else if (key == "oauth2_client_id" || key == "oauth2_client_secret" || key == "oauth2_refresh_token")
-            s.oauth2_refresh_settings = s.oauth2_refresh_settings || !value.empty();
+        else if (take_signin_key(s.signin, key, value, where)) continue;
         else if (key == "stream" || key == "expect_failure") {
             // Python IMAPClient's live-test keys: nothing to do for an interactive shell.
             if (key == "stream" && parse_bool(value, where))
@@ -261,12 +271,12 @@ settings merge(const settings& over, const settings& under) {
     take(m.debug, over.debug);
     take(m.config_file, over.config_file);
     take(m.script, over.script);
-    m.oauth2_refresh_settings = over.oauth2_refresh_settings || under.oauth2_refresh_settings;
+    m.signin = merge(over.signin, under.signin);
     m.help = over.help || under.help;
     return m;
 }
 
-shell_config resolve(const settings& s) {
+shell_config resolve(const settings& s, std::string_view tool) {
     shell_config c;
     if (!s.host || s.host->empty()) throw usage_error("no host: give -H HOST or host = ... in the config file");
     auto& o = c.options;
@@ -304,15 +314,17 @@ shell_config resolve(const settings& s) {
 
     c.username = s.username;
     c.password = s.password;
-    if (s.oauth2.value_or(false) || s.oauth2_access_token) {
+    // The proxy, the client certificate (on the context chosen above) and
+    // the OAuth2 flow, which wins over a static access token and a password.
+    c.signin = resolve_signin(s.signin, tool, o, s.username);
+    if (!c.signin.oauth2 && (s.oauth2.value_or(false) || s.oauth2_access_token)) {
         if (!s.oauth2_access_token)
             throw usage_error(
-                "oauth2: only an access token is supported (oauth2_access_token); the refresh-token flow "
-                "(oauth2_client_id/secret/refresh_token) needs an HTTP client the shell does not have");
+                "oauth2 = true needs oauth2_access_token (a static token), or oauth2_token_endpoint and "
+                "oauth2_client_id for tokens fetched and refreshed (then once --oauth2-device-login, or "
+                "oauth2_refresh_token)");
         if (!s.username) throw usage_error("oauth2 needs a username");
         c.oauth2_access_token = s.oauth2_access_token;
-    } else if (s.oauth2_refresh_settings && !s.password) {
-        throw usage_error("oauth2 refresh tokens are not supported: give oauth2_access_token or a password");
     }
     c.script = s.script;
     return c;

@@ -1,7 +1,10 @@
 // What the shell connects to and how: command-line options, Python IMAPClient's INI
 // file (-f), and the environment (imapclient_username/_password, as Python
 // IMAPClient's live tests read them). The command line wins over the file.
+// imap-backup reads the same settings (its --config FILE) through this code.
 #pragma once
+
+#include "signin.hpp"
 
 #include <imapclient/client.hpp>
 
@@ -12,10 +15,7 @@
 
 namespace shell {
 
-class usage_error : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
+// usage_error: signin.hpp.
 
 /// Every setting is optional so that the sources can be layered.
 struct settings {
@@ -38,7 +38,8 @@ struct settings {
     std::optional<std::string> username, password;
     std::optional<bool> oauth2;
     std::optional<std::string> oauth2_access_token;
-    bool oauth2_refresh_settings = false;  // client_id/secret/refresh_token seen
+    /// auth_mechanism, proxy, client_cert/key, the OAuth2 flow (signin.hpp).
+    signin_settings signin;
     std::optional<int> debug;
     std::optional<std::string> config_file;
     std::optional<std::string> script;  // "-" is stdin
@@ -65,14 +66,20 @@ settings merge(const settings& over, const settings& under);
 struct shell_config {
     imapclient::client_options options;
     std::optional<std::string> username, password, oauth2_access_token;
+    /// The mechanism, client certificate and OAuth2 flow; the proxy and the
+    /// certificate are already in `options`, the credentials are not (see
+    /// install_credentials() in signin.hpp).
+    signin_config signin;
     std::optional<std::string> script;
 };
 
 /// Applies defaults (TLS, the system trust store) and checks consistency:
-/// ssl_check_hostname=false is only possible with ssl_verify_cert=false,
-/// OAuth2 refresh tokens are not supported (an access token is). Throws
-/// usage_error.
-shell_config resolve(const settings& s);
+/// ssl_check_hostname=false is only possible with ssl_verify_cert=false;
+/// oauth2 = true needs an access token or the OAuth2 flow (a token
+/// endpoint and client id), and a username; the sign-in settings as
+/// resolve_signin() checks them (`tool` names the OAuth2 token cache's
+/// directory). Throws usage_error.
+shell_config resolve(const settings& s, std::string_view tool = "imap-shell");
 
 std::string usage_text();
 

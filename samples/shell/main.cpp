@@ -7,6 +7,7 @@
 #include "json_encode.hpp"
 #include "loops.hpp"
 #include "password.hpp"
+#include "signin.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -18,6 +19,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <future>
 #include <thread>
@@ -67,6 +69,9 @@ int main(int argc, char** argv) {
     bool script_mode = false;
     for (const auto& a : args) script_mode = script_mode || a == "--script" || a.rfind("--script=", 0) == 0;
 
+    // Before the config: the OAuth2 credential provider in config.options
+    // holds a strand of this context and must be destroyed first.
+    asio::io_context io;
     shell::shell_config config;
     try {
         const auto cli = shell::parse_command_line(args);
@@ -99,15 +104,16 @@ int main(int argc, char** argv) {
     }
 
     // Python IMAPClient prompts for what is missing. A script without a username
-    // connects without logging in (the script may call login itself).
-    if (!script_in && !config.username) {
+    // connects without logging in (the script may call login itself). A
+    // client certificate signs in with EXTERNAL, without either.
+    if (!script_in && !config.username && !config.signin.client_cert) {
         config.username = shell::ask("Username: ", true);
         if (!config.username) {
             report(false, usage_failure("no username and no terminal to ask for it"));
             return 2;
         }
     }
-    if (config.username && !config.password && !config.oauth2_access_token) {
+    if (config.username && shell::needs_password(config)) {
         config.password = shell::ask("Password: ", false);
         if (!config.password) {
             report(script_in != nullptr, usage_failure("no password (-p) and no terminal to ask for it"));
@@ -115,7 +121,18 @@ int main(int argc, char** argv) {
         }
     }
 
-    asio::io_context io;
+    // The credentials sign_in() asks for: fixed ones, or the OAuth2 flow's
+    // client (which must outlive the IMAP client).
+    std::unique_ptr<ic::oauth2_client> oauth;
+    try {
+        oauth = shell::install_credentials(io.get_executor(), config);
+    } catch (const std::exception& e) {
+        report(script_in != nullptr, usage_failure(e.what()));
+        if (!script_in) std::cerr << "try imap-shell --help\n";
+        return 2;
+    }
+    const bool sign_in = static_cast<bool>(config.options.credentials);
+
     auto guard = asio::make_work_guard(io);
     std::thread runner([&] { io.run(); });
     std::optional<ic::client> client;
@@ -124,17 +141,21 @@ int main(int argc, char** argv) {
 
     int rc = 0;
     bool logged_out = false;
-    if (!script_in) std::cout << "Connecting to " << config.options.host << "...\n" << std::flush;
+    std::optional<json::object> failure;
+    // Before connecting: the user may take minutes to approve, longer than
+    // a server waits for an unauthenticated connection.
+    if (oauth && config.signin.device_login)
+        failure = on_io(io, [&]() -> asio::awaitable<void> { co_await shell::device_login(*oauth, stderr); });
+    if (!script_in && !failure) std::cout << "Connecting to " << config.options.host << "...\n" << std::flush;
     std::string welcome;
-    auto failure = on_io(io, [&]() -> asio::awaitable<void> {
-        co_await client->connect();
-        welcome = client->welcome();
-    });
-    if (!failure && config.username) {
+    if (!failure) {
         failure = on_io(io, [&]() -> asio::awaitable<void> {
-            if (config.oauth2_access_token) co_await client->oauth2_login(*config.username, *config.oauth2_access_token);
-            else co_await client->login(*config.username, *config.password);
+            co_await client->connect();
+            welcome = client->welcome();
         });
+    }
+    if (!failure && sign_in) {
+        failure = on_io(io, [&]() -> asio::awaitable<void> { co_await client->sign_in(); });
     }
     if (failure) {
         report(script_in != nullptr, *failure);
@@ -146,13 +167,15 @@ int main(int argc, char** argv) {
         rc = shell::run_interactive(std::cin, io, session, logged_out);
     }
 
-    // Leave politely; a dead connection just fails fast.
+    // Leave politely; a dead connection just fails fast (a failed device
+    // login never connected).
     if (!failure && !logged_out)
         (void)on_io(io, [&]() -> asio::awaitable<void> { co_await client->logout(); });
     // The client lives on the io thread: destroy it there.
     std::promise<void> destroyed;
     asio::post(io, [&] {
         client.reset();
+        oauth.reset();
         destroyed.set_value();
     });
     destroyed.get_future().wait();

@@ -3,6 +3,8 @@
 #include "json_encode.hpp"
 #include "methods.hpp"
 
+#include <imapclient/tls.hpp>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -77,12 +79,19 @@ void add_session_methods(std::vector<method_info>& t) {
                      co_return to_json(r);
                  }});
     t.push_back({"starttls", "(ca_file=null)",
-                 "STARTTLS on a --plain connection; verifies with ca_file, else as the command line said",
+                 "STARTTLS on a --plain connection; verifies with ca_file, else as the command line said "
+                 "(a --client-cert is presented either way)",
                  [](session& s, call_args& a) -> awaitable<json::value> {
                      auto ca = a.maybe<std::string>(0, "ca_file");
                      a.done();
                      std::shared_ptr<asio::ssl::context> ctx = s.config.options.ssl_context;
-                     if (ca) ctx = ic::create_default_context(*ca);
+                     if (ca) {
+                         ctx = ic::create_default_context(*ca);
+                         // The command line's client certificate goes on this context too.
+                         if (s.config.signin.client_cert)
+                             ic::use_client_certificate(*ctx, *s.config.signin.client_cert,
+                                                        s.config.signin.client_key.value_or(*s.config.signin.client_cert));
+                     }
                      auto r = co_await s.client.starttls(std::move(ctx));
                      co_return to_json(r);
                  }});

@@ -3,6 +3,9 @@
 // scripted mode against Dovecot: one JSON line per call, errors typed,
 // config files, connection and TLS failures.
 #include "harness.hpp"
+#include "oauth_server.hpp"
+#include "private_dovecot.hpp"
+#include "proxy_server.hpp"
 
 #include "codec.hpp"
 #include "completion.hpp"
@@ -11,6 +14,8 @@
 #include "json_args.hpp"
 #include "json_encode.hpp"
 #include "line_parser.hpp"
+#include "signin.hpp"
+#include "tls_server.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -29,6 +34,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
 #include <unistd.h>
@@ -639,6 +645,281 @@ TEST_CASE("shell config: --deadline and the INI deadline reach client_options::d
     CHECK(shell::usage_text().find("--deadline SECONDS") != std::string::npos);
 }
 
+// ---- sign-in settings (signin.hpp): no server -----------------------------------
+
+namespace {
+
+// What a credential provider returns for a first sign-in.
+ic::credentials first_credentials(const ic::credential_provider& provider) {
+    REQUIRE(provider);
+    ic::credentials got;
+    test::run([&]() -> boost::asio::awaitable<void> {
+        ic::credential_request request;
+        request.host = "h";
+        got = co_await provider(request);
+    });
+    return got;
+}
+
+shell::shell_config resolve_args(const std::vector<std::string>& args, const std::string& ini = {}) {
+    return shell::resolve(shell::merge(shell::parse_command_line(args), shell::parse_ini(ini, "t.ini")));
+}
+
+}  // namespace
+
+TEST_CASE("shell config: auth_mechanism, proxy and their refusals, on the command line and in the INI file",
+          "[shell][shell-json]") {
+    CHECK(shell::parse_command_line({"--auth-mechanism", "scram-sha-256"}).signin.auth_mechanism == "SCRAM-SHA-256");
+    CHECK(shell::parse_command_line({"--auth-mechanism=login-command"}).signin.auth_mechanism == "LOGIN-COMMAND");
+    CHECK(shell::parse_command_line({"--auth-mechanism="}).signin.auth_mechanism == "");  // the best offered
+    CHECK(shell::parse_ini("auth_mechanism = XOAUTH2\n", "t").signin.auth_mechanism == "XOAUTH2");
+    for (const auto& bad : std::vector<std::vector<std::string>>{{"--auth-mechanism", "PLAIN LOGIN"},
+                                                                 {"--auth-mechanism", "SCRAM-SHA-256-PLUS-AND-MORE"},
+                                                                 {"--auth-mechanism"},
+                                                                 {"--oauth2-device-login=yes"}}) {
+        INFO(bad[0]);
+        CHECK_THROWS_AS(shell::parse_command_line(bad), shell::usage_error);
+    }
+    CHECK_THROWS_AS(shell::parse_ini("auth_mechanism = P/LAIN\n", "t"), shell::usage_error);
+
+    auto socks = shell::parse_command_line({"--proxy", "socks5h://proxy.example:1080"});
+    REQUIRE(socks.signin.proxy);
+    CHECK(socks.signin.proxy->type == ic::proxy_settings::kind::socks5);
+    CHECK(socks.signin.proxy->host == "proxy.example");
+    CHECK(socks.signin.proxy->port == 1080);
+    CHECK(socks.signin.proxy->remote_dns);
+    auto http = shell::parse_ini("proxy = http://u:pw@proxy.example:3128\n", "t");
+    REQUIRE(http.signin.proxy);
+    CHECK(http.signin.proxy->type == ic::proxy_settings::kind::http_connect);
+    CHECK(http.signin.proxy->username == "u");
+    CHECK(http.signin.proxy->password == "pw");
+    // The command line wins; an empty --proxy= turns the file's off.
+    auto o = resolve_args({"-H", "h", "--proxy", "socks5://s.example:9050"}, "proxy = http://proxy.example:3128\n")
+                 .options;
+    CHECK(o.proxy.type == ic::proxy_settings::kind::socks5);
+    CHECK(o.proxy.host == "s.example");
+    CHECK(resolve_args({"-H", "h", "--proxy="}, "proxy = http://proxy.example:3128\n").options.proxy.type ==
+          ic::proxy_settings::kind::none);
+    CHECK(resolve_args({"-H", "h"}).options.proxy.type == ic::proxy_settings::kind::none);
+    // A bad URL is a usage error carrying the parser's message and where it was.
+    for (const char* bad : {"ftp://proxy.example:21", "proxy.example:3128", "http://", "socks5://host:notaport"}) {
+        INFO(bad);
+        try {
+            (void)shell::parse_command_line({"--proxy", bad});
+            FAIL("accepted");
+        } catch (const shell::usage_error& e) {
+            CHECK(std::string(e.what()).find("--proxy: ") == 0);
+            CHECK(std::string(e.what()).find("proxy URL") != std::string::npos);  // the parser's message
+        }
+        try {
+            (void)shell::parse_ini(std::string("# x\nproxy = ") + bad + "\n", "f.ini");
+            FAIL("accepted");
+        } catch (const shell::usage_error& e) {
+            CHECK(std::string(e.what()).find("f.ini:2: ") == 0);
+            CHECK(std::string(e.what()).find("proxy URL") != std::string::npos);
+        }
+    }
+
+    const auto usage = shell::usage_text();
+    for (const char* option : {"--auth-mechanism", "--proxy", "--client-cert", "--client-key", "--oauth2-token-endpoint",
+                               "--oauth2-device-endpoint", "--oauth2-client-id", "--oauth2-client-secret",
+                               "--oauth2-scope", "--oauth2-refresh-token", "--oauth2-token-cache", "--oauth2-ca-file",
+                               "--oauth2-device-login", "/imap-shell/USER@HOST.json"}) {
+        INFO(option);
+        CHECK(usage.find(option) != std::string::npos);
+    }
+}
+
+TEST_CASE("shell config: credentials for sign_in(): password, static token, EXTERNAL; when a password is needed",
+          "[shell][shell-json]") {
+    auto pw = resolve_args({"-H", "h", "-u", "alice", "-p", "secret", "--auth-mechanism", "plain"});
+    CHECK_FALSE(shell::needs_password(pw));
+    boost::asio::io_context io;
+    CHECK(shell::install_credentials(io.get_executor(), pw) == nullptr);
+    auto c = first_credentials(pw.options.credentials);
+    CHECK(c.username == "alice");
+    CHECK(c.password == "secret");
+    CHECK(c.access_token.empty());
+    CHECK(c.mechanism == "PLAIN");
+
+    // Python IMAPClient's oauth2 + oauth2_access_token: a static token.
+    auto token = resolve_args({"-H", "h", "-u", "alice"}, "oauth2 = true\noauth2_access_token = tok\n");
+    CHECK_FALSE(shell::needs_password(token));
+    CHECK(shell::install_credentials(io.get_executor(), token) == nullptr);
+    c = first_credentials(token.options.credentials);
+    CHECK(c.access_token == "tok");
+    CHECK(c.password.empty());
+    CHECK(c.mechanism.empty());  // the best offered: OAUTHBEARER, else XOAUTH2
+
+    // A username alone: a password must be asked for; nothing to sign in with yet.
+    auto user = resolve_args({"-H", "h", "-u", "alice"});
+    CHECK(shell::needs_password(user));
+    CHECK(shell::install_credentials(io.get_executor(), user) == nullptr);
+    CHECK_FALSE(user.options.credentials);  // a script without credentials only connects
+    CHECK_FALSE(resolve_args({"-H", "h"}).options.credentials);
+
+    // EXTERNAL asked for: neither password nor token.
+    auto external = resolve_args({"-H", "h", "--auth-mechanism", "external"});
+    CHECK_FALSE(shell::needs_password(external));
+    CHECK(shell::install_credentials(io.get_executor(), external) == nullptr);
+    c = first_credentials(external.options.credentials);
+    CHECK(c.mechanism == "EXTERNAL");
+    CHECK(c.password.empty());
+    CHECK(c.access_token.empty());
+
+    // A client certificate: on the context the shell builds (the default
+    // one, or --insecure's, or --ca-file's), and EXTERNAL without a password.
+    test::temp_dir dir;
+    const auto ca = test::make_certificate({.common_name = "test CA", .is_ca = true}, nullptr);
+    const auto me = test::make_certificate({.common_name = "alice"}, &ca);
+    const auto other = test::make_certificate({.common_name = "bob"}, &ca);
+    const std::string cert = dir.write("alice.pem", me.cert_pem);
+    const std::string key = dir.write("alice.key", me.key_pem);
+    const std::string both = dir.write("alice-both.pem", me.cert_pem + me.key_pem);
+    const std::string ca_file = dir.write("ca.pem", ca.cert_pem);
+    const std::string wrong_key = dir.write("bob.key", other.key_pem);
+    for (const auto& tls : std::vector<std::vector<std::string>>{{}, {"--insecure"}, {"--ca-file", ca_file}}) {
+        INFO(tls.size());
+        std::vector<std::string> args{"-H", "h", "--client-cert", cert, "--client-key", key};
+        args.insert(args.end(), tls.begin(), tls.end());
+        auto cc = resolve_args(args);
+        CHECK(cc.options.ssl_context != nullptr);
+        CHECK(cc.signin.client_cert == cert);
+        CHECK_FALSE(shell::needs_password(cc));
+        CHECK(shell::install_credentials(io.get_executor(), cc) == nullptr);
+        c = first_credentials(cc.options.credentials);
+        CHECK(c.password.empty());
+        CHECK(c.access_token.empty());
+        CHECK(c.mechanism.empty());  // choose_mechanism(): EXTERNAL
+    }
+    auto combined = resolve_args({"-H", "h"}, "client_cert = " + both + "\n");  // the key in the same file
+    CHECK(combined.signin.client_key == both);
+    // A client certificate and a password: the password wins (PLAIN, SCRAM).
+    auto cert_and_pw = resolve_args({"-H", "h", "-u", "a", "-p", "pw", "--client-cert", both});
+    CHECK_FALSE(shell::needs_password(cert_and_pw));
+    CHECK(shell::install_credentials(io.get_executor(), cert_and_pw) == nullptr);
+    CHECK(first_credentials(cert_and_pw.options.credentials).password == "pw");
+    // ... and a mechanism that needs one asks for it.
+    CHECK(shell::needs_password(resolve_args({"-H", "h", "-u", "a", "--client-cert", both, "--auth-mechanism", "PLAIN"})));
+    CHECK_THROWS_AS(resolve_args({"-H", "h", "--client-cert", cert, "--client-key", wrong_key}), shell::usage_error);
+    CHECK_THROWS_AS(resolve_args({"-H", "h", "--client-cert", dir.path() + "/missing.pem"}), shell::usage_error);
+    CHECK_THROWS_AS(resolve_args({"-H", "h", "--client-key", key}), shell::usage_error);  // no certificate
+}
+
+TEST_CASE("shell config: the OAuth2 flow's settings, its refusals, and the token cache's default place",
+          "[shell][shell-json]") {
+    test::temp_dir dir;
+    const std::string cache = dir.path() + "/cache/alice.json";  // no such file: no refresh token cached
+    const std::string ini = "[DEFAULT]\nusername = alice@example.com\n"
+                            "oauth2_token_endpoint = https://login.example.com/token\n"
+                            "oauth2_device_endpoint = https://login.example.com/device\n"
+                            "oauth2_client_id = the-client\noauth2_client_secret = the-secret\n"
+                            "oauth2_scope = https://mail.example.com/  offline_access\n"
+                            "oauth2_token_cache = " + cache + "\nproxy = socks5h://proxy.example:1080\n";
+    auto flow = resolve_args({"-H", "imap.example.com", "--auth-mechanism", "xoauth2"}, ini);
+    REQUIRE(flow.signin.oauth2);
+    const auto& a = *flow.signin.oauth2;
+    CHECK(a.token_endpoint == "https://login.example.com/token");
+    CHECK(a.device_authorization_endpoint == "https://login.example.com/device");
+    CHECK(a.client_id == "the-client");
+    CHECK(a.client_secret == "the-secret");
+    CHECK(a.scopes == std::vector<std::string>{"https://mail.example.com/", "offline_access"});
+    CHECK(a.refresh_token.empty());
+    CHECK(a.username == "alice@example.com");
+    CHECK(a.token_cache == cache);
+    CHECK(a.proxy.host == "proxy.example");  // the endpoints go through the proxy too
+    CHECK(a.ssl_context == nullptr);         // the system store
+    CHECK_FALSE(flow.signin.device_login);
+    CHECK_FALSE(shell::needs_password(flow));
+
+    // No refresh token (none given, none cached) and no --oauth2-device-login.
+    boost::asio::io_context io;
+    try {
+        (void)shell::install_credentials(io.get_executor(), flow);
+        FAIL("no usage error");
+    } catch (const shell::usage_error& e) {
+        CHECK(std::string(e.what()).find("--oauth2-device-login") != std::string::npos);
+    }
+    // With it: an oauth2_client behind the credentials (the grant runs later).
+    auto device = resolve_args({"-H", "imap.example.com", "--oauth2-device-login"}, ini);
+    CHECK(device.signin.device_login);
+    auto oauth = shell::install_credentials(io.get_executor(), device);
+    REQUIRE(oauth);
+    CHECK_FALSE(oauth->has_refresh_token());
+    CHECK(device.options.credentials);
+    // A refresh token given: nothing to ask the user; the command line wins.
+    const std::string oauth_ca =
+        dir.write("oauth-ca.pem", test::make_certificate({.common_name = "CA", .is_ca = true}, nullptr).cert_pem);
+    auto refresh = resolve_args({"-H", "imap.example.com", "--oauth2-refresh-token", "rt-cli", "--oauth2-client-id",
+                                 "cli-client", "--oauth2-ca-file", oauth_ca},
+                                ini + "oauth2_refresh_token = rt-file\noauth2_access_token = static\noauth2 = true\n");
+    REQUIRE(refresh.signin.oauth2);
+    CHECK(refresh.signin.oauth2->refresh_token == "rt-cli");
+    CHECK(refresh.signin.oauth2->client_id == "cli-client");
+    CHECK(refresh.signin.oauth2->ssl_context != nullptr);
+    CHECK_FALSE(refresh.oauth2_access_token.has_value());  // the flow wins over a static token
+    auto refreshing = shell::install_credentials(io.get_executor(), refresh);
+    REQUIRE(refreshing);
+    CHECK(refreshing->has_refresh_token());
+
+    // Python IMAPClient's keys for Gmail: the token endpoint is known.
+    auto gmail = resolve_args({"-H", "imap.gmail.com", "-u", "me@gmail.com"},
+                              "oauth2 = true\noauth2_client_id = id\noauth2_client_secret = s\n"
+                              "oauth2_refresh_token = r\n");
+    REQUIRE(gmail.signin.oauth2);
+    CHECK(gmail.signin.oauth2->token_endpoint == "https://accounts.google.com/o/oauth2/token");
+
+    // Refusals.
+    const std::string flow_keys = "oauth2_token_endpoint = https://t.example/token\noauth2_client_id = c\n";
+    for (const auto& [args, file] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+             {{"-H", "h", "-u", "a"}, "oauth2_client_id = c\n"},                 // no token endpoint (unknown host)
+             {{"-H", "h", "-u", "a"}, "oauth2_refresh_token = r\n"},             // no client id
+             {{"-H", "h", "-u", "a"}, "oauth2 = true\noauth2_client_secret = s\n"},
+             {{"-H", "h", "-u", "a"}, "oauth2 = true\n"},                        // neither a token nor the flow
+             {{"-H", "h"}, flow_keys},                                           // no username
+             {{"-H", "h", "-u", "a", "--oauth2-device-login"}, flow_keys},       // no device endpoint
+             {{"-H", "h", "-u", "a", "--oauth2-device-login"}, ""},              // no flow at all
+             {{"-H", "h", "-u", "a", "--oauth2-ca-file", dir.path() + "/none.pem"}, flow_keys},
+         }) {
+        INFO(file);
+        CHECK_THROWS_AS(resolve_args(args, file), shell::usage_error);
+    }
+
+    // The token cache's default place.
+    CHECK(shell::default_token_cache("imap-shell", "alice", "imap.example.com", "/xdg", "/home/a") ==
+          "/xdg/imap-shell/alice@imap.example.com.json");
+    CHECK(shell::default_token_cache("imap-shell", "alice", "h", "/xdg/", "/home/a") == "/xdg/imap-shell/alice@h.json");
+    CHECK(shell::default_token_cache("imap-shell", "alice", "h", nullptr, "/home/a") ==
+          "/home/a/.cache/imap-shell/alice@h.json");
+    CHECK(shell::default_token_cache("imap-backup", "alice", "h", "", "/home/a/") ==
+          "/home/a/.cache/imap-backup/alice@h.json");
+    CHECK(shell::default_token_cache("imap-shell", "alice", "h", "relative", "/home/a") ==
+          "/home/a/.cache/imap-shell/alice@h.json");  // XDG: absolute paths only
+    CHECK(shell::default_token_cache("imap-shell", "a/../b", "h", "/x", nullptr) == "/x/imap-shell/a_.._b@h.json");
+    CHECK_FALSE(shell::default_token_cache("imap-shell", "a", "h", nullptr, nullptr).has_value());
+    auto defaulted = resolve_args({"-H", "imap.example.com", "-u", "bob"}, flow_keys);
+    REQUIRE(defaulted.signin.oauth2);
+    CHECK(defaulted.signin.oauth2->token_cache ==
+          shell::default_token_cache("imap-shell", "bob", "imap.example.com", std::getenv("XDG_CACHE_HOME"),
+                                     std::getenv("HOME"))
+              .value_or(""));
+    auto for_backup = shell::resolve(
+        shell::merge(shell::parse_command_line({"-H", "imap.example.com", "-u", "bob"}), shell::parse_ini(flow_keys, "t")),
+        "imap-backup");
+    CHECK(for_backup.signin.oauth2->token_cache ==
+          shell::default_token_cache("imap-backup", "bob", "imap.example.com", std::getenv("XDG_CACHE_HOME"),
+                                     std::getenv("HOME"))
+              .value_or(""));
+    // An empty oauth2_token_cache: none.
+    CHECK(resolve_args({"-H", "h", "-u", "a", "--oauth2-token-cache="}, flow_keys).signin.oauth2->token_cache.empty());
+
+    ic::device_authorization d;
+    d.verification_uri = "https://login.example.com/device";
+    d.user_code = "WDJB-MJHT";
+    CHECK(shell::device_login_prompt(d) ==
+          "To sign in, open https://login.example.com/device and enter the code WDJB-MJHT\n");
+}
+
 TEST_CASE("shell JSON: QRESYNC, CHANGEDSINCE and UNCHANGEDSINCE results and arguments", "[shell][shell-json]") {
     ic::qresync_select_result q;
     q.exists = 3;
@@ -838,7 +1119,7 @@ TEST_CASE("shell completion: the folder list is fetched once, again after a fold
 
 TEST_CASE("shell history: what is kept, and where the file is", "[shell][shell-json]") {
     for (const char* kept : {"select_folder INBOX", "fetch 1:* [\"FLAGS\"]", "search [\"SUBJECT\", \"hello\"]",
-                             "[\"noop\"]", "help fetch"}) {
+                             "[\"noop\"]", "help fetch", "refresh_capabilities"}) {
         INFO(kept);
         CHECK(shell::keep_in_history(kept));
     }
@@ -846,7 +1127,8 @@ TEST_CASE("shell history: what is kept, and where the file is", "[shell][shell-j
          {"", "   ", "login alice secret", "  LOGIN alice s3cret", "[\"login\", \"alice\", \"pw\"]",
           "plain_login alice pw", "oauth2_login alice ya29.tok", "oauthbearer_login alice abc",
           "oauth_login https://x t s", "raw_command \"AUTHENTICATE PLAIN AGFsaWNlAHB3\"", "help login",
-          "id_ {\"password\": \"x\"}", "select_folder MyPassword", "append Tokens x", "starttls ca_file=/secret/ca.pem"}) {
+          "id_ {\"password\": \"x\"}", "select_folder MyPassword", "append Tokens x", "starttls ca_file=/secret/ca.pem",
+          "id_ {\"credentials\": \"x\"}", "raw_command \"X-REFRESH-TOKEN abc\""}) {
         INFO(dropped);
         CHECK_FALSE(shell::keep_in_history(dropped));
     }
@@ -1076,6 +1358,49 @@ TEST_CASE("imap-shell -f: Python IMAPClient's INI file, STARTTLS and the command
     std::remove(broken.c_str());
 }
 
+TEST_CASE("imap-shell: OAuth2 from the INI file, through a SOCKS5 proxy, tokens validated by Dovecot",
+          "[live][shell][oauth2][proxy]") {
+    test::oauth_server tokens;
+    test::proxy_server proxy;
+    test::private_dovecot dovecot({{"DOVECOT_OAUTH2_INTROSPECTION_URL", tokens.introspect_url}});
+    const std::string cache = temp_file("token-cache.json", "");
+    std::remove(cache.c_str());
+    const std::string ini = temp_file(
+        "oauth.ini", "[DEFAULT]\nhost = localhost\nport = " + std::to_string(dovecot.env.tls_port) +
+                         "\nssl = true\nssl_ca_file = " + dovecot.env.ca + "\nusername = alice\ntimeout = 20\n" +
+                         "proxy = socks5h://proxyuser:proxypass@127.0.0.1:" + std::to_string(proxy.socks_auth_port) +
+                         "\noauth2_token_endpoint = " + tokens.token_url +
+                         "\noauth2_client_id = imapclient-test\noauth2_client_secret = test-secret" +
+                         "\noauth2_scope = mail\noauth2_refresh_token = alice-refresh\noauth2_ca_file = " + tokens.ca +
+                         "\noauth2_token_cache = " + cache + "\n");
+    auto r = run_shell({"-f", ini, "--debug", "3", "--script", "-"},
+                       "[\"select_folder\", \"INBOX\", {\"readonly\": true}]\n[\"noop\"]\n");
+    CHECK(r.status == 0);
+    REQUIRE(r.lines.size() == 2);
+    CHECK(result_of(r.lines[0]).at("readonly") == true);
+    CHECK(r.err.find("AUTHENTICATE OAUTHBEARER") != std::string::npos);
+    CHECK(tokens.stat("refresh_grants") == 1);
+    CHECK(proxy.stat("socks_tunnels") == 2);  // IMAP, and the token endpoint
+    struct stat st {};
+    REQUIRE(::stat(cache.c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+
+    // A second run takes the cached token; after the server stopped
+    // accepting it, it refreshes by itself. A revoked grant is a login error.
+    tokens.admin("expire");
+    auto again = run_shell({"-f", ini, "--script", "-"}, "[\"noop\"]\n");
+    CHECK(again.status == 0);
+    CHECK(tokens.stat("refresh_grants") == 2);
+    tokens.admin("revoke", R"({"refresh_token":"alice-refresh"})");
+    auto revoked = run_shell({"-f", ini, "--script", "-"}, "[\"noop\"]\n");
+    CHECK(revoked.status == 1);
+    REQUIRE(revoked.lines.size() == 1);
+    CHECK(error_type(revoked.lines[0]) == "login_error");
+    CHECK(str(revoked.lines[0].at("error").at("message")).find("invalid_grant") != std::string::npos);
+    std::remove(ini.c_str());
+    std::remove(cache.c_str());
+}
+
 TEST_CASE("imap-shell: connection refused is a JSON error line and a non-zero exit", "[shell]") {
     const auto port = closed_port();
     auto r = run_shell({"-H", "127.0.0.1", "-P", std::to_string(port), "--plain", "-u", "a", "-p", "b", "--timeout",
@@ -1112,8 +1437,9 @@ TEST_CASE("imap-shell: --tls and --starttls with an untrusted certificate are re
         CHECK(r.status == 1);
         REQUIRE(r.lines.size() == 1);
         CHECK(r.lines[0].at("ok") == false);
-        // The debug log shows every command sent: no LOGIN ever went out.
+        // The debug log shows every command sent: no LOGIN or AUTHENTICATE ever went out.
         CHECK(r.err.find("LOGIN") == std::string::npos);
+        CHECK(r.err.find("AUTHENTICATE") == std::string::npos);
         CHECK(r.err.find("alicepass") == std::string::npos);
     }
     // The right CA works over both.
@@ -1224,8 +1550,12 @@ TEST_CASE("imap-shell --script: metrics counts the commands the session sent", "
     REQUIRE(by_name.count("NOOP") == 1);
     CHECK(by_name["NOOP"].at("ok").to_number<int>() == 2);
     CHECK(by_name["NOOP"].at("buckets").as_array().size() == imapclient::latency_bucket_bounds.size() + 1);
-    REQUIRE(by_name.count("LOGIN") == 1);  // the shell logged in with -u
-    CHECK(by_name["LOGIN"].at("ok").to_number<int>() == 1);
+    // The shell signed in with -u: sign_in(), the best mechanism Dovecot
+    // offers (AUTHENTICATE), the LOGIN command only when it offers none.
+    int sign_ins = 0;
+    for (const char* name : {"AUTHENTICATE", "LOGIN"})
+        if (by_name.count(name)) sign_ins += by_name[name].at("ok").to_number<int>();
+    CHECK(sign_ins == 1);
 }
 
 TEST_CASE("imap-shell --script: folder leases, and calls that name one with lease=N", "[live][shell][dovecot]") {

@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# Helpers shared by the throwaway-server scripts (dovecot.sh, cyrus.sh).
+# Helpers shared by the throwaway-server scripts (dovecot.sh, cyrus.sh,
+# hoodiecrow.sh, oauth.sh, proxy.sh).
 # Sourced, not run.
 
 die() { echo "${0##*/}: $*" >&2; exit 1; }
@@ -113,4 +114,37 @@ kill_tree() {
     sleep 0.02
   done
   return 0
+}
+
+# A throwaway CA of its own, DIR/NAME.pem + DIR/NAME.key (e.g. one that
+# signs client certificates).
+make_ca() {
+  local s=$1 name=$2 cn=$3
+  mkdir -p "$s"
+  openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -sha256 -days 3650 -keyout "$s/$name.key" -out "$s/$name.pem" \
+    -subj "/CN=$cn" \
+    -addext "basicConstraints=critical,CA:TRUE" \
+    -addext "keyUsage=critical,keyCertSign,cRLSign" >/dev/null 2>&1 \
+    || die "openssl could not create the CA $name"
+  chmod 600 "$s/$name.key"
+}
+
+# A TLS client certificate for CN=CN signed by the CA DIR/CA.pem (made by
+# make_ca): DIR/NAME-cert.pem and DIR/NAME-key.pem.
+make_client_cert() {
+  local s=$1 name=$2 cn=$3 ca=$4
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "$s/$name-key.pem" -out "$s/$name.csr" -subj "/CN=$cn" >/dev/null 2>&1 \
+    || die "openssl could not create the key of $name"
+  cat > "$s/client.ext" <<'EOT'
+basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature
+extendedKeyUsage=clientAuth
+EOT
+  openssl x509 -req -in "$s/$name.csr" -CA "$s/$ca.pem" -CAkey "$s/$ca.key" \
+    -CAcreateserial -days 3650 -sha256 -extfile "$s/client.ext" \
+    -out "$s/$name-cert.pem" >/dev/null 2>&1 || die "openssl could not sign the certificate of $name"
+  rm -f "$s/$name.csr" "$s/client.ext"
+  chmod 600 "$s/$name-key.pem"
 }

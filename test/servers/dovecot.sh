@@ -24,6 +24,27 @@
 # count quota, ACLs (vfile), METADATA and COMPRESS=DEFLATE. SORT and THREAD
 # are built into Dovecot's imap and need no configuration.
 #
+# Options, read from the environment at `start` (unset: as described above):
+#   DOVECOT_IMAP_CAPABILITY="IMAP4rev1 ..."  the capabilities offered after
+#       login instead of Dovecot's own
+#   DOVECOT_AUTH_MECHANISMS="plain login ..."  auth_mechanisms instead of
+#       "plain login scram-sha-1 scram-sha-256 xoauth2 oauthbearer"
+#   DOVECOT_OAUTH2_INTROSPECTION_URL=http://127.0.0.1:Q/introspect
+#       XOAUTH2/OAUTHBEARER tokens are checked by POSTing token=T to that
+#       URL (oauth2 passdb, DIR/etc/dovecot-oauth2.conf.ext), which must
+#       answer {"active": true, "username": "alice"} (test/servers/oauth.sh
+#       does, and keeps the two static tokens active) instead of the static
+#       token list; a token of another user than the one logging in fails
+#   DOVECOT_CLIENT_CERTS=1  TLS client certificates: the server asks for one
+#       (not required), trusts DIR/ssl/client-ca.pem, and offers EXTERNAL,
+#       which logs in as the certificate's CN (accounts only, no password).
+#       `. DIR/env` then also gives IMAP_CLIENT_CA, IMAP_CLIENT_CERT +
+#       IMAP_CLIENT_KEY (CN=alice, trusted) and IMAP_BAD_CLIENT_CERT +
+#       IMAP_BAD_CLIENT_KEY (CN=mallory, from a CA the server does not
+#       trust; the handshake succeeds, EXTERNAL fails). As Dovecot does it,
+#       a trusted certificate's CN also replaces the user name of every other
+#       mechanism on that connection (alice's certificate + LOGIN bob fails).
+#
 # Works as root (mail is then owned by nobody, as Dovecot will not run a
 # mail process as root) and as an ordinary user. Needs dovecot-imapd,
 # openssl and python3 (scripts/install-deps.sh installs them); a system
@@ -87,6 +108,53 @@ EOF
   capability=
   [ -z "${DOVECOT_IMAP_CAPABILITY:-}" ] || capability="  imap_capability = $DOVECOT_IMAP_CAPABILITY"
 
+  # DOVECOT_AUTH_MECHANISMS: the mechanisms offered. The passdbs below
+  # name theirs, which is harmless when one is not offered.
+  local mechanisms=${DOVECOT_AUTH_MECHANISMS:-plain login scram-sha-1 scram-sha-256 xoauth2 oauthbearer}
+
+  # DOVECOT_OAUTH2_INTROSPECTION_URL: tokens checked by the oauth2 passdb
+  # (token introspection) instead of the static list.
+  local oauth_passdb="  driver = passwd-file
+  args = scheme=PLAIN username_format=%u $d/etc/oauth-tokens"
+  if [ -n "${DOVECOT_OAUTH2_INTROSPECTION_URL:-}" ]; then
+    cat > "$d/etc/dovecot-oauth2.conf.ext" <<EOF
+# Written by test/servers/dovecot.sh: tokens are checked at the test OAuth
+# server (test/servers/oauth.sh), which answers {"active": true,
+# "username": ...} for a live token.
+introspection_mode = post
+introspection_url = $DOVECOT_OAUTH2_INTROSPECTION_URL
+username_attribute = username
+active_attribute = active
+active_value = true
+EOF
+    chmod 644 "$d/etc/dovecot-oauth2.conf.ext"
+    oauth_passdb="  driver = oauth2
+  args = $d/etc/dovecot-oauth2.conf.ext"
+  fi
+
+  # DOVECOT_CLIENT_CERTS=1: ask for a client certificate, trust the client
+  # CA, take the user name from the certificate's CN, offer EXTERNAL with a
+  # passdb that knows the accounts but wants no password (EXTERNAL only).
+  local cert_ssl='' cert_passdb=''
+  if [ "${DOVECOT_CLIENT_CERTS:-}" = 1 ]; then
+    case " $mechanisms " in *" external "*) ;; *) mechanisms="$mechanisms external" ;; esac
+    cut -d: -f1 "$d/etc/passwd" | sed 's/$/:::::::nopassword/' > "$d/etc/cert-users"
+    chmod 644 "$d/etc/cert-users"
+    cert_ssl="
+# TLS client certificates (DOVECOT_CLIENT_CERTS=1): asked for, not required
+ssl_ca = <$d/ssl/client-ca.pem
+ssl_verify_client_cert = yes
+ssl_require_crl = no
+auth_ssl_username_from_cert = yes
+ssl_cert_username_field = commonName"
+    cert_passdb="
+passdb {
+  driver = passwd-file
+  args = username_format=%u $d/etc/cert-users
+  mechanisms = external
+}"
+  fi
+
   cat > "$d/dovecot.conf" <<EOF
 # Throwaway Dovecot 2.3 test instance, written by test/servers/dovecot.sh.
 # Everything lives under $d.
@@ -108,11 +176,11 @@ ssl = yes
 ssl_cert = <$d/ssl/cert.pem
 ssl_key = <$d/ssl/key.pem
 ssl_dh = </usr/share/dovecot/dh.pem
-ssl_min_protocol = TLSv1.2
+ssl_min_protocol = TLSv1.2$cert_ssl
 
 # the tests decide when clear text is acceptable, not the server
 disable_plaintext_auth = no
-auth_mechanisms = plain login scram-sha-1 scram-sha-256 xoauth2 oauthbearer
+auth_mechanisms = $mechanisms
 auth_master_user_separator = *
 auth_verbose = yes
 # no extra delay after a failed login (Dovecot keeps a fixed ~0.5 s)
@@ -130,10 +198,9 @@ passdb {
   mechanisms = plain login scram-sha-1 scram-sha-256
 }
 passdb {
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u $d/etc/oauth-tokens
+$oauth_passdb
   mechanisms = xoauth2 oauthbearer
-}
+}$cert_passdb
 userdb {
   driver = static
   args = uid=$muid gid=$mgid home=$d/mail/%u
@@ -260,6 +327,13 @@ cmd_start() {
   for sub in run state log ssl etc env; do rm -rf "${d:?}/$sub"; done
   mkdir -p "$d"/{run,state,log,ssl,etc,mail}
   make_certs "$d/ssl"
+  if [ "${DOVECOT_CLIENT_CERTS:-}" = 1 ]; then
+    make_ca "$d/ssl" client-ca "imapclient test client CA"
+    make_client_cert "$d/ssl" alice alice client-ca
+    # signed by a CA the server does not trust
+    make_ca "$d/ssl" other-ca "imapclient untrusted client CA"
+    make_client_cert "$d/ssl" mallory mallory other-ca
+  fi
   if have_ipv6_loopback; then use_v6=1; listen="127.0.0.1, ::1"; else listen="127.0.0.1"; fi
 
   for _ in 1 2 3; do
@@ -283,6 +357,15 @@ IMAPS_PORT=$sport
 IMAP_CA=$d/ssl/ca.pem
 IMAP_DIR=$d
 EOF
+      if [ "${DOVECOT_CLIENT_CERTS:-}" = 1 ]; then
+        cat >> "$d/env" <<EOF
+IMAP_CLIENT_CA=$d/ssl/client-ca.pem
+IMAP_CLIENT_CERT=$d/ssl/alice-cert.pem
+IMAP_CLIENT_KEY=$d/ssl/alice-key.pem
+IMAP_BAD_CLIENT_CERT=$d/ssl/mallory-cert.pem
+IMAP_BAD_CLIENT_KEY=$d/ssl/mallory-key.pem
+EOF
+      fi
       echo "dovecot.sh: running in $d (imap $port, imaps $sport, pid $(master_pid "$d" || echo ?))" >&2
       return 0
     fi

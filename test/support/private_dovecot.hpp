@@ -3,13 +3,17 @@
 #pragma once
 
 #include "harness.hpp"
+#include "oauth_server.hpp"  // read_env_file, shell_quote
 
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
+#include <map>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <signal.h>
@@ -40,24 +44,47 @@ inline std::vector<int> process_tree(int root) {
 }
 
 struct private_dovecot {
+    /// Settings for test/servers/dovecot.sh, as environment assignments:
+    /// DOVECOT_IMAP_CAPABILITY, DOVECOT_AUTH_MECHANISMS,
+    /// DOVECOT_OAUTH2_INTROSPECTION_URL, DOVECOT_CLIENT_CERTS=1 (see the
+    /// script's header).
+    using settings = std::vector<std::pair<std::string, std::string>>;
+
     std::string dir = test::unique_name("/tmp/imapclient-private");
     std::string script = std::string(SOURCE_ROOT) + "/test/servers/dovecot.sh";
     test::server_env env;
+    /// Everything in DIR/env: IMAP_HOST, IMAP_PORT, IMAPS_PORT, IMAP_CA,
+    /// IMAP_DIR and, with DOVECOT_CLIENT_CERTS=1, IMAP_CLIENT_CA,
+    /// IMAP_CLIENT_CERT, IMAP_CLIENT_KEY, IMAP_BAD_CLIENT_CERT,
+    /// IMAP_BAD_CLIENT_KEY.
+    std::map<std::string, std::string> vars;
+
     /// `capabilities`: what it offers after login instead of its own
     /// (DOVECOT_IMAP_CAPABILITY), e.g. a list without MOVE.
-    explicit private_dovecot(const std::string& capabilities = {}) {
-        const std::string offer = capabilities.empty() ? "" : "DOVECOT_IMAP_CAPABILITY='" + capabilities + "' ";
-        REQUIRE(std::system((offer + "bash " + script + " start " + dir + " >/dev/null").c_str()) == 0);
-        std::ifstream in(dir + "/env");
-        std::string line;
-        while (std::getline(in, line)) {
-            auto eq = line.find('=');
-            auto key = line.substr(0, eq), value = line.substr(eq + 1);
-            if (key == "IMAP_HOST") env.host = value;
-            if (key == "IMAP_PORT") env.port = static_cast<std::uint16_t>(std::stoi(value));
+    explicit private_dovecot(const std::string& capabilities = {})
+        : private_dovecot(capabilities.empty() ? settings{} : settings{{"DOVECOT_IMAP_CAPABILITY", capabilities}}) {}
+    /// E.g. private_dovecot({{"DOVECOT_CLIENT_CERTS", "1"}}) (this overload
+    /// keeps such a braced list from being ambiguous).
+    explicit private_dovecot(std::initializer_list<std::pair<std::string, std::string>> extra)
+        : private_dovecot(settings(extra)) {}
+    explicit private_dovecot(const settings& extra) {
+        std::string assignments;
+        for (const auto& [key, value] : extra) {
+            REQUIRE(!key.empty());
+            REQUIRE(key.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == std::string::npos);
+            assignments += key + "=" + shell_quote(value) + " ";
         }
+        REQUIRE(std::system((assignments + "bash " + script + " start " + dir + " >/dev/null").c_str()) == 0);
+        vars = read_env_file(dir + "/env");
+        env.host = vars["IMAP_HOST"];
+        if (vars.count("IMAP_PORT")) env.port = static_cast<std::uint16_t>(std::stoi(vars["IMAP_PORT"]));
+        if (vars.count("IMAPS_PORT")) env.tls_port = static_cast<std::uint16_t>(std::stoi(vars["IMAPS_PORT"]));
+        env.ca = vars["IMAP_CA"];
+        env.dir = vars["IMAP_DIR"];
         REQUIRE(env.port != 0);
     }
+    private_dovecot(const private_dovecot&) = delete;
+    private_dovecot& operator=(const private_dovecot&) = delete;
     ~private_dovecot() {
         std::system(("bash " + script + " stop " + dir + " >/dev/null 2>&1").c_str());
         std::filesystem::remove_all(dir);

@@ -17,7 +17,7 @@
 /// Only on a client of its own: the session's state (connect, login,
 /// ENABLE, ...) or the selection itself (SELECT, CLOSE, ...).
 #define IMAPCLIENT_CLIENT_OPERATIONS(X)                                                          \
-    X(connect) X(login) X(authenticate) X(logout) X(capability) X(starttls) X(compress) X(enable) \
+    X(connect) X(login) X(authenticate) X(sign_in) X(logout) X(capability) X(starttls) X(compress) X(enable) \
     X(id) X(raw_command) X(select_folder) X(close_folder) X(unselect_folder) X(lease_folder)      \
     X(select_folder_qresync) X(notify)
 /// Work in the selected mailbox and only read: a client, or a lease.

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <imapclient/response.hpp>
+#include <imapclient/credentials.hpp>
 #include <imapclient/sasl.hpp>
 
 #include <memory>
@@ -47,6 +48,18 @@ struct command_result {
     std::vector<response> responses;
 };
 
+/// sign_in(): how it went.
+struct sign_in_result {
+    /// The mechanism used: "SCRAM-SHA-256", "XOAUTH2", ..., or
+    /// "LOGIN-COMMAND" for the LOGIN command.
+    std::string mechanism;
+    /// How many times the provider was asked (2: the first token was
+    /// refused and a refreshed one accepted).
+    unsigned attempts = 0;
+    status_response status;
+    std::vector<response> responses;
+};
+
 /// ENABLE (RFC 5161): what the server actually enabled.
 struct enable_result {
     std::vector<std::string> enabled;
@@ -65,6 +78,17 @@ struct login {
     using result_type = command_result;
     std::string username;
     std::string password;
+};
+
+/// Signs in with credentials from a provider (client::sign_in()), see
+/// credentials.hpp.
+struct sign_in {
+    using result_type = sign_in_result;
+    /// Empty: client_options::credentials.
+    credential_provider provider;
+    /// How often a refused access token is replaced by a fresh one before
+    /// the refusal is the result.
+    unsigned max_refreshes = 1;
 };
 
 /// AUTHENTICATE with a SASL mechanism (client::sasl_login()).

@@ -4,9 +4,11 @@
 
 #include "operations/session.hpp"
 #include "sasl/oauth1.hpp"
+#include "sasl/saslprep.hpp"
 #include "sasl/scram.hpp"
 #include "text/base64.hpp"
 
+#include <imapclient/credentials.hpp>
 #include <imapclient/sasl.hpp>
 
 using namespace engine_script;
@@ -285,4 +287,75 @@ TEST_CASE("ENABLE and ID: encoding and collected data", "[sasl]") {
     CHECK(s.flush() == "A3 ID NIL\r\n");
     s.server("* ID NIL\r\nA3 OK\r\n");
     CHECK(s.result(nil).ec == error_code{});
+}
+
+TEST_CASE("sasl: LOGIN answers the name, then the password, then refuses", "[sasl]") {
+    auto m = sasl::login("alice", "alicepass");
+    CHECK(m.name == "LOGIN");
+    CHECK_FALSE(m.client_first);  // the server speaks first ("Username:")
+    CHECK(m.step("Username:") == std::optional<std::string>("alice"));
+    CHECK(m.step("Password:") == std::optional<std::string>("alicepass"));
+    CHECK_FALSE(m.step("More?"));
+}
+
+TEST_CASE("sasl: EXTERNAL sends the authorization identity, empty by default, in the clear", "[sasl]") {
+    auto m = sasl::external();
+    CHECK(m.name == "EXTERNAL");
+    CHECK(m.step({}) == std::optional<std::string>(""));
+    CHECK_FALSE(m.secret);
+    CHECK(sasl::external("bob").step({}) == std::optional<std::string>("bob"));
+}
+
+TEST_CASE("sasl: XOAUTH2 and OAUTHBEARER keep the server's error challenge", "[sasl]") {
+    for (auto m : {sasl::xoauth2("u", "t"), sasl::oauthbearer("u", "t")}) {
+        REQUIRE(m.server_error);
+        m.step({});
+        CHECK(m.server_error->empty());
+        m.step(R"({"status":"401","schemes":"bearer"})");
+        CHECK(*m.server_error == R"({"status":"401","schemes":"bearer"})");
+    }
+}
+
+TEST_CASE("sasl: SASLprep (RFC 4013 section 3's examples) on SCRAM's user name and password", "[sasl]") {
+    using imapclient::detail::saslprep;
+    CHECK(saslprep("I\xC2\xAD" "X", "s") == "IX");  // SOFT HYPHEN mapped to nothing
+    CHECK(saslprep("user", "s") == "user");
+    CHECK(saslprep("USER", "s") == "USER");          // case preserved
+    CHECK(saslprep("\xC2\xAA", "s") == "a");          // FEMININE ORDINAL INDICATOR, NFKC
+    CHECK(saslprep("\xE2\x85\xA8", "s") == "IX");     // ROMAN NUMERAL NINE, NFKC
+    CHECK(saslprep("a\xC2\xA0" "b", "s") == "a b");   // NO-BREAK SPACE mapped to space
+    CHECK_THROWS_WITH(saslprep("\x07", "password"), Catch::Contains("password"));  // prohibited control
+    CHECK_THROWS_AS(saslprep("\xD8\xA7" "1", "s"), std::invalid_argument);       // bidi: RandALCat then L
+    // The SCRAM client-first message carries the prepared name.
+    auto m = imapclient::detail::scram(imapclient::detail::scram_hash::sha256, "I\xC2\xAD" "X", "pw", {}, "nonce",
+                                       100000);
+    CHECK(m.step({}) == std::optional<std::string>("n,,n=IX,r=nonce"));
+    CHECK_THROWS_AS(sasl::scram_sha_256("alice", "p\x07w"), std::invalid_argument);
+}
+
+TEST_CASE("choose_mechanism: the strongest the server offers for the credentials", "[sasl]") {
+    using imapclient::choose_mechanism;
+    using imapclient::credentials;
+    using caps = std::vector<std::string>;
+    credentials password{.username = "u", .password = "p"};
+    const caps all{"IMAP4rev1", "AUTH=PLAIN", "AUTH=LOGIN", "AUTH=SCRAM-SHA-1", "AUTH=SCRAM-SHA-256",
+                   "AUTH=XOAUTH2", "AUTH=OAUTHBEARER", "AUTH=EXTERNAL"};
+    CHECK(choose_mechanism(all, password) == "SCRAM-SHA-256");
+    CHECK(choose_mechanism(caps{"auth=scram-sha-1", "AUTH=PLAIN"}, password) == "SCRAM-SHA-1");  // any case
+    CHECK(choose_mechanism(caps{"AUTH=LOGIN", "AUTH=PLAIN"}, password) == "PLAIN");
+    CHECK(choose_mechanism(caps{"AUTH=LOGIN"}, password) == "LOGIN");
+    CHECK(choose_mechanism(caps{"IMAP4rev1", "AUTH=GSSAPI"}, password) == "LOGIN-COMMAND");
+    CHECK_FALSE(choose_mechanism(caps{"LOGINDISABLED", "AUTH=GSSAPI"}, password));
+
+    credentials token{.username = "u", .access_token = "t"};
+    CHECK(choose_mechanism(all, token) == "OAUTHBEARER");
+    CHECK(choose_mechanism(caps{"AUTH=PLAIN", "AUTH=XOAUTH2"}, token) == "XOAUTH2");
+    CHECK_FALSE(choose_mechanism(caps{"AUTH=PLAIN"}, token));  // a token is no password
+
+    credentials certificate{.username = ""};
+    CHECK(choose_mechanism(all, certificate) == "EXTERNAL");
+    CHECK_FALSE(choose_mechanism(caps{"AUTH=PLAIN"}, certificate));
+
+    credentials named{.username = "u", .password = "p", .mechanism = "PLAIN"};
+    CHECK(choose_mechanism(all, named) == "PLAIN");  // the user's choice wins
 }
