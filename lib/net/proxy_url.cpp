@@ -3,7 +3,7 @@
 // socks5h (resolved by the proxy).
 #include <imapclient/options.hpp>
 
-#include <boost/asio/ip/address_v6.hpp>
+#include "net/url_authority.hpp"
 
 #include <cctype>
 #include <stdexcept>
@@ -48,6 +48,12 @@ std::string percent_decode(std::string_view url, std::string_view s) {
     return out;
 }
 
+bool host_name_char(unsigned char c) { return std::isalnum(c) || c == '-' || c == '.' || c == '_'; }
+
+// A port is 1 to 5 digits, an IPv6 address is in brackets.
+constexpr net::authority_rules authority_rules{
+    .host_char_ok = host_name_char, .colons_need_brackets = true, .empty_port_ok = false, .max_port_digits = 5};
+
 std::string lower(std::string_view s) {
     std::string out(s);
     for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -89,45 +95,24 @@ proxy_settings proxy_settings::parse(std::string_view url) {
         if (p.username.empty()) bad_url(url, "an empty user name");
     }
 
-    std::string_view port;
-    bool has_port = false;
-    if (!rest.empty() && rest.front() == '[') {
-        const auto close = rest.find(']');
-        if (close == std::string_view::npos) bad_url(url, "a \"[\" without \"]\"");
-        p.host = std::string(rest.substr(1, close - 1));
-        boost::system::error_code ec;
-        boost::asio::ip::make_address_v6(p.host, ec);
-        if (ec) bad_url(url, "\"" + p.host + "\" is not an IPv6 address");
-        rest.remove_prefix(close + 1);
-        if (!rest.empty()) {
-            if (rest.front() != ':') bad_url(url, "something after the \"]\"");
-            port = rest.substr(1);
-            has_port = true;
+    net::authority_error problem;
+    const auto authority = net::parse_authority(rest, authority_rules, problem);
+    if (!authority) {
+        switch (problem.problem) {
+        case net::authority_problem::unclosed_bracket: bad_url(url, "a \"[\" without \"]\"");
+        case net::authority_problem::bad_ipv6:
+            bad_url(url, "\"" + std::string(problem.part) + "\" is not an IPv6 address");
+        case net::authority_problem::after_bracket: bad_url(url, "something after the \"]\"");
+        case net::authority_problem::unbracketed_ipv6: bad_url(url, "an IPv6 address must be in brackets");
+        case net::authority_problem::bad_host_char:
+            bad_url(url, "the host name has a character that no host name has");
+        case net::authority_problem::no_host: bad_url(url, "no host");
+        case net::authority_problem::bad_port: bad_url(url, "a port must be a number from 1 to 65535");
         }
-    } else {
-        const auto colon = rest.find(':');
-        p.host = std::string(rest.substr(0, colon));
-        if (colon != std::string_view::npos) {
-            port = rest.substr(colon + 1);
-            has_port = true;
-            if (port.find(':') != std::string_view::npos) bad_url(url, "an IPv6 address must be in brackets");
-        }
-        for (unsigned char c : p.host)
-            if (!std::isalnum(c) && c != '-' && c != '.' && c != '_')
-                bad_url(url, "the host name has a character that no host name has");
+        bad_url(url, "a bad host or port");
     }
-    if (p.host.empty()) bad_url(url, "no host");
-
-    if (has_port) {
-        if (port.empty() || port.size() > 5) bad_url(url, "a port must be a number from 1 to 65535");
-        unsigned value = 0;
-        for (char c : port) {
-            if (c < '0' || c > '9') bad_url(url, "a port must be a number from 1 to 65535");
-            value = value * 10 + static_cast<unsigned>(c - '0');
-        }
-        if (value == 0 || value > 65535) bad_url(url, "a port must be a number from 1 to 65535");
-        p.port = static_cast<std::uint16_t>(value);
-    }
+    p.host = authority->host;
+    if (authority->port) p.port = *authority->port;
     return p;
 }
 

@@ -1,6 +1,7 @@
 #include "oauth2/http_client.hpp"
 
 #include "net/proxy.hpp"
+#include "net/url_authority.hpp"
 #include "oauth2/form.hpp"
 
 #include <imapclient/error.hpp>
@@ -62,6 +63,14 @@ std::string lowered(std::string_view s) {
     for (char& c : out) c = lower(c);
     return out;
 }
+
+bool not_a_bracket(unsigned char c) { return c != '[' && c != ']'; }
+
+// "host:" keeps the scheme's port; any number of digits ("000443").
+constexpr net::authority_rules authority_rules{.host_char_ok = not_a_bracket,
+                                               .colons_need_brackets = false,
+                                               .empty_port_ok = true,
+                                               .max_port_digits = std::string_view::npos};
 
 bool is_loopback_host(const std::string& host) {
     if (lowered(host) == "localhost") return true;
@@ -307,40 +316,22 @@ http_url parse_url(std::string_view url) {
     std::string_view tail = authority_end == std::string_view::npos ? std::string_view() : rest.substr(authority_end);
     if (authority.find('@') != std::string_view::npos) invalid_url(url, "user info is not allowed");
 
-    std::string_view port_text;
-    bool has_port = false;
-    if (!authority.empty() && authority.front() == '[') {
-        const auto close = authority.find(']');
-        if (close == std::string_view::npos) invalid_url(url, "an unclosed IPv6 address");
-        u.host = std::string(authority.substr(1, close - 1));
-        error_code ec;
-        asio::ip::make_address_v6(u.host, ec);
-        if (ec) invalid_url(url, "not an IPv6 address in the brackets");
-        std::string_view after = authority.substr(close + 1);
-        if (!after.empty()) {
-            if (after.front() != ':') invalid_url(url, "a bad port");
-            has_port = true;
-            port_text = after.substr(1);
+    net::authority_error problem;
+    const auto parsed = net::parse_authority(authority, authority_rules, problem);
+    if (!parsed) {
+        switch (problem.problem) {
+        case net::authority_problem::unclosed_bracket: invalid_url(url, "an unclosed IPv6 address");
+        case net::authority_problem::bad_ipv6: invalid_url(url, "not an IPv6 address in the brackets");
+        case net::authority_problem::bad_host_char: invalid_url(url, "a bad host");
+        case net::authority_problem::no_host: invalid_url(url, "no host");
+        case net::authority_problem::after_bracket:
+        case net::authority_problem::unbracketed_ipv6:
+        case net::authority_problem::bad_port: invalid_url(url, "a bad port");
         }
-    } else {
-        const auto colon = authority.find(':');
-        u.host = lowered(authority.substr(0, colon));
-        if (colon != std::string_view::npos) {
-            has_port = true;
-            port_text = authority.substr(colon + 1);
-        }
-        if (u.host.find_first_of("[]") != std::string::npos) invalid_url(url, "a bad host");
+        invalid_url(url, "a bad host or port");
     }
-    if (u.host.empty()) invalid_url(url, "no host");
-    if (has_port && !port_text.empty()) {
-        unsigned long port = 0;
-        for (const char c : port_text) {
-            if (c < '0' || c > '9' || port > 65535) invalid_url(url, "a bad port");
-            port = port * 10 + static_cast<unsigned long>(c - '0');
-        }
-        if (port == 0 || port > 65535) invalid_url(url, "a bad port");
-        u.port = static_cast<std::uint16_t>(port);
-    }
+    u.host = parsed->ipv6_literal ? parsed->host : lowered(parsed->host);
+    if (parsed->port) u.port = *parsed->port;
     if (!u.tls && !is_loopback_host(u.host))
         invalid_url(url, "http:// is allowed only to a loopback address (use https://)");
 

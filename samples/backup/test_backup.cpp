@@ -5,6 +5,9 @@
 // and sign-in options without a server.
 #include "backup_cli.hpp"
 #include "harness.hpp"
+#include "oauth_server.hpp"
+#include "private_dovecot.hpp"
+#include "proxy_server.hpp"
 #include "maildir.hpp"
 #include "progress.hpp"
 #include "signin.hpp"
@@ -236,6 +239,35 @@ TEST_CASE("imap-backup: big messages streamed through tmp/, small ones batched b
     CHECK(files_in(box / "tmp").empty());
     remove_folder(env, folder);
     fs::remove_all(dest);
+}
+
+TEST_CASE("imap-backup: OAuth2 tokens from the endpoint and the connection through an HTTP proxy",
+          "[live][backup][oauth2][proxy]") {
+    test::oauth_server tokens;
+    test::proxy_server proxy;
+    test::private_dovecot dovecot({{"DOVECOT_OAUTH2_INTROSPECTION_URL", tokens.introspect_url}});
+    REQUIRE(std::system(("bash " + dovecot.script + " seed " + dovecot.dir + " alice 3 >/dev/null").c_str()) == 0);
+    const fs::path dest = fs::temp_directory_path() / test::unique_name("imap-backup-oauth2");
+    const std::string cache = (fs::temp_directory_path() / test::unique_name("imap-backup-token")).string();
+    const std::string sign_in = "--oauth2-token-endpoint " + tokens.token_url +
+                                " --oauth2-client-id imapclient-test --oauth2-client-secret test-secret"
+                                " --oauth2-scope mail --oauth2-refresh-token alice-refresh --oauth2-ca-file " +
+                                tokens.ca + " --oauth2-token-cache " + cache + " --proxy http://proxyuser:proxypass@127.0.0.1:" +
+                                std::to_string(proxy.http_auth_port);
+    auto r = run_backup(dovecot.env, dest, {"INBOX"}, sign_in);
+    INFO(r.output);
+    CHECK(r.status == 0);
+    CHECK(r.output.find("INBOX: 3 new") != std::string::npos);
+    CHECK(files_in(backup::folder_path(dest, "INBOX", '/') / "cur").size() == 3);
+    CHECK(tokens.stat("refresh_grants") == 1);
+    CHECK(proxy.stat("http_tunnels") == 2);  // IMAP, and the token endpoint
+    // A revoked grant: the run fails with the endpoint's reason.
+    tokens.admin("revoke", R"({"refresh_token":"alice-refresh"})");
+    auto revoked = run_backup(dovecot.env, dest, {"INBOX"}, sign_in);
+    CHECK(revoked.status != 0);
+    CHECK(revoked.output.find("invalid_grant") != std::string::npos);
+    fs::remove_all(dest);
+    fs::remove(cache);
 }
 
 TEST_CASE("imap-backup: the progress line says what is done, the rate and the time left", "[backup]") {

@@ -35,6 +35,29 @@ void add_session_methods(std::vector<method_info>& t) {
                      auto r = co_await s.client.login(std::move(user), std::move(pass));
                      co_return to_json(r);
                  }});
+    t.push_back({"sign_in",
+                 "(username=\"\", password=\"\", access_token=\"\", mechanism=\"\", authorization_identity=\"\")",
+                 "sign in with the best mechanism the server offers for these credentials (none given: the "
+                 "configured ones, e.g. the OAuth2 flow's)",
+                 [](session& s, call_args& a) -> awaitable<json::value> {
+                     ic::credentials c;
+                     c.username = a.get<std::string>(0, "username", {});
+                     c.password = a.get<std::string>(1, "password", {});
+                     c.access_token = a.get<std::string>(2, "access_token", {});
+                     c.mechanism = a.get<std::string>(3, "mechanism", {});
+                     c.authorization_identity = a.get<std::string>(4, "authorization_identity", {});
+                     a.done();
+                     const bool given = !c.username.empty() || !c.password.empty() || !c.access_token.empty() ||
+                                        !c.mechanism.empty() || !c.authorization_identity.empty();
+                     ic::credential_provider provider;
+                     if (given) provider = ic::fixed_credentials(c);
+                     auto r = co_await s.client.sign_in(provider);
+                     json::object o;
+                     o["mechanism"] = r.mechanism;
+                     o["attempts"] = r.attempts;
+                     o["status"] = to_json(r.status);
+                     co_return o;
+                 }});
     t.push_back({"plain_login", "(identity, password, authorization_identity=\"\")", "AUTHENTICATE PLAIN",
                  [](session& s, call_args& a) -> awaitable<json::value> {
                      auto user = a.need<std::string>(0, "identity");

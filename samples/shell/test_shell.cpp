@@ -1461,7 +1461,7 @@ TEST_CASE("imap-shell: every client method is reachable by name", "[live][shell]
     // mean it is not wired.
     const std::vector<std::string> methods{
         "logout", "shutdown", "noop", "refresh_capabilities", "capabilities", "has_capability", "welcome", "metrics", "login",
-        "plain_login", "oauth2_login", "oauthbearer_login", "oauth_login", "starttls", "enable", "id_",
+        "sign_in", "plain_login", "oauth2_login", "oauthbearer_login", "oauth_login", "starttls", "enable", "id_",
         "raw_command", "use_uid", "mailbox", "next_event", "select_folder", "close_folder", "unselect_folder",
         "list_folders", "list_sub_folders", "xlist_folders", "find_special_folder", "folder_exists",
         "folder_status", "create_folder", "delete_folder", "rename_folder", "subscribe_folder",
@@ -1711,6 +1711,15 @@ TEST_CASE("imap-shell --script without -u: STARTTLS, SASL logins and login failu
     CHECK(error_type(sasl.lines[0]) == "login_error");
     CHECK(result_of(sasl.lines[1]).at("status").at("status") == json::value("OK"));
     CHECK(result_of(sasl.lines[2]) == true);
+
+    // sign_in from the script: the best mechanism Dovecot offers for a
+    // password, then for a token.
+    auto signed_in = run_shell(base, "[\"sign_in\", \"alice\", \"alicepass\"]\n");
+    REQUIRE(signed_in.lines.size() == 1);
+    CHECK(result_of(signed_in.lines[0]).at("mechanism") == json::value("SCRAM-SHA-256"));
+    auto by_token = run_shell(base, "[\"sign_in\", {\"username\": \"alice\", \"access_token\": \"alice-oauth-token\"}]\n");
+    REQUIRE(by_token.lines.size() == 1);
+    CHECK(result_of(by_token.lines[0]).at("mechanism") == json::value("OAUTHBEARER"));
 
     // Without --plain, a clear-text login is refused by the client itself.
     auto refused = run_shell({"-H", "localhost", "-P", std::to_string(env.port), "--starttls", "--ca-file", env.ca,

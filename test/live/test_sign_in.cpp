@@ -488,3 +488,31 @@ TEST_CASE("proxies: a proxy that never answers is bounded by connect_timeout; to
     });
     CHECK(proxy.stat("http_tunnels") == 1);
 }
+
+TEST_CASE("the new_mail_listener sample signs in with OAuth2 tokens from the endpoint", "[live][sign_in][oauth2][sample]") {
+    test::oauth_server tokens;
+    test::private_dovecot dovecot({{"DOVECOT_OAUTH2_INTROSPECTION_URL", tokens.introspect_url}});
+    const std::string out_file = test::unique_name("/tmp/imapclient-oauth-listener") + ".out";
+    const std::string cmd = std::string(BUILD_ROOT) + "/samples/new_mail_listener " + dovecot.env.host + " " +
+                            std::to_string(dovecot.env.port) + " alice - --plain --seconds 4" +
+                            " --oauth2-token-endpoint " + tokens.token_url +
+                            " --oauth2-client-id imapclient-test --oauth2-client-secret test-secret" +
+                            " --oauth2-refresh-token alice-refresh --oauth2-ca-file " + tokens.ca + " > " + out_file +
+                            " 2>&1 &";
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    test::run([&]() -> asio::awaitable<void> {
+        co_await test::sleep_for(1500ms);  // the sample signs in and starts IDLE
+        client b(co_await asio::this_coro::executor, test::plain_options(dovecot.env));
+        co_await b.connect();
+        co_await b.login("alice", "alicepass");
+        co_await b.append("INBOX", test::make_message("oauth-sample-subject", "x"));
+        co_await test::sleep_for(3500ms);  // the sample exits after 4 s
+    });
+    std::ifstream in(out_file);
+    std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::remove(out_file.c_str());
+    INFO(all);
+    CHECK(all.find("listening on INBOX") != std::string::npos);
+    CHECK(all.find("oauth-sample-subject") != std::string::npos);
+    CHECK(tokens.stat("refresh_grants") == 1);
+}

@@ -116,6 +116,108 @@ kill_tree() {
   return 0
 }
 
+# Prints the pid that FILE holds when that process runs and its command line
+# contains MARKER; fails otherwise (the file may be stale and the number
+# reused by another program).
+pid_from_file() {
+  local f=$1 marker=$2 pid
+  [ -s "$f" ] || return 1
+  pid=$(cat "$f")
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  [ -r "/proc/$pid/cmdline" ] || return 1
+  tr '\0' ' ' < "/proc/$pid/cmdline" | grep -qF -e "$marker" || return 1
+  echo "$pid"
+}
+
+# Kills the process whose pid FILE holds, with its descendants, when it is
+# the one MARKER identifies (see pid_from_file), and removes FILE. Nothing to
+# do when FILE's directory does not exist: idempotent.
+stop_pid_file() {
+  local f=$1 marker=$2 pid
+  [ -d "${f%/*}" ] || return 0
+  if pid=$(pid_from_file "$f" "$marker"); then
+    kill_tree "$pid"
+  fi
+  rm -f "$f"
+  return 0
+}
+
+# Prints the first line that 127.0.0.1:PORT sends (after it was sent
+# REQUEST, when given), waiting up to 10 s for it; fails when nothing
+# listens. Through bash's /dev/tcp: no interpreter to start on a busy box.
+tcp_first_line() {
+  local line=
+  exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
+  if [ -n "${2:-}" ]; then printf '%s' "$2" >&3; fi
+  IFS= read -r -t 10 line <&3 || true
+  exec 3<&- 3>&-
+  printf '%s\n' "$line"
+}
+
+# Whether GET PATH on 127.0.0.1:PORT answers 200.
+http_answers() {
+  local line
+  line=$(tcp_first_line "$1" "GET $2 HTTP/1.0"$'\r\n'"Host: 127.0.0.1"$'\r\n\r\n') || return 1
+  [[ $line == "HTTP/1."?" 200"* ]]
+}
+
+# Whether 127.0.0.1:PORT greets with "* OK" (an IMAP server that already
+# listens: one read suffices).
+imap_greets() {
+  local line
+  line=$(tcp_first_line "$1") || return 1
+  [[ $line == "* OK"* ]]
+}
+
+# Prints LOG, stops the server as stop_pid_file PIDFILE MARKER does and dies
+# with MESSAGE: for a start that went wrong.
+abort_start() {
+  local message=$1 log=$2 pidfile=$3 marker=$4
+  cat "$log" >&2
+  stop_pid_file "$pidfile" "$marker"
+  die "$message"
+}
+
+# Starts `node ARGS...` in a session of its own, with its output in LOG and
+# its pid in PIDFILE, and waits up to 10 s for it to write the file PORTS:
+# the node servers bind port 0 and report what the kernel chose, so there is
+# no race with other programs for the ports. Prints LOG and dies when the
+# server (called NAME in the message) exits first or does not get there in
+# time; then it is stopped as stop_pid_file PIDFILE MARKER does.
+start_node() {
+  local name=$1 pidfile=$2 marker=$3 log=$4 ports=$5 pid
+  shift 5
+  setsid node "$@" >"$log" 2>&1 </dev/null &
+  pid=$!
+  echo "$pid" > "$pidfile"
+  for _ in $(seq 1 200); do
+    [ -s "$ports" ] && return 0
+    if ! kill -0 "$pid" 2>/dev/null; then
+      cat "$log" >&2
+      die "$name exited during start (log $log)"
+    fi
+    sleep 0.05
+  done
+  [ -s "$ports" ] && return 0
+  abort_start "$name did not listen within 10 s" "$log" "$pidfile" "$marker"
+}
+
+# The command line of hoodiecrow.sh, oauth.sh and proxy.sh: ACTION DIR. start
+# runs the script's cmd_start DIR, stop its cmd_stop, status its server_pid
+# (exit 0 when the server runs); anything else prints the usage (lines 2-8
+# of the script) and exits 2.
+node_server_main() {
+  if [ $# -eq 2 ]; then
+    case $1 in
+      start) cmd_start "$2"; return ;;
+      stop) cmd_stop "$(realpath -m "$2")"; return ;;
+      status) server_pid "$(realpath -m "$2")" >/dev/null; return ;;
+    esac
+  fi
+  sed -n '2,8p' "$0" >&2
+  exit 2
+}
+
 # A throwaway CA of its own, DIR/NAME.pem + DIR/NAME.key (e.g. one that
 # signs client certificates).
 make_ca() {

@@ -428,7 +428,7 @@ TEST_CASE("oauth2_client: the cache, before any HTTP", "[oauth2]") {
         oauth2_client c(io.get_executor(), s);
         CHECK_FALSE(c.has_refresh_token());
         const auto e = caught([&] { run(io, c.access_token()); });
-        CHECK(has_code(e, errc::invalid_argument));
+        CHECK(has_code(e, errc::credentials_unavailable));
         CHECK_THAT(e.what(), Catch::Contains("no refresh token"));
         CHECK(c.tokens_fetched() == 0);
     }
