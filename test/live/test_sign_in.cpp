@@ -276,10 +276,13 @@ TEST_CASE("OAuth2: tokens from the endpoint, validated by Dovecot; expiry refres
     for (auto& l : log.lines) CHECK(l.find(last_token) == std::string::npos);  // tokens are redacted
 }
 
-TEST_CASE("OAuth2: a push listener keeps working across several token expiries", "[live][sign_in][oauth2]") {
+TEST_CASE("OAuth2: a push listener keeps working across several token expiries; a revoked grant ends it",
+          "[live][sign_in][oauth2]") {
     test::oauth_server tokens;
     test::private_dovecot dovecot({{"DOVECOT_OAUTH2_INTROSPECTION_URL", tokens.introspect_url}});
     int delivered = 0;
+    imapclient::error_code listen_ended;
+    std::string listen_text;
     test::run(
         [&]() -> asio::awaitable<void> {
             using namespace asio::experimental::awaitable_operators;
@@ -299,7 +302,11 @@ TEST_CASE("OAuth2: a push listener keeps working across several token expiries",
                 for (;;) {
                     imapclient::ops::listen forever;
                     auto [ec, r] = co_await inbox.run(std::move(forever), as_tuple);
-                    if (ec && !imapclient::is_abort(ec)) co_return;
+                    if (ec && !imapclient::is_abort(ec)) {
+                        listen_ended = ec;
+                        listen_text = r.status.text;
+                        co_return;
+                    }
                 }
             };
             auto work = [&]() -> asio::awaitable<void> {
@@ -328,6 +335,11 @@ TEST_CASE("OAuth2: a push listener keeps working across several token expiries",
                     }
                     ++delivered;
                 }
+                // The grant is revoked: the listener's next sign-in fails
+                // with the endpoint's reason, and the listener hears of it.
+                tokens.admin("revoke", R"({"refresh_token":"alice-refresh"})");
+                kill_sessions(dovecot);
+                for (int i = 0; i < 200 && !listen_ended; ++i) co_await test::sleep_for(50ms);
             };
             co_await (listen() || work());
             CHECK(inbox.selected().exists >= first_exists);
@@ -338,6 +350,8 @@ TEST_CASE("OAuth2: a push listener keeps working across several token expiries",
         90s);
     CHECK(delivered == 3);
     CHECK(tokens.stat("refresh_grants") == 4);
+    CHECK(listen_ended == make_error_code(errc::oauth2_refused));
+    CHECK(listen_text.find("invalid_grant") != std::string::npos);
 }
 
 TEST_CASE("OAuth2: the device grant (RFC 8628), the token cache, a declined login", "[live][sign_in][oauth2]") {
