@@ -8,7 +8,8 @@
 //   client_options o{.host = "imap.gmail.com"};
 //   o.credentials = oauth.credentials();          // oauth2.hpp, or any coroutine:
 //   o.credentials = [](credential_request r) -> awaitable<credentials> {
-//       co_return credentials{.username = "me", .password = co_await vault.get("imap")};
+//       auto secret = co_await vault.get("imap");  // a statement of its own (GCC 12)
+//       co_return credentials{.username = "me", .password = std::move(secret)};
 //   };
 //   client c(ex, o);
 //   co_await c.connect();

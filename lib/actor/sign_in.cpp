@@ -38,6 +38,9 @@ asio::awaitable<provided> ask(const credential_provider& provider, credential_re
     } catch (const std::exception& e) {
         out.ec = make_error_code(errc::credentials_unavailable);
         out.text = e.what();
+    } catch (...) {
+        out.ec = make_error_code(errc::credentials_unavailable);
+        out.text = "an exception that is not a std::exception";
     }
     co_return out;
 }
@@ -96,12 +99,20 @@ asio::awaitable<op_result<sign_in_result>> perform(impl_ptr self, ops::sign_in o
         co_return refuse<sign_in_result>(errc::invalid_argument,
                                          "no credentials: pass a provider to sign_in() or set "
                                          "client_options::credentials");
+    // A cancellation (or client_options::deadline) while the provider runs
+    // ends in a result below, not in an exception from a later co_await.
+    co_await asio::this_coro::throw_if_cancelled(false);
     op_result<sign_in_result> out;
     credential_request request;
     request.host = opts.host;
     for (;;) {
         auto asked = co_await ask(provider, request);
         ++out.second.attempts;
+        if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none) {
+            out.first = make_error_code(asio::error::operation_aborted);
+            out.second.status.text = "sign_in cancelled";
+            co_return out;
+        }
         if (asked.ec) {
             out.first = asked.ec;
             out.second.status.text = "credential provider: " + asked.text;

@@ -13,12 +13,14 @@ namespace imapclient {
 
 namespace {
 
-// The URL as an error message may show it: without the password.
+// The URL as an error message may show it: without the user and password
+// (everything before the last "@"), with or without a scheme.
 std::string redacted(std::string_view url) {
-    const auto sep = url.find("://");
     const auto at = url.rfind('@');
-    if (sep == std::string_view::npos || at == std::string_view::npos || at < sep) return std::string(url);
-    return std::string(url.substr(0, sep + 3)) + "***@" + std::string(url.substr(at + 1));
+    if (at == std::string_view::npos) return std::string(url);
+    auto sep = url.find("://");
+    const std::size_t keep = sep == std::string_view::npos || sep > at ? 0 : sep + 3;
+    return std::string(url.substr(0, keep)) + "***@" + std::string(url.substr(at + 1));
 }
 
 [[noreturn]] void bad_url(std::string_view url, const std::string& why) {

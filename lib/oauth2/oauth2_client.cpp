@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <atomic>
 #include <exception>
+#include <filesystem>
 
 namespace imapclient {
 
@@ -137,6 +138,12 @@ struct oauth2_client::state {
                 st->token.access_token.clear();
                 st->token.refresh_token.clear();
                 st->have_refresh_token = false;
+                // Nor may the next run start from it: the cache goes too
+                // (a failure to remove it must not hide the refusal).
+                if (!s.token_cache.empty()) {
+                    std::error_code ignored;
+                    std::filesystem::remove(s.token_cache, ignored);
+                }
             }
             oauth2::throw_refused(s.token_endpoint, reply);
         }
@@ -273,17 +280,20 @@ oauth2_client::oauth2_client(executor_type executor, oauth2_settings settings)
     st.scope = join(s.scopes);
     if (!s.token_cache.empty()) {
         const std::optional<oauth2::cached_tokens> cached = oauth2::read_token_cache(s.token_cache);
-        // Another client's or user's tokens are not ours; an access token
-        // from another grant than the refresh token given is not either.
+        // Another client's or user's tokens are not ours. The cache's
+        // refresh token wins over the configured one: a server that rotates
+        // refresh tokens revokes the whole grant when a used one comes back.
+        // (A dead cached grant removes the cache, and the configured token
+        // is used again.)
         if (cached && cached->client_id == s.client_id && cached->username == s.username &&
-            (s.refresh_token.empty() || s.refresh_token == cached->refresh_token)) {
+            !cached->refresh_token.empty()) {
             st.token.access_token = cached->access_token;
             st.token.refresh_token = cached->refresh_token;
             st.token.scope = cached->scope;
             st.token.expires_at = cached->expires_at;
         }
     }
-    if (!s.refresh_token.empty()) st.token.refresh_token = s.refresh_token;
+    if (st.token.refresh_token.empty()) st.token.refresh_token = s.refresh_token;
     st.have_refresh_token = !st.token.refresh_token.empty();
 }
 

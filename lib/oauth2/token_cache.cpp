@@ -61,6 +61,8 @@ std::string read_all(const std::string& path, int fd) {
     struct stat st {};
     if (::fstat(fd, &st) != 0) fail_errno(path, "fstat", errno);
     if (!S_ISREG(st.st_mode)) malformed(path, "not a regular file");
+    // Another user's file could hold their grant, planted for us to use.
+    if (st.st_uid != ::geteuid()) malformed(path, "owned by another user");
     if (static_cast<std::uint64_t>(st.st_size) > max_cache_bytes) malformed(path, "larger than 1 MiB");
     std::string text;
     char buf[4096];
@@ -107,9 +109,12 @@ std::string parent_directory(const std::string& path) {
 
 std::optional<cached_tokens> read_token_cache(const std::string& path) {
     fd_guard file;
-    file.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK: a FIFO planted at the path must not block the open (it
+    // is refused as not a regular file); O_NOFOLLOW: nor a symbolic link.
+    file.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (file.fd < 0) {
         if (errno == ENOENT) return std::nullopt;
+        if (errno == ELOOP) malformed(path, "a symbolic link");
         fail_errno(path, "open", errno);
     }
     const std::string text = read_all(path, file.fd);

@@ -1397,6 +1397,7 @@ TEST_CASE("imap-shell: OAuth2 from the INI file, through a SOCKS5 proxy, tokens 
     REQUIRE(revoked.lines.size() == 1);
     CHECK(error_type(revoked.lines[0]) == "login_error");
     CHECK(str(revoked.lines[0].at("error").at("message")).find("invalid_grant") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(cache));  // a dead grant is not kept for the next run
     std::remove(ini.c_str());
     std::remove(cache.c_str());
 }

@@ -182,3 +182,29 @@ TEST_CASE("sign_in: AUTH=LOGIN when it is all the server offers; none fits: capa
     });
     CHECK(server.finish() == "");
 }
+
+TEST_CASE("sign_in: a provider that takes too long is bounded by client_options::deadline", "[loopback][sign_in]") {
+    test::fake_server server([](test::fake_connection& c) {
+        c.send("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n");
+        auto t = c.expect("NOOP");  // nothing was sent for the sign-in
+        c.send(t + " OK\r\n");
+    });
+    test::run([&]() -> asio::awaitable<void> {
+        auto o = test::scripted_options(server);
+        o.deadline = std::chrono::milliseconds(300);
+        client c(co_await asio::this_coro::executor, o);
+        co_await c.connect();
+        auto slow_vault = [](credential_request) -> asio::awaitable<credentials> {
+            asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::seconds(5));
+            co_await t.async_wait(asio::use_awaitable);
+            credentials late{.username = "alice", .password = "p"};
+            co_return late;
+        };
+        const auto start = std::chrono::steady_clock::now();
+        auto [ec, in] = co_await c.sign_in(slow_vault, as_tuple);
+        CHECK(ec == make_error_code(errc::timeout));
+        CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(3));
+        co_await c.noop();
+    });
+    CHECK(server.finish() == "");
+}
