@@ -80,33 +80,22 @@ certificate).
 command_line parse_command_line(const std::vector<std::string>& args) {
     command_line c;
     std::vector<std::string> positional;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        std::string opt = a, inline_value;
-        bool has_inline = false;
-        if (a.rfind("--", 0) == 0) {
-            if (auto eq = a.find('='); eq != std::string::npos) {
-                opt = a.substr(0, eq);
-                inline_value = a.substr(eq + 1);
-                has_inline = true;
-            }
-        } else if (a != "-h") {
-            positional.push_back(a);
+    shell::option_reader r(args);
+    while (r.next()) {
+        const std::string& opt = r.name();
+        if (opt.rfind("--", 0) != 0 && opt != "-h") {
+            positional.push_back(r.word());
             continue;
         }
-        const auto value = [&]() -> std::string {
-            if (has_inline) return inline_value;
-            if (i + 1 >= args.size()) throw usage_error("option " + opt + " needs a value");
-            return args[++i];
+        const auto value = [&] { return r.value(); };
+        const auto flag = [&](auto set) {
+            r.no_value();
+            set();
         };
-        const auto set_security = [&](ic::security sec) {
-            if (c.connection.security && *c.connection.security != sec)
-                throw usage_error("--tls, --starttls and --plain are mutually exclusive");
-            c.connection.security = sec;
-        };
-        if (opt == "--tls") set_security(ic::security::tls);
-        else if (opt == "--starttls") set_security(ic::security::starttls);
-        else if (opt == "--plain") set_security(ic::security::plain);  // the consent to a clear-text login
+        if (opt == "--tls") flag([&] { shell::set_security(c.connection, ic::security::tls); });
+        else if (opt == "--starttls") flag([&] { shell::set_security(c.connection, ic::security::starttls); });
+        // --plain: the consent to a clear-text login
+        else if (opt == "--plain") flag([&] { shell::set_security(c.connection, ic::security::plain); });
         else if (opt == "--ca-file") c.connection.ca_file = value();
         else if (opt == "--folder") c.backup.folders.push_back(value());
         else if (opt == "--batch") c.backup.batch = parse_count(value(), opt, 1);
@@ -115,12 +104,10 @@ command_line parse_command_line(const std::vector<std::string>& args) {
         else if (opt == "--timeout") c.connection.read_timeout = parse_seconds(value(), opt);
         else if (opt == "--deadline") c.connection.deadline = parse_seconds(value(), opt);
         else if (opt == "--config") c.config_file = value();
-        else if (opt == "-h" || opt == "--help") c.help = true;
+        else if (opt == "-h" || opt == "--help") flag([&] { c.help = true; });
+        else if (shell::is_signin_flag(opt)) flag([&] { shell::take_signin_option(c.connection.signin, opt, value); });
         else if (!shell::take_signin_option(c.connection.signin, opt, value))
-            throw usage_error("unknown option '" + a + "'");
-        if (has_inline && (opt == "--tls" || opt == "--starttls" || opt == "--plain" || opt == "--help" ||
-                           shell::is_signin_flag(opt)))
-            throw usage_error("option " + opt + " takes no value");
+            throw usage_error("unknown option '" + r.word() + "'");
     }
     if (c.help) return c;
     if (positional.size() == 4) {

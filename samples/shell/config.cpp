@@ -129,38 +129,58 @@ credentials are left out), and Tab completes methods and folder names.
 )";
 }
 
+bool option_reader::next() {
+    if (started_) ++i_;
+    started_ = true;
+    if (i_ >= args_.size()) return false;
+    const std::string& a = args_[i_];
+    name_ = a;
+    inline_value_.clear();
+    has_inline_ = false;
+    if (a.rfind("--", 0) == 0) {
+        if (auto eq = a.find('='); eq != std::string::npos) {
+            name_ = a.substr(0, eq);
+            inline_value_ = a.substr(eq + 1);
+            has_inline_ = true;
+        }
+    }
+    return true;
+}
+
+std::string option_reader::value() {
+    if (has_inline_) return inline_value_;
+    if (i_ + 1 >= args_.size()) throw usage_error("option " + name_ + " needs a value");
+    return args_[++i_];
+}
+
+void option_reader::no_value() const {
+    if (has_inline_) throw usage_error("option " + name_ + " takes no value");
+}
+
+void set_security(settings& s, ic::security kind) {
+    if (s.security && *s.security != kind) throw usage_error("--tls, --starttls and --plain are mutually exclusive");
+    s.security = kind;
+}
+
 settings parse_command_line(const std::vector<std::string>& args) {
     settings s;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        std::string opt = a, inline_value;
-        bool has_inline = false;
-        if (a.rfind("--", 0) == 0) {
-            if (auto eq = a.find('='); eq != std::string::npos) {
-                opt = a.substr(0, eq);
-                inline_value = a.substr(eq + 1);
-                has_inline = true;
-            }
-        }
-        const auto value = [&]() -> std::string {
-            if (has_inline) return inline_value;
-            if (i + 1 >= args.size()) throw usage_error("option " + opt + " needs a value");
-            return args[++i];
-        };
-        const auto set_security = [&](ic::security sec) {
-            if (s.security && *s.security != sec)
-                throw usage_error("--tls, --starttls and --plain are mutually exclusive");
-            s.security = sec;
+    option_reader r(args);
+    while (r.next()) {
+        const std::string& opt = r.name();
+        const auto value = [&] { return r.value(); };
+        const auto flag = [&](auto set) {
+            r.no_value();
+            set();
         };
         if (opt == "-H" || opt == "--host") s.host = value();
         else if (opt == "-P" || opt == "--port") s.port = parse_port(value(), "--port");
         else if (opt == "-u" || opt == "--username") s.username = value();
         else if (opt == "-p" || opt == "--password") s.password = value();
-        else if (opt == "--tls" || opt == "--ssl") set_security(ic::security::tls);
-        else if (opt == "--starttls") set_security(ic::security::starttls);
-        else if (opt == "--plain") set_security(ic::security::plain);
+        else if (opt == "--tls" || opt == "--ssl") flag([&] { set_security(s, ic::security::tls); });
+        else if (opt == "--starttls") flag([&] { set_security(s, ic::security::starttls); });
+        else if (opt == "--plain") flag([&] { set_security(s, ic::security::plain); });
         else if (opt == "--ca-file") s.ca_file = value();
-        else if (opt == "--insecure") s.verify_cert = false, s.check_hostname = false;
+        else if (opt == "--insecure") flag([&] { s.verify_cert = false, s.check_hostname = false; });
         else if (opt == "--timeout") s.timeout = parse_seconds(value(), "--timeout");
         else if (opt == "--connect-timeout") s.connect_timeout = parse_seconds(value(), "--connect-timeout");
         else if (opt == "--read-timeout") s.read_timeout = parse_seconds(value(), "--read-timeout");
@@ -168,11 +188,9 @@ settings parse_command_line(const std::vector<std::string>& args) {
         else if (opt == "-f" || opt == "--file") s.config_file = value();
         else if (opt == "--debug") s.debug = parse_int(value(), "--debug");
         else if (opt == "--script") s.script = value();
-        else if (opt == "-h" || opt == "--help") s.help = true;
-        else if (!take_signin_option(s.signin, opt, value)) throw usage_error("unknown option '" + a + "'");
-        if (has_inline && (opt == "--tls" || opt == "--ssl" || opt == "--starttls" || opt == "--plain" ||
-                           opt == "--insecure" || opt == "--help" || is_signin_flag(opt)))
-            throw usage_error("option " + opt + " takes no value");
+        else if (opt == "-h" || opt == "--help") flag([&] { s.help = true; });
+        else if (is_signin_flag(opt)) flag([&] { take_signin_option(s.signin, opt, value); });
+        else if (!take_signin_option(s.signin, opt, value)) throw usage_error("unknown option '" + r.word() + "'");
     }
     settle_timeouts(s);
     return s;

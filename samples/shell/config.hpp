@@ -46,6 +46,34 @@ struct settings {
     bool help = false;
 };
 
+/// Walks a command line for imap-shell and imap-backup: each word, its
+/// option name ("--proxy=URL" splits into "--proxy" and an inline value),
+/// and the option's value on demand (inline, else the next word).
+class option_reader {
+public:
+    explicit option_reader(const std::vector<std::string>& args) : args_(args) {}
+    /// Moves to the next word; false after the last.
+    bool next();
+    const std::string& word() const { return args_[i_]; }
+    /// The word, or its part before "=" for a "--name=value" word.
+    const std::string& name() const { return name_; }
+    /// The inline value, else the next word (consumed). Throws usage_error
+    /// when there is none.
+    std::string value();
+    /// Throws usage_error when the option came with "=value".
+    void no_value() const;
+
+private:
+    const std::vector<std::string>& args_;
+    std::size_t i_ = 0;
+    bool started_ = false;
+    std::string name_, inline_value_;
+    bool has_inline_ = false;
+};
+
+/// --tls, --starttls and --plain: at most one kind (usage_error otherwise).
+void set_security(settings& s, imapclient::security kind);
+
 /// Parses argv (without argv[0]). Throws usage_error.
 settings parse_command_line(const std::vector<std::string>& args);
 
