@@ -23,6 +23,8 @@ struct push_options {
     std::chrono::milliseconds initial_backoff{1000};
     std::chrono::milliseconds max_backoff{300'000};
     /// Logs in after each connect, e.g. `co_await c.login(user, password)`.
+    /// Empty: client::sign_in() with connection.credentials when set (a
+    /// fresh OAuth2 token whenever the last one was refused).
     std::function<boost::asio::awaitable<void>(client&)> authenticate;
     /// Runs beside listen() for each session, typically a loop over
     /// c.next_event() that ends at connection_closed. `mailbox` is the

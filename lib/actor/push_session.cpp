@@ -30,7 +30,11 @@ asio::awaitable<void> run_push_session(push_options o) {
             client c(ex, o.connection);
             try {
                 co_await c.connect();
-                if (o.authenticate) co_await o.authenticate(c);
+                if (o.authenticate) {
+                    co_await o.authenticate(c);
+                } else if (o.connection.credentials) {
+                    co_await c.sign_in();
+                }
                 auto mailbox = co_await c.select_folder(o.folder, o.readonly);
                 backoff = o.initial_backoff;
                 co_await (c.listen(o.listen) && o.on_session(c, mailbox, sessions));

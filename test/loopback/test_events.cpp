@@ -258,6 +258,10 @@ TEST_CASE("listen without IDLE polls with NOOP behind the same event stream", "[
 
 TEST_CASE("run_push_session reconnects after the connection dies and reports the new UIDVALIDITY",
           "[loopback][listen][reconnect]") {
+    // Signed in by the caller's coroutine, or by sign_in() with the
+    // connection's credentials (the LOGIN command: the server offers no AUTH=).
+    const bool by_credentials = GENERATE(false, true);
+    INFO("by client_options::credentials: " << by_credentials);
     int connection = 0;
     test::fake_server server(
         [&](test::fake_connection& c) {
@@ -285,7 +289,12 @@ TEST_CASE("run_push_session reconnects after the connection dies and reports the
         imapclient::push_options o;
         o.connection = fake_options(server);
         o.initial_backoff = 50ms;
-        o.authenticate = [](imapclient::client& c) -> asio::awaitable<void> { co_await c.login("u", "p"); };
+        if (by_credentials) {
+            imapclient::credentials up{.username = "u", .password = "p"};
+            o.connection.credentials = imapclient::fixed_credentials(up);
+        } else {
+            o.authenticate = [](imapclient::client& c) -> asio::awaitable<void> { co_await c.login("u", "p"); };
+        }
         o.on_session = [&](imapclient::client& c, const imapclient::select_result& m,
                            unsigned reconnects) -> asio::awaitable<void> {
             sessions.emplace_back(m.uid_validity.value_or(0), reconnects);
