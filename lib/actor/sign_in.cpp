@@ -47,18 +47,17 @@ asio::awaitable<provided> ask(const credential_provider& provider, credential_re
 
 // The LOGIN command or AUTHENTICATE with the named mechanism, built from
 // the credentials; throws std::invalid_argument when they lack what it needs.
-std::unique_ptr<operations::operation<command_result>> login_operation(const std::string& mechanism,
+std::unique_ptr<operations::operation<command_result>> login_operation(const std::string& name,
                                                                        const credentials& c,
                                                                        const client_options& opts,
                                                                        std::shared_ptr<std::string>& server_error) {
-    auto needs = [&](const std::string& field, const char* name) {
-        if (field.empty()) throw std::invalid_argument(mechanism + " needs " + name + " in the credentials");
+    auto needs = [&](const std::string& field, const char* what) {
+        if (field.empty()) throw std::invalid_argument(name + " needs " + what + " in the credentials");
     };
     auto authenticate = [&](sasl_mechanism m) {
         server_error = m.server_error;
         return operations::make_algorithm(ops::authenticate{std::move(m)});
     };
-    const std::string name = mechanism;
     if (iequals(name, "LOGIN-COMMAND")) {
         needs(c.password, "a password");
         return operations::make_algorithm(ops::login{c.username, c.password});

@@ -1,20 +1,17 @@
 // Credential providers and the choice of a mechanism for them
 // (credentials.hpp).
 #include <imapclient/credentials.hpp>
+#include <imapclient/response.hpp>
 
 #include <algorithm>
-#include <cctype>
 
 namespace imapclient {
 
 namespace {
 
 bool offers(const std::vector<std::string>& capabilities, std::string_view cap) {
-    return std::any_of(capabilities.begin(), capabilities.end(), [&](const std::string& c) {
-        return c.size() == cap.size() && std::equal(c.begin(), c.end(), cap.begin(), [](char a, char b) {
-                   return std::toupper(static_cast<unsigned char>(a)) == std::toupper(static_cast<unsigned char>(b));
-               });
-    });
+    return std::any_of(capabilities.begin(), capabilities.end(),
+                       [&](const std::string& c) { return iequals(c, cap); });
 }
 
 }  // namespace
