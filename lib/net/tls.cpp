@@ -1,8 +1,14 @@
 #include <imapclient/client.hpp>
 
-#include <boost/asio/ssl/context.hpp>
+#include "net/server_name.hpp"
 
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
+
+#include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 
 #include <stdexcept>
 #include <string>
@@ -51,3 +57,27 @@ void use_client_certificate(boost::asio::ssl::context& ctx, std::string_view cer
 }
 
 }  // namespace imapclient
+
+namespace imapclient::net {
+
+error_code set_server_name(SSL* ssl, boost::asio::ssl::context& ctx, const std::string& host) {
+    // The reason OpenSSL queued for the failed call (never a success code).
+    auto failed = [] {
+        const unsigned long e = ::ERR_get_error();
+        if (e == 0) return make_error_code(errc::invalid_argument);
+        return error_code(static_cast<int>(e), boost::asio::error::get_ssl_category());
+    };
+    error_code not_address;
+    boost::asio::ip::make_address(host, not_address);
+    if (not_address && !SSL_set_tlsext_host_name(ssl, host.c_str())) return failed();
+    if (ctx.native_handle() && SSL_CTX_get_verify_mode(ctx.native_handle()) != SSL_VERIFY_NONE) {
+        X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+        X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+        const int set = not_address ? X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size())
+                                    : X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str());
+        if (set != 1) return failed();
+    }
+    return {};
+}
+
+}  // namespace imapclient::net

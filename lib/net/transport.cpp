@@ -1,5 +1,7 @@
 #include "net/transport.hpp"
 
+#include "net/server_name.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/read.hpp>
@@ -39,13 +41,6 @@ public:
 const boost::system::error_category& x509_category() {
     static const x509_category_impl instance;
     return instance;
-}
-
-// The reason OpenSSL queued for a failed call (never a success code).
-error_code last_ssl_error() {
-    const unsigned long e = ::ERR_get_error();
-    if (e == 0) return make_error_code(errc::invalid_argument);
-    return error_code(static_cast<int>(e), asio::error::get_ssl_category());
 }
 
 // The handshake's error, with the verification's reason when that is why
@@ -132,21 +127,7 @@ asio::awaitable<error_code> transport::handshake_tls(asio::ssl::context& ctx, co
     if (!socket) co_return make_error_code(errc::not_connected);
     tcp::socket plain = std::move(*socket);
     auto& tls = stream_.emplace<tls_stream>(std::move(plain), ctx);
-    // SNI carries a host name only, never an address (RFC 6066 3).
-    error_code ignored;
-    asio::ip::make_address(host, ignored);
-    if (ignored && !SSL_set_tlsext_host_name(tls.native_handle(), host.c_str()))
-        co_return last_ssl_error();
-    // OpenSSL's own name check (not a verify callback): a mismatch is then
-    // X509_V_ERR_HOSTNAME_MISMATCH in the verify result, which the error
-    // reports, and a verify callback in the user's context stays in force.
-    if (ctx.native_handle() && SSL_CTX_get_verify_mode(ctx.native_handle()) != SSL_VERIFY_NONE) {
-        X509_VERIFY_PARAM* param = SSL_get0_param(tls.native_handle());
-        X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-        const int set = ignored ? X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size())
-                                : X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str());
-        if (set != 1) co_return last_ssl_error();
-    }
+    if (auto named = set_server_name(tls.native_handle(), ctx, host)) co_return named;
     auto [ec] = co_await tls.async_handshake(asio::ssl::stream_base::client, tuple_awaitable);
     co_return explain_handshake_error(ec, tls.native_handle());
 }

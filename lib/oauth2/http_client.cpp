@@ -1,6 +1,7 @@
 #include "oauth2/http_client.hpp"
 
 #include "net/proxy.hpp"
+#include "net/server_name.hpp"
 #include "net/url_authority.hpp"
 #include "oauth2/form.hpp"
 
@@ -165,28 +166,6 @@ asio::awaitable<void> connect_to(std::shared_ptr<exchange> x, std::string host, 
     x->socket.set_option(tcp::no_delay(true), ignored);
 }
 
-// SNI and OpenSSL's host name check, as lib/net/transport.cpp does for IMAP.
-void prepare_tls(const exchange& x, asio::ssl::stream<tcp::socket&>& tls, asio::ssl::context& ctx,
-                 const std::string& host) {
-    auto fail = [&](std::string_view step) {
-        const unsigned long e = ::ERR_get_error();
-        const error_code ec = e ? error_code(static_cast<int>(e), asio::error::get_ssl_category())
-                                : make_error_code(errc::invalid_argument);
-        check(x, ec, step);
-    };
-    error_code not_address;
-    asio::ip::make_address(host, not_address);
-    // SNI carries a host name only, never an address (RFC 6066 3).
-    if (not_address && !SSL_set_tlsext_host_name(tls.native_handle(), host.c_str())) fail("set SNI");
-    if (ctx.native_handle() && SSL_CTX_get_verify_mode(ctx.native_handle()) != SSL_VERIFY_NONE) {
-        X509_VERIFY_PARAM* param = SSL_get0_param(tls.native_handle());
-        X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-        const int set = not_address ? X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size())
-                                    : X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str());
-        if (set != 1) fail("set the name to verify");
-    }
-}
-
 // A failed handshake, with the verification's reason when that is why.
 void check_handshake(const exchange& x, const error_code& ec, SSL* ssl) {
     if (!ec || x.timed_out || ec.category() != asio::error::get_ssl_category() ||
@@ -273,7 +252,7 @@ asio::awaitable<http_answer> run(std::shared_ptr<exchange> x, http_url url, std:
     http_answer answer;
     if (url.tls) {
         asio::ssl::stream<tcp::socket&> tls(x->socket, ctx);
-        prepare_tls(*x, tls, ctx, url.host);
+        check(*x, net::set_server_name(tls.native_handle(), ctx, url.host), "set the server name");
         auto [hec] = co_await tls.async_handshake(asio::ssl::stream_base::client, tuple_awaitable);
         check_handshake(*x, hec, tls.native_handle());
         answer = co_await talk(x, tls, request);
